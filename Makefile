@@ -1,0 +1,173 @@
+# hpcvirt - plain GNU Make build (docs/ARCHITECTURE.md explains why).
+#
+#   make                 build everything available into build/bin/
+#   make STATIC=1        agent and kernels linked statically (for guests)
+#   make check           install test deps, build, run every test
+#   make study           install deps, build, run the default study
+#   make install PREFIX=/usr/local
+#   make format / format-check, make asan, make fuzz, make bench-peers
+#
+# CI=true (or WERROR=1) adds -Werror.
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+STATIC   ?= 0
+VERSION  := 0.1.0
+GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WARN     += -Werror
+endif
+OPT      ?= -O2 -g
+CFLAGS   ?=
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -DHV_VERSION='"$(VERSION)"' \
+	    -DHV_GIT_REV='"$(GIT_REV)"'
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(CFLAGS) $(SAN) -MMD -MP
+
+ifeq ($(STATIC),1)
+KLDFLAGS := -static
+endif
+
+BIN      := $(BUILD)/bin
+OBJ      := $(BUILD)/obj
+
+# --- optional parts, detected once --------------------------------------
+have = $(shell printf 'int main(void){return 0;}\n' | \
+	$(CC) -x c - $(1) -o /dev/null 2>/dev/null && echo yes)
+HAVE_OPENMP := $(call have,-fopenmp)
+HAVE_MPI    := $(if $(shell command -v mpicc 2>/dev/null),yes)
+HAVE_HOSTLIBS := $(call have,-lsqlite3 -lcjson)
+
+# --- sources --------------------------------------------------------------
+CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/proto/*.c)
+HOST_SRC  := src/main.c src/registry.c $(wildcard src/env/*.c) \
+	     $(wildcard src/bench/*.c)
+AGENT_SRC := $(wildcard src/agent/*.c) $(wildcard src/proto/*.c)
+KLIB_SRC  := $(wildcard src/kernels/lib/*.c)
+NET_SRC   := $(wildcard src/kernels/net/*.c)
+
+obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
+kobj = $(patsubst %.c,$(OBJ)/k/%.o,$(1))
+
+LIBHV     := $(BUILD)/libhpcvirt.a
+HOST_LIBS := -lsqlite3 -lcjson -lm
+
+PROGS := $(BIN)/hpcvirt-agent $(BIN)/hpcvirt-net
+ifeq ($(HAVE_HOSTLIBS),yes)
+PROGS += $(BIN)/hpcvirt
+endif
+
+.PHONY: all
+all: $(PROGS) kernels-extra
+ifneq ($(HAVE_HOSTLIBS),yes)
+	@echo "hpcvirt: skipped (libsqlite3-dev or libcjson-dev missing; run scripts/setup-deps.sh)"
+endif
+
+# Host objects and the core library.
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# Kernel and agent objects: no host include path beyond their own dirs.
+$(OBJ)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto $(ALL_CFLAGS) \
+		$(KCFLAGS) -c $< -o $@
+
+$(LIBHV): $(call obj,$(CORE_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN)/hpcvirt: $(call obj,$(HOST_SRC)) $(LIBHV)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BIN)/hpcvirt-agent: $(call kobj,$(AGENT_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(KLDFLAGS) -o $@ $^
+
+$(BIN)/hpcvirt-net: $(call kobj,$(NET_SRC) $(KLIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(KLDFLAGS) -o $@ $^ -lm
+
+# Kernels with their own fragment (NPB builds several variants).
+.PHONY: kernels-extra
+kernels-extra:
+-include $(wildcard src/kernels/*/kernel.mk)
+
+# --- tests ------------------------------------------------------------------
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+KUNIT_SRC  := $(wildcard tests/unit/ktest-*.c)
+KUNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(KUNIT_SRC))
+
+# test-*.c link with the core library; ktest-*.c with the kernel library
+# and the agent's protocol code.
+$(BUILD)/tests/test-%: tests/unit/test-%.c $(LIBHV)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/tests/ktest-%: tests/unit/ktest-%.c $(call kobj,$(KLIB_SRC) $(wildcard src/proto/*.c))
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto -Itests \
+		$(ALL_CFLAGS) -o $@ $^ -lm
+
+.PHONY: tests
+tests: all $(UNIT_BINS) $(KUNIT_BINS)
+
+# make check: everything the tests need, the normal build, then the
+# sanitizer build of the unit tests, then every test. The last line of
+# tests/run.sh is "N passed, N failed, N skipped".
+.PHONY: check
+check:
+	./scripts/setup-deps.sh --test
+	$(MAKE) tests
+	$(MAKE) asan-tests
+	./tests/run.sh $(BUILD) build-asan
+
+.PHONY: asan-tests
+asan-tests:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		tests
+
+# --- fuzzing (libFuzzer, clang) --------------------------------------------
+.PHONY: fuzz
+fuzz:
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
+
+# --- study and benchmarks ---------------------------------------------------
+.PHONY: study
+study:
+	./scripts/setup-deps.sh
+	$(MAKE) all
+	./scripts/study.sh
+
+.PHONY: bench-peers
+bench-peers: all
+	./scripts/bench-peers.sh
+
+# --- install, format, clean -------------------------------------------------
+.PHONY: install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/hpcvirt
+	install -m 0755 $(BIN)/hpcvirt $(DESTDIR)$(PREFIX)/bin/
+	for f in $(BIN)/hpcvirt-*; do \
+		install -m 0755 $$f $(DESTDIR)$(PREFIX)/libexec/hpcvirt/; done
+	ln -sf ../libexec/hpcvirt/hpcvirt-agent $(DESTDIR)$(PREFIX)/bin/hpcvirt-agent
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+.PHONY: format format-check
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+.PHONY: clean
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
