@@ -16,14 +16,15 @@ STATIC   ?= 0
 VERSION  := 0.1.0
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
-WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	    -Wno-format-truncation
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
 WARN     += -Werror
 endif
 OPT      ?= -O2 -g
 CFLAGS   ?=
-CPPFLAGS += -Iinclude -D_GNU_SOURCE -DHV_VERSION='"$(VERSION)"' \
-	    -DHV_GIT_REV='"$(GIT_REV)"'
+VERSION_DEFS := -DHV_VERSION='"$(VERSION)"' -DHV_GIT_REV='"$(GIT_REV)"'
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE $(VERSION_DEFS)
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(CFLAGS) $(SAN) -MMD -MP
 
 ifeq ($(STATIC),1)
@@ -42,7 +43,7 @@ HAVE_HOSTLIBS := $(call have,-lsqlite3 -lcjson)
 
 # --- sources --------------------------------------------------------------
 CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/proto/*.c)
-HOST_SRC  := src/main.c src/registry.c $(wildcard src/env/*.c) \
+HOST_SRC  := src/main.c src/registry.c $(wildcard src/cli/*.c) $(wildcard src/env/*.c) \
 	     $(wildcard src/bench/*.c)
 AGENT_SRC := $(wildcard src/agent/*.c) $(wildcard src/proto/*.c)
 KLIB_SRC  := $(wildcard src/kernels/lib/*.c)
@@ -73,8 +74,8 @@ $(OBJ)/%.o: %.c
 # Kernel and agent objects: no host include path beyond their own dirs.
 $(OBJ)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto $(ALL_CFLAGS) \
-		$(KCFLAGS) -c $< -o $@
+	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto $(VERSION_DEFS) \
+		$(ALL_CFLAGS) $(KCFLAGS) -c $< -o $@
 
 $(LIBHV): $(call obj,$(CORE_SRC))
 	@mkdir -p $(dir $@)

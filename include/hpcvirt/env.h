@@ -1,0 +1,82 @@
+/*
+ * env.h - the environment driver interface. A driver is a static const
+ * struct hv_env with designated initializers, listed once in
+ * src/registry.c. Drivers differ only in how they boot a box and reach its
+ * hpcvirt-agent; running a kernel is the same for all of them (through the
+ * agent), so exec is optional. Optional hooks are NULL-checked only in the
+ * wrappers in src/core/box.c. src/env/skeleton.c documents every hook.
+ */
+#ifndef HPCVIRT_ENV_H
+#define HPCVIRT_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hpcvirt/agentc.h"
+#include "hpcvirt/err.h"
+#include "hpcvirt/proc.h"
+#include "hpcvirt/result.h"
+
+/* The resource spec every environment of a study shares (as in the paper,
+ * equal for all by default). 0 means "not limited". */
+struct hv_spec {
+	int cpus;
+	int mem_mib;
+};
+
+/* What the study gives a driver. */
+struct hv_env_ctx {
+	const char *bin_dir;  /* the host's build: agent and kernels */
+	const char *run_dir;  /* this run's private temp dir (sockets...) */
+	struct hv_spec spec;
+};
+
+/* One running box. Drivers fill agent_addr (or conn) and may use priv. */
+struct hv_box {
+	const struct hv_env *env;
+	char agent_addr[256];	    /* "unix:/..." or "tcp:ip:port" */
+	struct hv_agent_conn *conn; /* set by hv_box_start() */
+	struct hv_proc proc;	    /* the box's main host process */
+	struct hv_params config;    /* how it was configured, for provenance */
+	int64_t start_ns;	    /* start() to agent ready */
+	char workdir[512];	    /* box scratch dir on the host, or "" */
+	void *priv;
+};
+
+struct hv_env {
+	const char *name;	/* "native", "ns", "tcg"... */
+	const char *summary;	/* one line for hpcvirt list */
+	const char *paper_role; /* "native", "OS-level", "paravirtualization"... */
+	bool explicit_only;	/* not in the default set; run only by name */
+	/* 0 if usable here; otherwise -errno and why->msg says what is missing. */
+	int (*probe)(struct hv_err *why);
+	/* Boot the box and start its agent; fill box->agent_addr. */
+	int (*start)(const struct hv_env_ctx *ctx, struct hv_box *box,
+		     struct hv_err *err);
+	/* Optional: run a kernel some other way than through the agent. */
+	int (*exec)(struct hv_box *box, const struct hv_exec_req *req,
+		    struct hv_exec_res *res, struct hv_err *err);
+	/* Tear the box down; must succeed on a half-started box too. */
+	void (*stop)(struct hv_box *box);
+};
+
+/* Wrappers: the only callers of the hooks. */
+int hv_env_probe(const struct hv_env *env, struct hv_err *why);
+/* start + connect to the agent; measures box->start_ns. On failure the box
+ * is already stopped. */
+int hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
+		 struct hv_box *box, struct hv_err *err);
+int hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
+		struct hv_exec_res *res, struct hv_err *err);
+void hv_box_stop(struct hv_box *box);
+
+/*
+ * Helper for drivers whose box is "the agent as a host process" (native,
+ * and the inner step of others): spawn argv (which must end in the agent's
+ * --listen option) and wait for its HPCVIRT-AGENT-READY line, copying the
+ * address it reports into box->agent_addr.
+ */
+int hv_box_spawn_agent(struct hv_box *box, char *const argv[], int timeout_ms,
+		       struct hv_err *err);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * provenance.h - what a study records about where and how it ran: host,
+ * kernel, CPU, governor, SMT, versions, git revision, command line, binary
+ * checksums; and the host load sampled around each repetition, so that
+ * cells run under contention can be flagged.
+ */
+#ifndef HPCVIRT_PROVENANCE_H
+#define HPCVIRT_PROVENANCE_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/*
+ * A JSON object with hpcvirt, git_rev, host, kernel, kernel_cmdline,
+ * cpu_model, ncpus, mem_total_bytes, governor, smt, date (UTC, ISO 8601),
+ * cmdline and binaries {name: sha256} for every hpcvirt-* in bin_dir.
+ * Values that cannot be read are null. NULL only if out of memory.
+ */
+cJSON *hv_provenance_collect(const char *bin_dir, const char *const *cmdline);
+
+struct hv_host_load {
+	double load1;	       /* /proc/loadavg, 1 minute */
+	double psi_some_avg10; /* /proc/pressure/cpu "some avg10", -1 if none */
+};
+
+void hv_host_load_read(struct hv_host_load *l);
+
+/* CLOCK_REALTIME in nanoseconds. */
+int64_t hv_realtime_ns(void);
+
+/* SHA-256 of a file as 64 hex digits; -errno if it cannot be read. */
+int hv_sha256_file(const char *path, char hex[65]);
+
+#endif

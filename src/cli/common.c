@@ -1,0 +1,176 @@
+/*
+ * common.c - the option parser behind every subcommand (getopt_long
+ * driven by a table that also produces --help), locating the kernels, and
+ * rendering a stored study (shared by run and report, so both print the
+ * same thing from the same stored data).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hpcvirt/report.h"
+#include "hpcvirt/store.h"
+
+#define MAX_OPTS 40
+
+static void
+print_help(const char *synopsis, const struct hv_cli_opt *tab, size_t n)
+{
+	char left[64];
+	size_t i;
+
+	printf("usage: %s\n\noptions:\n", synopsis);
+	for (i = 0; i < n; i++) {
+		snprintf(left, sizeof(left), "--%s%s%s", tab[i].name,
+			 tab[i].arg ? " " : "", tab[i].arg ? tab[i].arg : "");
+		printf("  %-24s %s\n", left, tab[i].help);
+	}
+	printf("  %-24s %s\n", "--help", "show this help");
+}
+
+int
+hv_cli_parse(const char *synopsis, const struct hv_cli_opt *tab, size_t n,
+	     int argc, char **argv,
+	     int (*fn)(void *ctx, size_t idx, const char *val), void *ctx,
+	     int *optind_out)
+{
+	struct option lo[MAX_OPTS + 2];
+	size_t i;
+	int c, rc;
+
+	if (n > MAX_OPTS)
+		return HV_EXIT_USAGE;
+	for (i = 0; i < n; i++) {
+		lo[i].name = tab[i].name;
+		lo[i].has_arg = tab[i].arg ? required_argument : no_argument;
+		lo[i].flag = NULL;
+		lo[i].val = 256 + (int)i;
+	}
+	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n + 1] = (struct option){0};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(synopsis, tab, n);
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			if (optopt >= 256)
+				fprintf(stderr,
+					"hpcvirt: --%s needs a value (%s)\n",
+					tab[optopt - 256].name,
+					tab[optopt - 256].arg);
+			else
+				fprintf(stderr,
+					"hpcvirt: unknown option '%s' (see "
+					"--help)\n",
+					argv[optind - 1]);
+			return HV_EXIT_USAGE;
+		}
+		rc = fn(ctx, (size_t)(c - 256), optarg);
+		if (rc)
+			return rc;
+	}
+	*optind_out = optind;
+	return 0;
+}
+
+static int
+has_agent(const char *dir)
+{
+	char p[1100];
+
+	snprintf(p, sizeof(p), "%s/hpcvirt-agent", dir);
+	return access(p, X_OK) == 0;
+}
+
+int
+hv_cli_bin_dir(char *buf, size_t len)
+{
+	const char *env = getenv("HPCVIRT_BIN_DIR");
+	char self[1024], *dir;
+	ssize_t r;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return has_agent(buf) ? 0 : -ENOENT;
+	}
+	r = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (r <= 0)
+		return -errno;
+	self[r] = '\0';
+	dir = dirname(self);
+	snprintf(buf, len, "%s", dir);
+	if (has_agent(buf))
+		return 0;
+	snprintf(buf, len, "%s/../libexec/hpcvirt", dir);
+	return has_agent(buf) ? 0 : -ENOENT;
+}
+
+/* Render with fn into path ("-" = stdout). */
+static int
+render_to(const char *path,
+	  int (*fn)(FILE *, const struct hv_study *, struct hv_err *),
+	  const struct hv_study *s)
+{
+	struct hv_err err;
+	FILE *f;
+	int rc;
+
+	hv_err_init(&err);
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "we");
+	if (!f) {
+		fprintf(stderr, "hpcvirt: cannot write '%s': %s\n", path,
+			strerror(errno));
+		return HV_EXIT_USAGE;
+	}
+	rc = fn(f, s, &err);
+	if (f != stdout && fclose(f) != 0 && rc == 0)
+		rc = hv_err_sys(&err, errno, "writing %s", path);
+	else if (f == stdout)
+		fflush(stdout);
+	if (rc < 0) {
+		fprintf(stderr, "hpcvirt: %s\n", err.msg);
+		return HV_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int
+hv_cli_render(const char *dir, const char *json, const char *csv, int quiet)
+{
+	struct hv_store *st = NULL;
+	struct hv_study s;
+	struct hv_err err;
+	int rc, ex = HV_EXIT_OK;
+
+	hv_err_init(&err);
+	hv_study_init(&s);
+	rc = hv_store_open(&st, dir, false, &err);
+	if (rc == 0)
+		rc = hv_store_load(st, &s, &err);
+	if (rc == 0)
+		rc = hv_study_analyze(&s, &err);
+	if (rc < 0) {
+		fprintf(stderr, "hpcvirt: %s\n", err.msg);
+		ex = rc == -ENOENT ? HV_EXIT_USAGE : HV_EXIT_FAIL;
+		goto out;
+	}
+	if (!quiet && (rc = render_to("-", hv_render_table, &s)) != 0)
+		ex = rc;
+	if (json && (rc = render_to(json, hv_render_json, &s)) != 0)
+		ex = rc;
+	if (csv && (rc = render_to(csv, hv_render_csv, &s)) != 0)
+		ex = rc;
+out:
+	if (st)
+		hv_store_close(st);
+	hv_study_release(&s);
+	return ex;
+}

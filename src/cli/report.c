@@ -1,0 +1,81 @@
+/*
+ * report.c - "hpcvirt report DIR" re-renders a stored study, also one that
+ * was interrupted or killed; and "hpcvirt clean" removes what killed runs
+ * left on the host.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+#include "hpcvirt/runstate.h"
+
+enum { O_JSON, O_CSV, O_QUIET };
+
+static const struct hv_cli_opt report_opts[] = {
+	[O_JSON] = {"json", "FILE", "write the JSON result ('-' stdout)"},
+	[O_CSV] = {"csv", "FILE", "write CSV, one row per cell"},
+	[O_QUIET] = {"quiet", NULL, "print no table"},
+};
+
+struct report_args {
+	const char *json, *csv;
+	int quiet;
+};
+
+static int
+on_opt(void *ctx, size_t idx, const char *v)
+{
+	struct report_args *a = ctx;
+
+	if (idx == O_JSON)
+		a->json = v;
+	else if (idx == O_CSV)
+		a->csv = v;
+	else
+		a->quiet = 1;
+	return 0;
+}
+
+int
+hv_cmd_report(int argc, char **argv)
+{
+	struct report_args a = {0};
+	int rc, first;
+
+	rc = hv_cli_parse("hpcvirt report DIR [OPTIONS]", report_opts, 3, argc,
+			  argv, on_opt, &a, &first);
+	if (rc == -1)
+		return HV_EXIT_OK;
+	if (rc)
+		return rc;
+	if (argc - first != 1) {
+		fprintf(stderr, "hpcvirt report: expected one study "
+				"directory (see --help)\n");
+		return HV_EXIT_USAGE;
+	}
+	return hv_cli_render(argv[first], a.json, a.csv, a.quiet);
+}
+
+static int
+no_opt(void *ctx, size_t idx, const char *v)
+{
+	(void)ctx;
+	(void)idx;
+	(void)v;
+	return 0;
+}
+
+int
+hv_cmd_clean(int argc, char **argv)
+{
+	int rc, first, n;
+
+	rc = hv_cli_parse("hpcvirt clean", NULL, 0, argc, argv, no_opt, NULL,
+			  &first);
+	if (rc == -1)
+		return HV_EXIT_OK;
+	if (rc)
+		return rc;
+	n = hv_runstate_clean_stale();
+	printf("removed %d stale run%s\n", n, n == 1 ? "" : "s");
+	return HV_EXIT_OK;
+}

@@ -1,0 +1,360 @@
+/*
+ * run.c - "hpcvirt run": select environments and benches, run the study
+ * into a directory (every sample stored as it is measured), then render
+ * it from the store exactly as "hpcvirt report" would.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hpcvirt/opt.h"
+#include "hpcvirt/registry.h"
+#include "hpcvirt/sched.h"
+
+#define MAX_SEL 64
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+enum {
+	O_ENV,
+	O_BENCH,
+	O_REPS,
+	O_WARMUP,
+	O_SEED,
+	O_OUT,
+	O_JSON,
+	O_CSV,
+	O_SIZES,
+	O_DURATION,
+	O_SET,
+	O_CPUS,
+	O_MEM,
+	O_QUIET,
+	O_NO_PROGRESS,
+};
+
+static const struct hv_cli_opt run_opts[] = {
+	[O_ENV] = {"env", "LIST", "environments (default: every available)"},
+	[O_BENCH] = {"bench", "LIST", "benches (default: all; see list)"},
+	[O_REPS] = {"reps", "N", "measured repetitions per cell (default 5)"},
+	[O_WARMUP] = {"warmup", "N", "discarded repetitions (default 1)"},
+	[O_SEED] = {"seed", "S", "schedule/bootstrap seed (default random)"},
+	[O_OUT] = {"out", "DIR", "study directory (default "
+				 "hpcvirt-results/DATE-TIME)"},
+	[O_JSON] = {"json", "FILE", "also write the JSON result ('-' stdout)"},
+	[O_CSV] = {"csv", "FILE", "also write CSV, one row per cell"},
+	[O_SIZES] = {"sizes", "LIST", "net.rr message sizes, e.g. 1,64,4KiB"},
+	[O_DURATION] = {"duration", "SECS", "net: seconds per repetition"},
+	[O_SET] = {"set", "KEY=LIST", "any bench parameter (repeatable)"},
+	[O_CPUS] = {"cpus", "N", "CPUs every box gets (default: all)"},
+	[O_MEM] = {"mem", "MIB", "memory every box gets (default: no limit)"},
+	[O_QUIET] = {"quiet", NULL, "print no table"},
+	[O_NO_PROGRESS] = {"no-progress", NULL, "no progress line"},
+};
+
+struct run_args {
+	struct hv_run_opts o;
+	const struct hv_env *envs[MAX_SEL];
+	const struct hv_bench *benches[MAX_SEL];
+	struct hv_params sets;
+	char *env_list, *bench_list;
+	const char *json, *csv;
+	char out[512];
+	bool seed_set, quiet, no_progress;
+};
+
+static int
+bad(const struct hv_err *err)
+{
+	fprintf(stderr, "hpcvirt run: %s\n", err->msg);
+	return HV_EXIT_USAGE;
+}
+
+static int
+set_param(struct run_args *a, const char *key, const char *val)
+{
+	if (!*val) {
+		fprintf(stderr, "hpcvirt run: empty value for '%s'\n", key);
+		return HV_EXIT_USAGE;
+	}
+	return hv_params_set(&a->sets, key, val) < 0 ? HV_EXIT_FAIL : 0;
+}
+
+static int
+on_opt(void *ctx, size_t idx, const char *v)
+{
+	struct run_args *a = ctx;
+	struct hv_err err;
+	uint64_t u;
+	const char *eq;
+
+	hv_err_init(&err);
+	switch (idx) {
+	case O_ENV:
+		a->env_list = (char *)v;
+		return 0;
+	case O_BENCH:
+		a->bench_list = (char *)v;
+		return 0;
+	case O_REPS:
+	case O_WARMUP:
+		if (hv_opt_u64(run_opts[idx].name, v, idx == O_REPS ? 2 : 0,
+			       10000, &u, &err) < 0)
+			return bad(&err);
+		*(idx == O_REPS ? &a->o.reps : &a->o.warmup) = (int)u;
+		return 0;
+	case O_SEED:
+		/* Seeds stay exact as JSON numbers (doubles). */
+		if (hv_opt_u64("seed", v, 0, (1ULL << 53) - 1, &a->o.seed,
+			       &err) < 0)
+			return bad(&err);
+		a->seed_set = true;
+		return 0;
+	case O_OUT:
+		snprintf(a->out, sizeof(a->out), "%s", v);
+		return 0;
+	case O_JSON:
+		a->json = v;
+		return 0;
+	case O_CSV:
+		a->csv = v;
+		return 0;
+	case O_SIZES:
+		return set_param(a, "size_bytes", v);
+	case O_DURATION:
+		return set_param(a, "duration_s", v);
+	case O_SET:
+		eq = strchr(v, '=');
+		if (!eq || eq == v) {
+			fprintf(stderr, "hpcvirt run: bad --set '%s': expected "
+					"KEY=LIST like size_bytes=1,64\n",
+				v);
+			return HV_EXIT_USAGE;
+		}
+		{
+			char key[64];
+
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - v), v);
+			return set_param(a, key, eq + 1);
+		}
+	case O_CPUS:
+	case O_MEM:
+		if (hv_opt_u64(run_opts[idx].name, v, 1,
+			       idx == O_CPUS ? 4096 : 1 << 24, &u, &err) < 0)
+			return bad(&err);
+		*(idx == O_CPUS ? &a->o.spec.cpus : &a->o.spec.mem_mib) = (int)u;
+		return 0;
+	case O_QUIET:
+		a->quiet = true;
+		return 0;
+	case O_NO_PROGRESS:
+		a->no_progress = true;
+		return 0;
+	}
+	return HV_EXIT_USAGE;
+}
+
+/* Resolve --env: named envs must exist; unavailable ones are skipped
+ * with a note (never a failure). Default: every available env. */
+static int
+pick_envs(struct run_args *a)
+{
+	char *items[MAX_SEL];
+	struct hv_err err, why;
+	size_t i;
+	int n, k;
+
+	hv_err_init(&err);
+	if (!a->env_list) {
+		for (i = 0; i < hv_env_count(); i++)
+			if (!hv_env_at(i)->explicit_only &&
+			    hv_env_probe(hv_env_at(i), &why) == 0)
+				a->envs[a->o.nenvs++] = hv_env_at(i);
+		return 0;
+	}
+	n = hv_opt_split("env", a->env_list, items, MAX_SEL, &err);
+	if (n < 0)
+		return bad(&err);
+	for (k = 0; k < n; k++) {
+		const struct hv_env *e = hv_env_find(items[k]);
+
+		if (!e) {
+			fprintf(stderr, "hpcvirt run: unknown env '%s' (see "
+					"hpcvirt list)\n",
+				items[k]);
+			return HV_EXIT_USAGE;
+		}
+		if (hv_env_probe(e, &why) < 0) {
+			fprintf(stderr, "hpcvirt run: skipping %s: not "
+					"available: %s\n",
+				e->name, why.msg);
+			continue;
+		}
+		for (i = 0; i < a->o.nenvs && a->envs[i] != e; i++)
+			;
+		if (i == a->o.nenvs)
+			a->envs[a->o.nenvs++] = e;
+	}
+	return 0;
+}
+
+static int
+pick_benches(struct run_args *a)
+{
+	char *items[MAX_SEL];
+	struct hv_err err;
+	size_t i;
+	int n, k;
+
+	hv_err_init(&err);
+	if (!a->bench_list) {
+		for (i = 0; i < hv_bench_count() && i < MAX_SEL; i++)
+			a->benches[a->o.nbenches++] = hv_bench_at(i);
+		return 0;
+	}
+	n = hv_opt_split("bench", a->bench_list, items, MAX_SEL, &err);
+	if (n < 0)
+		return bad(&err);
+	for (k = 0; k < n; k++) {
+		const struct hv_bench *b = hv_bench_find(items[k]);
+
+		if (!b) {
+			fprintf(stderr, "hpcvirt run: unknown bench '%s' (see "
+					"hpcvirt list)\n",
+				items[k]);
+			return HV_EXIT_USAGE;
+		}
+		for (i = 0; i < a->o.nbenches && a->benches[i] != b; i++)
+			;
+		if (i == a->o.nbenches)
+			a->benches[a->o.nbenches++] = b;
+	}
+	return 0;
+}
+
+/* hpcvirt-results/YYYYmmdd-HHMMSS, made unique with a suffix. */
+static void
+default_out(char *buf, size_t len)
+{
+	char stamp[32];
+	struct stat sb;
+	time_t now = time(NULL);
+	struct tm tm;
+	int i;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, len, "hpcvirt-results/%s", stamp);
+	for (i = 2; stat(buf, &sb) == 0 && i < 1000; i++)
+		snprintf(buf, len, "hpcvirt-results/%s-%d", stamp, i);
+	mkdir("hpcvirt-results", 0755);
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+run_and_render(struct run_args *a)
+{
+	struct hv_run_stats st;
+	struct hv_err err;
+	int rc;
+
+	hv_err_init(&err);
+	install_signals();
+	rc = hv_run_study(&a->o, &st, &err);
+	if (rc < 0) {
+		fprintf(stderr, "hpcvirt run: %s\n", err.msg);
+		return HV_EXIT_FAIL;
+	}
+	rc = hv_cli_render(a->out, a->json, a->csv, a->quiet);
+	fprintf(stderr, "hpcvirt: study stored in %s (%zu cells", a->out,
+		st.cells);
+	if (st.failed)
+		fprintf(stderr, ", %zu failed", st.failed);
+	fprintf(stderr, "%s)\n", st.interrupted ? ", interrupted" : "");
+	if (rc == 0 && (st.failed || st.interrupted))
+		rc = HV_EXIT_FAIL;
+	return rc;
+}
+
+int
+hv_cmd_run(int argc, char **argv)
+{
+	struct run_args a = {0};
+	char bin[1024];
+	struct hv_err err;
+	int rc, first;
+
+	hv_err_init(&err);
+	hv_params_init(&a.sets);
+	a.o.reps = 5;
+	a.o.warmup = 1;
+	rc = hv_cli_parse("hpcvirt run [OPTIONS]", run_opts,
+			  sizeof(run_opts) / sizeof(run_opts[0]), argc, argv,
+			  on_opt, &a, &first);
+	if (rc == -1)
+		return HV_EXIT_OK;
+	if (rc == 0 && first < argc) {
+		fprintf(stderr, "hpcvirt run: unexpected argument '%s'\n",
+			argv[first]);
+		rc = HV_EXIT_USAGE;
+	} else if (rc == 0 && hv_cli_bin_dir(bin, sizeof(bin)) < 0) {
+		fprintf(stderr, "hpcvirt run: hpcvirt-agent not found next "
+				"to hpcvirt (set HPCVIRT_BIN_DIR)\n");
+		rc = HV_EXIT_FAIL;
+	}
+	if (rc == 0)
+		rc = pick_envs(&a);
+	if (rc == 0)
+		rc = pick_benches(&a);
+	if (rc != 0)
+		goto out;
+	if (!a.seed_set && getrandom(&a.o.seed, sizeof(a.o.seed), 0) < 0)
+		a.o.seed = (uint64_t)time(NULL);
+	if (!a.seed_set)
+		a.o.seed &= 0xffffffffu; /* short enough to retype */
+	a.o.envs = a.envs;
+	a.o.benches = a.benches;
+	a.o.sets = &a.sets;
+	a.o.bin_dir = bin;
+	a.o.cmdline = (const char *const *)argv;
+	a.o.progress = !a.no_progress && isatty(STDERR_FILENO);
+	a.o.stop = &stop_requested;
+	if (hv_run_validate(&a.o, &err) < 0) {
+		rc = bad(&err);
+		goto out;
+	}
+	if (!a.out[0])
+		default_out(a.out, sizeof(a.out));
+	a.o.out_dir = a.out;
+	rc = run_and_render(&a);
+out:
+	hv_params_release(&a.sets);
+	return rc;
+}

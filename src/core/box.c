@@ -1,0 +1,112 @@
+/*
+ * box.c - the wrappers around env driver hooks, the only place that calls
+ * them, and the shared "spawn the agent and wait until it is ready" step.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hpcvirt/env.h"
+
+#define AGENT_CONNECT_MS 10000
+
+int
+hv_env_probe(const struct hv_env *env, struct hv_err *why)
+{
+	hv_err_init(why);
+	if (!env->probe)
+		return 0;
+	return env->probe(why);
+}
+
+int
+hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
+	     struct hv_box *box, struct hv_err *err)
+{
+	int64_t t0;
+	int rc;
+
+	memset(box, 0, sizeof(*box));
+	hv_proc_init(&box->proc);
+	hv_params_init(&box->config);
+	box->env = env;
+	t0 = hv_now_ns();
+	rc = env->start(ctx, box, err);
+	if (rc < 0)
+		goto fail;
+	rc = hv_agent_connect(&box->conn, box->agent_addr, AGENT_CONNECT_MS,
+			      err);
+	if (rc < 0) {
+		hv_err_prefix(err, "agent at %s: ", box->agent_addr);
+		goto fail;
+	}
+	box->start_ns = hv_now_ns() - t0;
+	return 0;
+fail:
+	hv_err_prefix(err, "%s: start: ", env->name);
+	hv_box_stop(box);
+	return rc;
+}
+
+int
+hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
+	    struct hv_exec_res *res, struct hv_err *err)
+{
+	if (box->env->exec)
+		return box->env->exec(box, req, res, err);
+	if (!box->conn)
+		return hv_err_set(err, ENOTCONN, "%s: box has no agent",
+				  box->env->name);
+	return hv_agent_exec(box->conn, req, res, err);
+}
+
+void
+hv_box_stop(struct hv_box *box)
+{
+	struct hv_err ignored;
+
+	if (!box->env)
+		return;
+	if (box->conn) {
+		hv_agent_shutdown(box->conn, &ignored);
+		hv_agent_close(box->conn);
+		box->conn = NULL;
+	}
+	if (box->env->stop)
+		box->env->stop(box);
+	hv_proc_stop(&box->proc, 2000, 1000);
+	hv_params_release(&box->config);
+	box->env = NULL;
+}
+
+int
+hv_box_spawn_agent(struct hv_box *box, char *const argv[], int timeout_ms,
+		   struct hv_err *err)
+{
+	static const char tag[] = "HPCVIRT-AGENT-READY ";
+	struct hv_proc_opts opts = {
+		.pipe_stdout = true,
+		.die_with_parent = true,
+	};
+	char line[512], log[600];
+	int rc;
+
+	if (box->workdir[0]) {
+		snprintf(log, sizeof(log), "%s/box.log", box->workdir);
+		opts.log_path = log;
+	}
+	rc = hv_proc_spawn(&box->proc, argv, &opts, err);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		rc = hv_proc_read_line(&box->proc, line, sizeof(line),
+				       timeout_ms, err);
+		if (rc < 0)
+			return hv_err_prefix(err, "waiting for agent ready: ");
+		if (strncmp(line, tag, sizeof(tag) - 1) == 0)
+			break;
+	}
+	snprintf(box->agent_addr, sizeof(box->agent_addr), "%s",
+		 line + sizeof(tag) - 1);
+	return 0;
+}

@@ -1,0 +1,145 @@
+/*
+ * opt.c - strict option value parsers for the host tool (strtoull/strtod
+ * with end-pointer and range checks; never atoi).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpcvirt/opt.h"
+
+int
+hv_opt_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
+	   uint64_t *out, struct hv_err *err)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected a whole number from %llu "
+			  "to %llu",
+			  opt, s ? s : "", (unsigned long long)min,
+			  (unsigned long long)max);
+}
+
+static uint64_t
+suffix_mul(const char *p)
+{
+	static const struct {
+		const char *s;
+		uint64_t mul;
+	} tab[] = {
+		{"", 1},
+		{"B", 1},
+		{"k", 1ULL << 10},
+		{"K", 1ULL << 10},
+		{"KiB", 1ULL << 10},
+		{"M", 1ULL << 20},
+		{"MiB", 1ULL << 20},
+		{"G", 1ULL << 30},
+		{"GiB", 1ULL << 30},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(p, tab[i].s) == 0)
+			return tab[i].mul;
+	return 0;
+}
+
+int
+hv_opt_bytes(const char *opt, const char *s, uint64_t min, uint64_t max,
+	     uint64_t *out, struct hv_err *err)
+{
+	unsigned long long v;
+	uint64_t mul;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	mul = suffix_mul(end);
+	if (errno || mul == 0 || v > max / mul)
+		goto bad;
+	v *= mul;
+	if (v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected bytes like 64, 4KiB or "
+			  "1MiB, from %llu to %llu",
+			  opt, s ? s : "", (unsigned long long)min,
+			  (unsigned long long)max);
+}
+
+int
+hv_opt_secs(const char *opt, const char *s, double min, double max, double *out,
+	    struct hv_err *err)
+{
+	double v, mul = 1;
+	char *end;
+
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+		goto bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v))
+		goto bad;
+	if (strcmp(end, "ms") == 0)
+		mul = 1e-3;
+	else if (strcmp(end, "m") == 0)
+		mul = 60;
+	else if (*end && strcmp(end, "s") != 0)
+		goto bad;
+	v *= mul;
+	if (v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected seconds like 2, 0.5, 500ms "
+			  "or 2m, from %g to %g s",
+			  opt, s ? s : "", min, max);
+}
+
+int
+hv_opt_split(const char *opt, char *s, char **items, int max,
+	     struct hv_err *err)
+{
+	int n = 0;
+	char *p = s, *comma;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*p)
+			return hv_err_set(err, EINVAL,
+					  "bad --%s: empty item in a list; "
+					  "expected a,b,c",
+					  opt);
+		if (n >= max)
+			return hv_err_set(err, E2BIG,
+					  "bad --%s: more than %d items", opt,
+					  max);
+		items[n++] = p;
+		if (!comma)
+			return n;
+		p = comma + 1;
+	}
+}

@@ -1,0 +1,78 @@
+/*
+ * main.c - the thin CLI: subcommands run, list, report and clean. It
+ * parses options (tables with help text), resolves names through the
+ * registry, calls the library, renders, and is the only place that
+ * prints errors and chooses exit codes: 0 ok, 1 a cell or check failed,
+ * 2 usage or bad input.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hpcvirt/registry.h"
+#include "hpcvirt/report.h"
+#include "hpcvirt/runstate.h"
+#include "hpcvirt/store.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"run", hv_cmd_run, "run a study (envs x benches) and report it"},
+	{"list", hv_cmd_list, "list environments (available or why not) "
+			      "and benches"},
+	{"report", hv_cmd_report, "render a stored study"},
+	{"clean", hv_cmd_clean, "remove what killed runs left behind"},
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: hpcvirt COMMAND [OPTIONS]\n\n"
+		   "Measures what a virtualization layer costs HPC "
+		   "workloads,\nas ratios to native with 95%% confidence "
+		   "intervals.\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\n'hpcvirt COMMAND --help' describes each command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return HV_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("hpcvirt %s (%s)\n", HV_VERSION, HV_GIT_REV);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr,
+		"hpcvirt: unknown command '%s': expected run, list, report "
+		"or clean\n",
+		argv[1]);
+	return HV_EXIT_USAGE;
+}

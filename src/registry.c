@@ -1,0 +1,72 @@
+/*
+ * registry.c - the ONE list of environment drivers and benchmarks, in the
+ * order hpcvirt list shows them. A new driver or benchmark is one line
+ * here plus its own file.
+ */
+#include <string.h>
+
+#include "hpcvirt/registry.h"
+
+extern const struct hv_env hv_env_native;
+extern const struct hv_env hv_env_native_aa;
+
+extern const struct hv_bench hv_bench_net_rr;
+extern const struct hv_bench hv_bench_net_stream;
+
+static const struct hv_env *const envs[] = {
+	&hv_env_native,
+	&hv_env_native_aa,
+};
+
+static const struct hv_bench *const benches[] = {
+	&hv_bench_net_rr,
+	&hv_bench_net_stream,
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+size_t
+hv_env_count(void)
+{
+	return N(envs);
+}
+
+const struct hv_env *
+hv_env_at(size_t i)
+{
+	return i < N(envs) ? envs[i] : NULL;
+}
+
+const struct hv_env *
+hv_env_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N(envs); i++)
+		if (strcmp(envs[i]->name, name) == 0)
+			return envs[i];
+	return NULL;
+}
+
+size_t
+hv_bench_count(void)
+{
+	return N(benches);
+}
+
+const struct hv_bench *
+hv_bench_at(size_t i)
+{
+	return i < N(benches) ? benches[i] : NULL;
+}
+
+const struct hv_bench *
+hv_bench_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N(benches); i++)
+		if (strcmp(benches[i]->name, name) == 0)
+			return benches[i];
+	return NULL;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Bad input to the CLI: exit 2 and a message that names the bad value and
+# the expected form. Nothing runs, nothing is left behind.
+set -u
+. tests/integ/lib.sh
+[ -x "$HV" ] || skip_all "hpcvirt not built"
+
+expect_exit 2 "no command" -- "$HV"
+expect_exit 2 "unknown command" -- "$HV" frobnicate
+stderr_has "frobnicate" "names the unknown command"
+expect_exit 2 "unknown option" -- "$HV" run --bogus
+stderr_has "--bogus" "names the unknown option"
+expect_exit 2 "--reps 0" -- "$HV" run --reps 0
+stderr_has "'0'" "names the bad --reps value"
+stderr_has "whole number" "says the expected form"
+expect_exit 2 "--reps abc" -- "$HV" run --reps abc
+stderr_has "abc" "names 'abc'"
+expect_exit 2 "--reps 1 (need 2 for a CI)" -- "$HV" run --reps 1
+expect_exit 2 "--seed -1" -- "$HV" run --seed -1
+expect_exit 2 "unknown env" -- "$HV" run --env vmware
+stderr_has "vmware" "names the unknown env"
+expect_exit 2 "unknown bench" -- "$HV" run --bench net.udp
+stderr_has "net.udp" "names the unknown bench"
+expect_exit 2 "--sizes 0" -- "$HV" run --env native --bench net.rr --sizes 0
+stderr_has "'0'" "names size 0"
+expect_exit 2 "--sizes 1,,2" -- "$HV" run --env native --bench net.rr --sizes 1,,2
+stderr_has "empty" "says an item is empty"
+expect_exit 2 "--sizes 12parsecs" -- "$HV" run --env native --bench net.rr --sizes 12parsecs
+stderr_has "12parsecs" "names the bad size"
+expect_exit 2 "--duration -1" -- "$HV" run --env native --bench net.rr --duration -1
+stderr_has "'-1'" "names the bad duration"
+expect_exit 2 "--set without =" -- "$HV" run --set size_bytes
+stderr_has "KEY=LIST" "says the expected form of --set"
+expect_exit 2 "--set of a parameter no bench has" -- \
+	"$HV" run --env native --bench net.stream --set size_bytes=1
+stderr_has "size_bytes" "names the parameter"
+expect_exit 2 "--cpus 0" -- "$HV" run --cpus 0
+expect_exit 2 "stray operand" -- "$HV" run extra
+stderr_has "extra" "names the operand"
+expect_exit 2 "report of a missing study" -- "$HV" report "$T/nope"
+stderr_has "$T/nope" "names the missing directory"
+expect_exit 2 "report without a directory" -- "$HV" report
+expect_exit 2 "list with an operand" -- "$HV" list extra
+expect_exit 0 "run --help" -- "$HV" run --help
+grep -q -- "--reps" "$T/out"
+ok $? "run --help lists --reps"
+[ ! -d hpcvirt-results ] || [ -z "$(find hpcvirt-results -newer "$T" -maxdepth 1 2>/dev/null)" ]
+ok $? "bad input created no study directory"
+finish

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# tests/run.sh BUILD [ASAN_BUILD] - run every test of hpcvirt and count.
+#
+# Runs the unit test programs of BUILD (and of ASAN_BUILD, the
+# sanitizer build, when given), then every tests/integ/*.sh with
+# HV_BUILD=BUILD. A test passes with exit 0, is skipped with exit 77 (it
+# says why) and fails otherwise. Each has a time limit. Logs go to
+# BUILD/test-logs/. The last line is "N passed, N failed, N skipped".
+#
+# HV_TESTS=pattern runs only the tests whose name contains pattern.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+build=${1:-build}
+asan=${2:-}
+logs=$build/test-logs
+mkdir -p "$logs"
+limit=${HV_TEST_TIMEOUT:-600}
+pass=0 fail=0 skip=0
+failed_names=()
+
+run_one() { # name cmd...
+	local name=$1; shift
+	case "$name" in *"${HV_TESTS:-}"*) ;; *) return ;; esac
+	local log="$logs/${name//\//_}.log" t0 t1 rc
+	t0=$(date +%s%N)
+	HV_BUILD=$build HV_SRCDIR=. timeout -k 10 "$limit" "$@" >"$log" 2>&1
+	rc=$?
+	t1=$(date +%s%N)
+	local ms=$(((t1 - t0) / 1000000))
+	local dt=$((ms / 1000)).$(((ms % 1000) / 100))
+	case $rc in
+	0)
+		pass=$((pass + 1))
+		printf 'PASS %-40s %6ss\n' "$name" "$dt" ;;
+	77)
+		skip=$((skip + 1))
+		printf 'SKIP %-40s %s\n' "$name" \
+			"$(grep -m1 -iE 'skip' "$log" | sed 's/^1\.\.0 # SKIP //')" ;;
+	*)
+		fail=$((fail + 1))
+		failed_names+=("$name")
+		[ $rc -eq 124 ] && echo "# timed out after ${limit}s" >>"$log"
+		printf 'FAIL %-40s %6ss (exit %d)\n' "$name" "$dt" "$rc"
+		grep -E '^not ok|^#' "$log" | head -20 | sed 's/^/    /'
+		tail -n 15 "$log" | sed 's/^/    | /' ;;
+	esac
+}
+
+for t in "$build"/tests/test-* "$build"/tests/ktest-*; do
+	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+done
+if [ -n "$asan" ]; then
+	for t in "$asan"/tests/test-* "$asan"/tests/ktest-*; do
+		[ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1 \
+			run_one "asan/$(basename "$t")" "$t"
+	done
+fi
+for t in tests/integ/*.sh; do
+	[ -f "$t" ] && run_one "integ/$(basename "$t" .sh)" bash "$t"
+done
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+	echo "failed: ${failed_names[*]} (logs in $logs/)"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
