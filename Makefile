@@ -39,7 +39,7 @@ have = $(shell printf 'int main(void){return 0;}\n' | \
 	$(CC) -x c - $(1) -o /dev/null 2>/dev/null && echo yes)
 HAVE_OPENMP := $(call have,-fopenmp)
 HAVE_MPI    := $(if $(shell command -v mpicc 2>/dev/null),yes)
-HAVE_HOSTLIBS := $(call have,-lsqlite3 -lcjson)
+HAVE_HOSTLIBS := $(call have,-lsqlite3 -lcjson -lmnl)
 
 # --- sources --------------------------------------------------------------
 CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/proto/*.c)
@@ -53,7 +53,7 @@ obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 kobj = $(patsubst %.c,$(OBJ)/k/%.o,$(1))
 
 LIBHV     := $(BUILD)/libhpcvirt.a
-HOST_LIBS := -lsqlite3 -lcjson -lm
+HOST_LIBS := -lsqlite3 -lcjson -lmnl -lm
 
 PROGS := $(BIN)/hpcvirt-agent $(BIN)/hpcvirt-net
 ifeq ($(HAVE_HOSTLIBS),yes)

@@ -24,11 +24,14 @@ struct hv_spec {
 	int mem_mib;
 };
 
+struct hv_lab;
+
 /* What the study gives a driver. */
 struct hv_env_ctx {
 	const char *bin_dir;  /* the host's build: agent and kernels */
 	const char *run_dir;  /* this run's private temp dir (sockets...) */
 	struct hv_spec spec;
+	struct hv_lab *lab;   /* the lab network every box plugs into */
 };
 
 /* One running box. Drivers fill agent_addr (or conn) and may use priv. */
@@ -40,6 +43,7 @@ struct hv_box {
 	struct hv_params config;    /* how it was configured, for provenance */
 	int64_t start_ns;	    /* start() to agent ready */
 	char workdir[512];	    /* box scratch dir on the host, or "" */
+	char scratch[256];	    /* storage for the fs bench, as the box sees it */
 	void *priv;
 };
 

@@ -106,14 +106,20 @@ int hv_study_add_cell(struct hv_study *s, const char *env, const char *bench,
 int hv_cell_add_sample(struct hv_cell *c, double v);
 int hv_cell_set_reason(struct hv_cell *c, const char *reason);
 
-/* The cell with the same bench and params in env "native", or NULL. */
+/*
+ * The cell with the same bench, params and metric in env "native" (c
+ * itself for a native cell), or NULL.
+ */
 const struct hv_cell *hv_study_native_of(const struct hv_study *s,
 					 const struct hv_cell *c);
 
 /*
  * Compute summaries for every cell with samples, and for every non-native
  * cell whose native twin has >= 2 samples, the ratio with its bootstrap CI
- * (seed s->seed).
+ * (seed s->seed, the cell's higher_is_better). Cells with fewer than 2
+ * samples, failed cells and cells whose twin failed get no ratio, nor do
+ * cells the bootstrap refuses (e.g. a non-positive sample); only running
+ * out of memory is an error.
  */
 int hv_study_analyze(struct hv_study *s, struct hv_err *err);
 

@@ -51,8 +51,22 @@ int hv_store_add_sample(struct hv_store *st, const struct hv_cell *c,
 
 /*
  * Load the whole study (context, cells, non-warm-up samples ordered by
- * rep) into an initialised, empty *s. The seed comes from context "seed".
+ * rep) into an initialised, empty *s. Cells come back in insertion order
+ * with their status and reason; pending cells of an interrupted study come
+ * with the samples they have so far. The seed comes from context "seed"
+ * (a JSON number or a string of digits; 0 when absent). On error *s is
+ * left empty.
  */
 int hv_store_load(struct hv_store *st, struct hv_study *s, struct hv_err *err);
+
+/*
+ * Call fn for every stored repetition of cell c (warm-ups included), in
+ * rep order, with smp->raw the kernel's JSON line (or NULL). smp and its
+ * strings are valid only during the call. A non-zero return from fn stops
+ * the walk and is returned as is; otherwise 0 or -errno.
+ */
+int hv_store_foreach_raw(struct hv_store *st, const struct hv_cell *c,
+			 int (*fn)(const struct hv_sample *smp, void *arg),
+			 void *arg, struct hv_err *err);
 
 #endif

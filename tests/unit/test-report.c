@@ -1,0 +1,378 @@
+/*
+ * test-report.c - golden tests of the JSON, CSV and table renderers.
+ *
+ * A fixed study (fixed samples, seed and context, no dates) with native
+ * and two environments over two benchmarks, one failed cell and one cell
+ * with a single sample, is rendered to memory and compared byte for byte
+ * with tests/golden/study.{json,csv,txt} under $HV_SRCDIR (default ".").
+ * HV_UPDATE_GOLDEN=1 rewrites the goldens instead; review them by eye
+ * before committing. Independently of the goldens, the test parses the
+ * JSON and recomputes every ratio from the samples it carries, so a
+ * golden cannot silently bless a wrong number.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "hpcvirt/report.h"
+#include "tap.h"
+
+static const double rr_native[] = {11800, 11750, 11900, 11820, 11780, 11850};
+static const double rr_ns[] = {12400, 12350, 12500, 12420, 12380, 12460};
+static const double rr_uml[] = {251000};
+static const double st_native[] = {2.10e9, 2.05e9, 2.12e9, 2.08e9, 2.11e9};
+static const double st_ns[] = {2.00e9, 2.02e9, 1.98e9, 2.01e9, 1.99e9};
+
+static void
+add(struct hv_study *s, const char *env, int bench, const double *x, size_t n)
+{
+	struct hv_params p;
+	struct hv_cell *c;
+	size_t i;
+
+	hv_params_init(&p);
+	if (bench == 0) {
+		hv_params_set(&p, "size_bytes", "1");
+		hv_study_add_cell(s, env, "net.rr", &p, "half_rtt_p50_ns", "ns",
+				  false, &c);
+	} else {
+		hv_params_set(&p, "size_bytes", "65536");
+		hv_params_set(&p, "proto", "tcp");
+		hv_study_add_cell(s, env, "net.stream", &p, "bw_bytes_per_sec",
+				  "bytes/s", true, &c);
+	}
+	for (i = 0; i < n; i++)
+		hv_cell_add_sample(c, x[i]);
+	c->status = HV_CELL_OK;
+	if (!x) {
+		c->status = HV_CELL_FAILED;
+		hv_cell_set_reason(c, "agent did not start: \"timeout\", 30 s");
+	}
+	hv_params_release(&p);
+}
+
+/* ns comes first on purpose: the table must still list native first. */
+static void
+build(struct hv_study *s)
+{
+	hv_study_init(s);
+	s->seed = 42;
+	hv_context_set_json(s, "seed", "42");
+	hv_context_set_str(s, "host", "testhost");
+	hv_context_set_json(s, "ncpus", "2");
+	hv_context_set_json(s, "envs", "[\"native\",\"ns\",\"uml\"]");
+	add(s, "ns", 0, rr_ns, 6);
+	add(s, "native", 0, rr_native, 6);
+	add(s, "uml", 0, rr_uml, 1);
+	add(s, "native", 1, st_native, 5);
+	add(s, "ns", 1, st_ns, 5);
+	add(s, "uml", 1, NULL, 0);
+}
+
+static char *
+render(int (*fn)(FILE *, const struct hv_study *, struct hv_err *),
+       const struct hv_study *s, size_t *len)
+{
+	char *buf = NULL;
+	struct hv_err err;
+	FILE *f = open_memstream(&buf, len);
+	int rc;
+
+	if (!f)
+		return NULL;
+	hv_err_init(&err);
+	rc = fn(f, s, &err);
+	fclose(f);
+	if (rc < 0) {
+		diag("render failed: %s", err.msg);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+		*len = fread(buf, 1, (size_t)n, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Compare with the golden file, or rewrite it under HV_UPDATE_GOLDEN=1. */
+static void
+golden(const char *name, const char *got, size_t len)
+{
+	const char *dir = getenv("HV_SRCDIR");
+	const char *upd = getenv("HV_UPDATE_GOLDEN");
+	char path[512], *want;
+	size_t wlen = 0, i, line = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/golden/%s",
+		 dir && *dir ? dir : ".", name);
+	if (upd && strcmp(upd, "1") == 0) {
+		f = fopen(path, "wb");
+		if (!f) {
+			ok(0, "golden %s opened for writing", path);
+			return;
+		}
+		wlen = fwrite(got, 1, len, f);
+		ok(fclose(f) == 0 && wlen == len, "golden %s rewritten", path);
+		return;
+	}
+	want = slurp(path, &wlen);
+	if (!ok(want != NULL, "golden %s readable", path))
+		return;
+	for (i = 0; i < len && i < wlen && got[i] == want[i]; i++)
+		line += got[i] == '\n';
+	if (!ok(len == wlen && i == len, "%s matches its golden", name))
+		diag("  first difference at byte %zu, line %zu", i, line);
+	free(want);
+}
+
+static double
+json_mean(const cJSON *cell)
+{
+	const cJSON *x;
+	double sum = 0;
+	int n = 0;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItem(cell, "samples"))
+	{
+		sum += x->valuedouble;
+		n++;
+	}
+	return n ? sum / n : NAN;
+}
+
+static const cJSON *
+json_native_of(const cJSON *cells, const cJSON *c)
+{
+	const cJSON *t;
+	char *pc = cJSON_PrintUnformatted(cJSON_GetObjectItem(c, "params"));
+	char *pt;
+	const cJSON *hit = NULL;
+
+	cJSON_ArrayForEach(t, cells)
+	{
+		pt = cJSON_PrintUnformatted(cJSON_GetObjectItem(t, "params"));
+		if (!hit &&
+		    !strcmp(cJSON_GetObjectItem(t, "env")->valuestring,
+			    "native") &&
+		    !strcmp(cJSON_GetObjectItem(t, "bench")->valuestring,
+			    cJSON_GetObjectItem(c, "bench")->valuestring) &&
+		    !strcmp(pc, pt))
+			hit = t;
+		cJSON_free(pt);
+	}
+	cJSON_free(pc);
+	return hit;
+}
+
+/* One env cell with a ratio: recompute it, check its CI and verdict. */
+static void
+check_ratio(const cJSON *cells, const cJSON *c, const char *tag)
+{
+	const cJSON *nat = json_native_of(cells, c);
+	const cJSON *ci = cJSON_GetObjectItem(c, "ratio_ci95");
+	double r = cJSON_GetObjectItem(c, "ratio_to_native")->valuedouble;
+	double lo = cJSON_GetArrayItem(ci, 0)->valuedouble;
+	double hi = cJSON_GetArrayItem(ci, 1)->valuedouble;
+	double want = json_mean(c) / json_mean(nat);
+	double cv_e, cv_n, se;
+	const char *v = cJSON_GetObjectItem(c, "verdict")->valuestring;
+	bool hib = cJSON_IsTrue(cJSON_GetObjectItem(c, "higher_is_better"));
+
+	is_near(r, want, want * 1e-14, "%s: ratio = mean(env)/mean(native)",
+		tag);
+	ok(lo <= r && r <= hi, "%s: CI [%g, %g] contains %g", tag, lo, hi, r);
+	/* The delta-method standard error of log(ratio) bounds what a
+	 * sane 95% interval looks like: wider than 1 se, within 6 se. */
+	cv_e = cJSON_GetObjectItem(c, "stddev")->valuedouble / json_mean(c);
+	cv_n = cJSON_GetObjectItem(nat, "stddev")->valuedouble / json_mean(nat);
+	se = sqrt(cv_e * cv_e / cJSON_GetObjectItem(c, "n")->valuedouble +
+		  cv_n * cv_n / cJSON_GetObjectItem(nat, "n")->valuedouble);
+	ok(log(hi / lo) > se && log(r / lo) < 6 * se && log(hi / r) < 6 * se,
+	   "%s: CI width plausible (log width %g, se %g)", tag, log(hi / lo),
+	   se);
+	if (lo > 1 || hi < 1)
+		is_str(v, (lo > 1) != hib ? "slower" : "faster",
+		       "%s: verdict follows the CI", tag);
+	else
+		is_str(v, "indistinguishable", "%s: verdict follows the CI",
+		       tag);
+}
+
+static void
+check_json(const char *txt)
+{
+	cJSON *doc = cJSON_Parse(txt);
+	const cJSON *cells = cJSON_GetObjectItem(doc, "cells");
+	const cJSON *c;
+	const cJSON *ctx = cJSON_GetObjectItem(doc, "context");
+	const cJSON *p;
+
+	if (!ok(doc != NULL, "JSON parses"))
+		return;
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "hpcvirt")),
+	       HV_VERSION, "JSON: version");
+	ok(cJSON_GetObjectItem(ctx, "seed")->valuedouble == 42 &&
+		   cJSON_IsArray(cJSON_GetObjectItem(ctx, "envs")),
+	   "JSON: context values are JSON values");
+	is_int(cJSON_GetArraySize(cells), 6, "JSON: six cells");
+	p = cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 3), "params");
+	ok(cJSON_IsNumber(cJSON_GetObjectItem(p, "size_bytes")) &&
+		   cJSON_IsString(cJSON_GetObjectItem(p, "proto")),
+	   "JSON: numeric params are numbers, others strings");
+	check_ratio(cells, cJSON_GetArrayItem(cells, 0), "ns net.rr");
+	check_ratio(cells, cJSON_GetArrayItem(cells, 4), "ns net.stream");
+	c = cJSON_GetArrayItem(cells, 1);
+	ok(cJSON_GetObjectItem(c, "ratio_to_native")->valuedouble == 1.0 &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "ratio_ci95")) &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "verdict")),
+	   "JSON: native is 1.0 with null CI and verdict");
+	c = cJSON_GetArrayItem(cells, 2);
+	ok(cJSON_GetObjectItem(c, "n")->valuedouble == 1 &&
+		   cJSON_GetObjectItem(c, "mean")->valuedouble == 251000 &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "ratio_to_native")) &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "ratio_ci95")),
+	   "JSON: one sample, summary but null ratio");
+	c = cJSON_GetArrayItem(cells, 5);
+	ok(!strcmp(cJSON_GetObjectItem(c, "status")->valuestring, "failed") &&
+		   strstr(cJSON_GetObjectItem(c, "reason")->valuestring,
+			  "\"timeout\"") &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "mean")) &&
+		   cJSON_GetArraySize(cJSON_GetObjectItem(c, "samples")) == 0,
+	   "JSON: failed cell with reason and null summary");
+	cJSON_Delete(doc);
+}
+
+/* Count the fields of each CSV record, honouring RFC 4180 quotes. */
+static void
+check_csv(const char *txt)
+{
+	int fields = 1, rows = 0, bad = 0;
+	bool quoted = false;
+	const char *p;
+
+	for (p = txt; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == ',')
+			fields++;
+		else if (!quoted && *p == '\n') {
+			bad += fields != 19;
+			rows++;
+			fields = 1;
+		}
+	}
+	ok(rows == 7 && !bad && !quoted, "CSV: 7 records of 19 fields");
+	ok(strstr(txt, ",\"agent did not start: \"\"timeout\"\", 30 s\"\n") !=
+		   NULL,
+	   "CSV: reason quoted with doubled quotes");
+	ok(strstr(txt, "native,net.rr,size_bytes=1,half_rtt_p50_ns,ns,false,"
+		       "ok,6,11816.666666666666,") != NULL,
+	   "CSV: native row with full-precision mean");
+}
+
+static void
+check_table(const char *txt)
+{
+	const char *nat = strstr(txt, "\n  native ");
+	const char *ns = strstr(txt, "\n  ns ");
+
+	ok(nat && ns && nat < ns, "table: native listed first");
+	ok(strstr(txt, "11.8 us") && strstr(txt, "2.10 GB/s"),
+	   "table: values scaled to us and GB/s");
+	ok(strstr(txt, "FAILED: agent did not start") != NULL,
+	   "table: failed cell shows its reason");
+	ok(strstr(txt, "  1.00\n") != NULL, "table: native ratio 1.00");
+}
+
+/* Unit scaling at its edges, in a study of single-sample cells. */
+static void
+check_units(void)
+{
+	static const struct {
+		double v;
+		const char *unit, *want;
+	} t[] = {
+		{999.7, "ns", " 1.00 us "},
+		{999.4, "ns", " 999 ns "},
+		{0.5, "ns", " 0.50 ns "},
+		{2.5e9, "ns", " 2.50 s "},
+		{0.0123, "s", " 12.3 ms "},
+		{12.0, "s", " 12.0 s "},
+		{999.0, "bytes/s", " 999 B/s "},
+		{1.5e6, "bytes/s", " 1.50 MB/s "},
+		{12345.6, "Mop/s", " 12346 Mop/s "},
+		{1.5, "Mop/s", " 1.5 Mop/s "},
+	};
+	struct hv_study s;
+	struct hv_cell *c;
+	struct hv_err err;
+	char *txt, env[16];
+	size_t i, len;
+
+	hv_study_init(&s);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(env, sizeof(env), "e%zu", i);
+		hv_study_add_cell(&s, env, "b", NULL, "m", t[i].unit, false,
+				  &c);
+		hv_cell_add_sample(c, t[i].v);
+		c->status = i == 0 ? HV_CELL_PENDING : HV_CELL_OK;
+	}
+	hv_study_analyze(&s, &err);
+	txt = render(hv_render_table, &s, &len);
+	for (i = 0; txt && i < sizeof(t) / sizeof(t[0]); i++)
+		ok(strstr(txt, t[i].want) != NULL, "table: %g %s shows as%s",
+		   t[i].v, t[i].unit, t[i].want);
+	ok(txt && strstr(txt, "  - (pending)\n"), "table: pending is marked");
+	free(txt);
+	hv_study_release(&s);
+}
+
+int
+main(void)
+{
+	struct hv_study s;
+	struct hv_err err;
+	char *json, *csv, *table;
+	size_t jl = 0, cl = 0, tl = 0;
+
+	build(&s);
+	hv_err_init(&err);
+	ok(hv_study_analyze(&s, &err) == 0, "analyze (%s)", err.msg);
+	json = render(hv_render_json, &s, &jl);
+	csv = render(hv_render_csv, &s, &cl);
+	table = render(hv_render_table, &s, &tl);
+	if (!ok(json && csv && table, "render all three formats"))
+		return done_testing();
+	check_json(json);
+	check_csv(csv);
+	check_table(table);
+	check_units();
+	golden("study.json", json, jl);
+	golden("study.csv", csv, cl);
+	golden("study.txt", table, tl);
+	free(json);
+	free(csv);
+	free(table);
+	hv_study_release(&s);
+	return done_testing();
+}
