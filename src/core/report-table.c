@@ -1,13 +1,15 @@
 /*
- * report-table.c - the terminal renderer: one small table per benchmark,
- * parameter set and metric, native first and then the other environments
- * in the order they first appear in the study:
+ * report-table.c - the terminal renderer: one table per benchmark and
+ * metric, a block of rows per parameter set (a size sweep reads top to
+ * bottom, like the paper's figures), native first and then the other
+ * environments in the order they first appear in the study:
  *
- *   net.rr size_bytes=1 half_rtt_p50_ns   median   n   cv%  vs native (95% CI)
- *     native                             11.8 us  10  1.2%  1.00
- *     ns                                 12.4 us  10  2.0%  1.05 [1.03, 1.07]
- * slower
+ *   net.rr half_rtt_p50_ns (lower is better), duration_s=1
+ *                      env      median   n   cv%  vs native (95% CI)
+ *     size_bytes=1     native  11.8 us  10  1.2%  1.00
+ *                      ns      12.4 us  10  2.0%  1.05 [1.03, 1.07] slower
  *
+ * Parameters that vary label the blocks; constant ones go to the title.
  * The value column is the median, scaled to a readable unit (ns to us, ms
  * or s; bytes/s to decimal KB/s, MB/s, GB/s). n and cv% (stddev / mean)
  * show how noisy the cell was. The ratio is mean(env) / mean(native) with
@@ -23,7 +25,6 @@
 
 enum {
 	FIELD_LEN = 64,
-	TITLE_INLINE_MAX = 40, /* longer titles get a line of their own */
 };
 
 /* One printed line of a group. */
@@ -144,18 +145,25 @@ row_fill(struct row *r, const struct hv_cell *c)
 }
 
 static bool
-same_group(const struct hv_cell *a, const struct hv_cell *b)
+same_params(const struct hv_cell *a, const struct hv_cell *b)
 {
 	size_t i;
 
-	if (strcmp(a->bench, b->bench) != 0 ||
-	    strcmp(a->metric, b->metric) != 0 || a->params.n != b->params.n)
+	if (a->params.n != b->params.n)
 		return false;
 	for (i = 0; i < a->params.n; i++)
 		if (strcmp(a->params.v[i].key, b->params.v[i].key) != 0 ||
 		    strcmp(a->params.v[i].value, b->params.v[i].value) != 0)
 			return false;
 	return true;
+}
+
+/* A table holds one bench and metric; its rows are the parameter sets. */
+static bool
+same_group(const struct hv_cell *a, const struct hv_cell *b)
+{
+	return strcmp(a->bench, b->bench) == 0 &&
+	       strcmp(a->metric, b->metric) == 0;
 }
 
 /* Position of c's env in the study: its first cell's index, native -1. */
@@ -172,7 +180,29 @@ env_rank(const struct hv_study *s, const struct hv_cell *c)
 	return (long)i;
 }
 
-/* Rows of the group led by cell g, sorted by env rank (stable). */
+/* Index of the first cell of the group with c's parameters. */
+static size_t
+set_rank(const struct hv_study *s, const struct hv_cell *c)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncells; i++)
+		if (same_group(&s->cells[i], c) && same_params(&s->cells[i], c))
+			break;
+	return i;
+}
+
+static bool
+row_before(const struct hv_study *s, const struct row *a, const struct row *b)
+{
+	size_t sa = set_rank(s, a->c), sb = set_rank(s, b->c);
+
+	if (sa != sb)
+		return sa < sb;
+	return env_rank(s, a->c) < env_rank(s, b->c);
+}
+
+/* Rows of the group led by cell g: by parameter set, native first. */
 static size_t
 group_rows(const struct hv_study *s, size_t g, struct row *rows)
 {
@@ -183,8 +213,7 @@ group_rows(const struct hv_study *s, size_t g, struct row *rows)
 		if (!same_group(&s->cells[g], &s->cells[i]))
 			continue;
 		row_fill(&rows[n], &s->cells[i]);
-		for (j = n++; j > 0 && env_rank(s, rows[j - 1].c) >
-					       env_rank(s, rows[j].c);
+		for (j = n++; j > 0 && row_before(s, &rows[j], &rows[j - 1]);
 		     j--) {
 			tmp = rows[j];
 			rows[j] = rows[j - 1];
@@ -207,73 +236,88 @@ max_len(const struct row *rows, size_t n, size_t off, size_t least)
 	return least;
 }
 
-/* "bench k=v k=v metric" into a fresh string, or NULL. */
-static char *
-group_title(const struct hv_cell *c)
+/* Does parameter k take more than one value among the rows? */
+static bool
+param_varies(const struct row *rows, size_t n, size_t k)
 {
-	size_t len = strlen(c->bench) + strlen(c->metric) + 2, i;
-	char *t, *p;
+	size_t i;
 
-	for (i = 0; i < c->params.n; i++)
-		len += strlen(c->params.v[i].key) +
-		       strlen(c->params.v[i].value) + 2;
-	t = malloc(len + 1);
-	if (!t)
-		return NULL;
-	p = t + snprintf(t, len + 1, "%s", c->bench);
-	for (i = 0; i < c->params.n; i++)
-		p += snprintf(p, len + 1 - (size_t)(p - t), " %s=%s",
-			      c->params.v[i].key, c->params.v[i].value);
-	snprintf(p, len + 1 - (size_t)(p - t), " %s", c->metric);
-	return t;
-}
-
-static void
-print_row(FILE *f, const struct hv_study *s, const struct row *r, int wn,
-	  int wv, int wc, int wcv)
-{
-	const struct hv_cell *c = r->c;
-
-	if (c->status == HV_CELL_FAILED) {
-		fprintf(f, "  %-*s  FAILED%s%s\n", wn - 2, c->env,
-			c->reason ? ": " : "", c->reason ? c->reason : "");
-		return;
-	}
-	fprintf(f, "  %-*s  %*s  %*s  %*s  %s%s\n", wn - 2, c->env, wv,
-		r->value, wc, r->n, wcv, r->cv, r->ratio, row_note(s, c));
+	for (i = 1; i < n; i++)
+		if (k >= rows[i].c->params.n ||
+		    strcmp(rows[i].c->params.v[k].value,
+			   rows[0].c->params.v[k].value) != 0)
+			return true;
+	return false;
 }
 
 /*
- * The title heads the name column when it is short, as in the example at
- * the top; a long one (many parameters) gets a line of its own so that
- * the rows stay narrow.
+ * The label of a row's parameter set: the parameters that vary within
+ * the table ("size_bytes=64"); the constant ones go to the title.
  */
+static void
+set_label(const struct row *rows, size_t n, const struct hv_cell *c,
+	  bool varying, char *buf, size_t len)
+{
+	size_t k, used = 0;
+
+	buf[0] = '\0';
+	for (k = 0; k < c->params.n && used < len; k++) {
+		if (param_varies(rows, n, k) != varying)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s=%s",
+					 used ? " " : "", c->params.v[k].key,
+					 c->params.v[k].value);
+	}
+}
+
+static void
+print_row(FILE *f, const struct hv_study *s, const struct row *r,
+	  const char *label, int wl, int we, int wv, int wc, int wcv)
+{
+	const struct hv_cell *c = r->c;
+
+	fprintf(f, "  %-*s%s%-*s  ", wl, label, wl ? "  " : "", we, c->env);
+	if (c->status == HV_CELL_FAILED) {
+		fprintf(f, "FAILED%s%s\n", c->reason ? ": " : "",
+			c->reason ? c->reason : "");
+		return;
+	}
+	fprintf(f, "%*s  %*s  %*s  %s%s\n", wv, r->value, wc, r->n, wcv, r->cv,
+		r->ratio, row_note(s, c));
+}
+
 static int
 print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows)
 {
 	size_t n = group_rows(s, g, rows), i;
-	char *title = group_title(&s->cells[g]);
-	int tl, wn = 8, wv, wc, wcv;
+	const struct hv_cell *c0 = &s->cells[g];
+	char label[256], fixed[256];
+	int wl = 0, we = 3, wv, wc, wcv;
 
-	if (!title)
-		return -ENOMEM;
-	tl = (int)strlen(title);
-	for (i = 0; i < n; i++)
-		if ((int)strlen(rows[i].c->env) + 2 > wn)
-			wn = (int)strlen(rows[i].c->env) + 2;
-	if (tl <= TITLE_INLINE_MAX && tl > wn)
-		wn = tl;
-	else if (tl > TITLE_INLINE_MAX)
-		fprintf(f, "%s\n", title);
+	for (i = 0; i < n; i++) {
+		set_label(rows, n, rows[i].c, true, label, sizeof(label));
+		if ((int)strlen(label) > wl)
+			wl = (int)strlen(label);
+		if ((int)strlen(rows[i].c->env) > we)
+			we = (int)strlen(rows[i].c->env);
+	}
+	set_label(rows, n, c0, false, fixed, sizeof(fixed));
+	fprintf(f, "%s %s (%s is better)%s%s\n", c0->bench, c0->metric,
+		c0->higher_is_better ? "higher" : "lower", fixed[0] ? ", " : "",
+		fixed);
 	wv = (int)max_len(rows, n, offsetof(struct row, value), 6);
 	wc = (int)max_len(rows, n, offsetof(struct row, n), 1);
 	wcv = (int)max_len(rows, n, offsetof(struct row, cv), 3);
-	fprintf(f, "%-*s  %*s  %*s  %*s  %s\n", wn,
-		tl <= TITLE_INLINE_MAX ? title : "", wv, "median", wc, "n", wcv,
-		"cv%", "vs native (95% CI)");
-	for (i = 0; i < n; i++)
-		print_row(f, s, &rows[i], wn, wv, wc, wcv);
-	free(title);
+	fprintf(f, "  %-*s%s%-*s  %*s  %*s  %*s  %s\n", wl, "", wl ? "  " : "",
+		we, "env", wv, "median", wc, "n", wcv, "cv%",
+		"vs native (95% CI)");
+	for (i = 0; i < n; i++) {
+		label[0] = '\0';
+		if (i == 0 || !same_params(rows[i - 1].c, rows[i].c))
+			set_label(rows, n, rows[i].c, true, label,
+				  sizeof(label));
+		print_row(f, s, &rows[i], label, wl, we, wv, wc, wcv);
+	}
 	return 0;
 }
 

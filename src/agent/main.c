@@ -1,0 +1,409 @@
+/*
+ * main.c - hpcvirt-agent: the one program every box runs. It parses the
+ * command line, listens on a unix or TCP socket (or serves one session
+ * over stdin/stdout for serial consoles), announces itself with one line
+ * "HPCVIRT-AGENT-READY <addr>", and forks one session per connection.
+ * It may be PID 1 of a VM or container, so it reaps every child, ignores
+ * signals it does not expect, and powers off on SHUTDOWN when PID 1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define MAX_SESSIONS 64
+
+struct agent {
+	struct hv_agent_cfg cfg;
+	char kernels[PATH_MAX];
+	char workdir[PATH_MAX];
+	char addr[160]; /* actual address, for the READY line */
+	int lfd;
+	int sigfd;
+	pid_t sessions[MAX_SESSIONS];
+	int nsessions;
+	bool stop;
+	bool shutdown; /* requested by a host: power off if PID 1 */
+	int64_t idle_since;
+};
+
+static const char usage[] =
+	"usage: hpcvirt-agent --kernels DIR --listen ADDR [--workdir DIR]\n"
+	"                     [--once] [--idle-timeout SECS]\n"
+	"  ADDR: unix:/PATH | tcp:IPV4:PORT | tcp:[IPV6]:PORT | stdio\n"
+	"        (numeric addresses only; port 0 picks a free port)\n";
+
+static const struct option options[] = {
+	{"kernels", required_argument, NULL, 'k'},
+	{"listen", required_argument, NULL, 'l'},
+	{"workdir", required_argument, NULL, 'w'},
+	{"once", no_argument, NULL, 'o'},
+	{"idle-timeout", required_argument, NULL, 'i'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hpcvirt-agent: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(usage, stderr);
+	exit(2);
+}
+
+static void
+resolve_dir(const char *opt, const char *dir, char *out)
+{
+	struct stat st;
+
+	if (!realpath(dir, out) || stat(out, &st) < 0 || !S_ISDIR(st.st_mode))
+		die_usage("bad %s '%s': expected an existing directory", opt,
+			  dir);
+}
+
+static void
+parse_args(struct agent *a, int argc, char **argv)
+{
+	const char *kernels = NULL, *workdir = ".";
+	char *end;
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kernels = optarg;
+			break;
+		case 'l':
+			a->cfg.listen = optarg;
+			break;
+		case 'w':
+			workdir = optarg;
+			break;
+		case 'o':
+			a->cfg.once = true;
+			break;
+		case 'i':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 ||
+			    v > 86400 * 365)
+				die_usage("bad --idle-timeout '%s': expected "
+					  "whole seconds, 0 (never) or more",
+					  optarg);
+			a->cfg.idle_timeout_s = (int)v;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case 'V':
+			printf("hpcvirt-agent %s (protocol %u)\n", HV_VERSION,
+			       HV_PROTO_VERSION);
+			exit(0);
+		default:
+			die_usage("bad option (see usage)");
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (!kernels)
+		die_usage("missing --kernels DIR");
+	if (!a->cfg.listen)
+		die_usage("missing --listen ADDR");
+	resolve_dir("--kernels", kernels, a->kernels);
+	resolve_dir("--workdir", workdir, a->workdir);
+	a->cfg.kernels = a->kernels;
+	a->cfg.workdir = a->workdir;
+}
+
+static void __attribute__((noreturn)) die_sys(const char *what, const char *arg)
+{
+	hv_agent_log("%s '%s': %s", what, arg, strerror(errno));
+	exit(1);
+}
+
+static void
+open_listener(struct agent *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[128];
+	struct stat st;
+	int one = 1;
+
+	if (hv_proto_addr_parse(a->cfg.listen, &ss, &len, why, sizeof(why)))
+		die_usage("bad --listen '%s': %s", a->cfg.listen, why);
+	a->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (a->lfd < 0)
+		die_sys("socket for", a->cfg.listen);
+	if (ss.ss_family == AF_UNIX) {
+		const char *path = ((struct sockaddr_un *)&ss)->sun_path;
+
+		/* A stale socket of an earlier run; never any other file. */
+		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(path);
+	} else {
+		setsockopt(a->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	}
+	if (ss.ss_family == AF_INET6)
+		setsockopt(a->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			   sizeof(one));
+	if (bind(a->lfd, (struct sockaddr *)&ss, len) < 0 ||
+	    listen(a->lfd, 64) < 0)
+		die_sys("cannot listen on", a->cfg.listen);
+	len = sizeof(ss);
+	if (getsockname(a->lfd, (struct sockaddr *)&ss, &len) < 0 ||
+	    hv_proto_addr_format((struct sockaddr *)&ss, len, a->addr,
+				 sizeof(a->addr)) < 0)
+		snprintf(a->addr, sizeof(a->addr), "%s", a->cfg.listen);
+}
+
+/*
+ * SIGCHLD, SIGTERM and SIGINT arrive through a signalfd; every other
+ * signal a stray process might send PID 1 is ignored, never fatal.
+ */
+static void
+setup_signals(struct agent *a, bool want_fd)
+{
+	static const int ignored[] = {SIGPIPE, SIGHUP,	  SIGUSR1, SIGUSR2,
+				      SIGALRM, SIGTTIN,	  SIGTTOU, SIGTSTP,
+				      SIGQUIT, SIGVTALRM, SIGPROF, SIGIO};
+	sigset_t set;
+
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	a->sigfd = -1;
+	if (want_fd) {
+		a->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (a->sigfd < 0)
+			die_sys("signalfd", "main");
+	}
+}
+
+static void
+ready(const struct agent *a)
+{
+	printf("HPCVIRT-AGENT-READY %s\n", a->addr);
+	fflush(stdout);
+}
+
+/* Remove a reaped session; a SHUTDOWN status stops the agent. */
+static void
+session_gone(struct agent *a, pid_t pid, int st)
+{
+	for (int i = 0; i < a->nsessions; i++) {
+		if (a->sessions[i] != pid)
+			continue;
+		a->sessions[i] = a->sessions[--a->nsessions];
+		if (WIFEXITED(st) && WEXITSTATUS(st) == HV_AGENT_EXIT_SHUTDOWN)
+			a->stop = a->shutdown = true;
+		if (a->cfg.once && a->lfd < 0)
+			a->stop = true;
+		a->idle_since = hv_agent_now_ns();
+		return;
+	}
+}
+
+static void
+reap_all(struct agent *a)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		session_gone(a, pid, st);
+}
+
+static void
+on_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			hv_agent_log("signal %u: stopping", si.ssi_signo);
+			a->stop = true;
+		}
+	}
+	reap_all(a);
+}
+
+static void
+refuse(int fd, const char *msg)
+{
+	uint8_t buf[256];
+	struct hv_proto_wr w;
+
+	hv_proto_wr_init(&w, buf, sizeof(buf));
+	if (hv_proto_error_build(&w, EAGAIN, msg, true) == 0)
+		hv_proto_write_all(fd, w.buf, w.len, 100);
+	close(fd);
+}
+
+static void
+on_accept(struct agent *a)
+{
+	pid_t pid;
+	int fd;
+
+	fd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (a->nsessions == MAX_SESSIONS)
+		return refuse(fd, "too many connections (max 64)");
+	pid = fork();
+	if (pid < 0) {
+		hv_agent_log("fork: %s", strerror(errno));
+		return refuse(fd, "agent cannot fork a session");
+	}
+	if (pid == 0) {
+		close(a->lfd);
+		close(a->sigfd);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		_exit(hv_agent_session(&a->cfg, fd, fd));
+	}
+	close(fd);
+	a->sessions[a->nsessions++] = pid;
+	if (a->cfg.once) {
+		close(a->lfd);
+		a->lfd = -1;
+	}
+}
+
+static int
+idle_ms(const struct agent *a, int64_t now)
+{
+	int64_t end;
+
+	if (!a->cfg.idle_timeout_s || a->nsessions)
+		return -1;
+	end = a->idle_since + (int64_t)a->cfg.idle_timeout_s * 1000000000LL;
+	if (now >= end)
+		return 0;
+	return (end - now) / 1000000 > 60000 ? 60000
+					     : (int)((end - now) / 1000000) + 1;
+}
+
+static void
+serve(struct agent *a)
+{
+	struct pollfd pfd[2];
+	int tmo;
+
+	a->idle_since = hv_agent_now_ns();
+	while (!a->stop) {
+		pfd[0] = (struct pollfd){.fd = a->sigfd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = a->lfd, .events = POLLIN};
+		tmo = idle_ms(a, hv_agent_now_ns());
+		if (tmo == 0) {
+			hv_agent_log("idle for %d s: exiting",
+				     a->cfg.idle_timeout_s);
+			break;
+		}
+		if (poll(pfd, a->lfd >= 0 ? 2 : 1, tmo) <= 0)
+			continue;
+		if (pfd[0].revents)
+			on_signal(a);
+		if (a->lfd >= 0 && pfd[1].revents && !a->stop)
+			on_accept(a);
+	}
+}
+
+/* Stop every session (each kills its command), bounded in time. */
+static void
+stop_sessions(struct agent *a)
+{
+	int64_t until = hv_agent_now_ns() + 2 * HV_AGENT_GRACE_NS;
+
+	for (int i = 0; i < a->nsessions; i++)
+		kill(a->sessions[i], SIGTERM);
+	while (a->nsessions && hv_agent_now_ns() < until) {
+		reap_all(a);
+		usleep(5000);
+	}
+	for (int i = 0; i < a->nsessions; i++)
+		kill(a->sessions[i], SIGKILL);
+	reap_all(a);
+}
+
+/* A serial console must pass bytes through untouched. */
+static void
+stdio_raw(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t) < 0)
+		return;
+	cfmakeraw(&t);
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+static void
+finish(const struct agent *a)
+{
+	if (!strncmp(a->cfg.listen, "unix:", 5))
+		unlink(a->cfg.listen + 5);
+	if (a->shutdown && getpid() == 1) {
+		hv_agent_log("PID 1 shutting down: power off");
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct agent a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.lfd = -1;
+	parse_args(&a, argc, argv);
+	if (!strcmp(a.cfg.listen, "stdio")) {
+		setup_signals(&a, false);
+		stdio_raw();
+		snprintf(a.addr, sizeof(a.addr), "stdio");
+		ready(&a);
+		rc = hv_agent_session(&a.cfg, STDIN_FILENO, STDOUT_FILENO);
+		a.shutdown = rc == HV_AGENT_EXIT_SHUTDOWN;
+		finish(&a);
+		return rc == HV_AGENT_EXIT_SHUTDOWN ? 0 : rc;
+	}
+	setup_signals(&a, true);
+	open_listener(&a);
+	ready(&a);
+	hv_agent_log("listening on %s, kernels %s, workdir %s", a.addr,
+		     a.kernels, a.workdir);
+	serve(&a);
+	stop_sessions(&a);
+	finish(&a);
+	return 0;
+}
