@@ -1,0 +1,324 @@
+/*
+ * test-aa.c - the A/A self-check of the confidence interval: native
+ * against native. Both samples come from one distribution, so the true
+ * ratio is 1.0 and a 95 % interval must contain it in about 95 % of
+ * trials; fewer means the verdicts "slower"/"faster" are claimed too
+ * often. The converse checks power: a true 20 % slowdown at n = 10 with
+ * 3 % noise must be flagged in nearly every trial. An A/B case, where the
+ * environment is noisier than native, checks coverage of the true ratio
+ * where the two samples' spreads differ.
+ *
+ * Every trial is seeded, so the numbers are the same on every run:
+ *   build/tests/test-aa                  the check (500 trials per case)
+ *   build/tests/test-aa --trials 2000 --all-methods
+ *                                        the table of docs/METHOD.md
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "hpcvirt/stats.h"
+#include "tap.h"
+
+#define MAX_N 10
+#define MIN_COVERAGE 0.90
+
+enum dist {
+	LOGNORM3,  /* timing noise of a quiet host */
+	LOGNORM10, /* noisy host, virtual NIC */
+	SHIFTLOG,  /* skewed: floor plus a lognormal(sigma 1) delay */
+	PARETO,	   /* heavy tail: Pareto alpha 2.5 above a floor */
+	OUTLIER,   /* 3 % noise, 10 % of runs hit by a 1.5x stall */
+	NDIST,
+};
+
+static const char *const dist_name[NDIST] = {
+	"lognormal 3%",
+	"lognormal 10%",
+	"1+0.1*lognormal(0,1)",
+	"1+0.05*(Pareto(2.5)-1)",
+	"lognormal 3% + 10% 1.5x",
+};
+
+static double
+gauss(struct hv_rng *r)
+{
+	double u = 1.0 - hv_rng_double(r), v = hv_rng_double(r);
+
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+/* One sample, around 1, of the given shape. */
+static double
+draw(struct hv_rng *r, enum dist d)
+{
+	double x;
+
+	switch (d) {
+	case LOGNORM3:
+		return exp(0.03 * gauss(r));
+	case LOGNORM10:
+		return exp(0.10 * gauss(r));
+	case SHIFTLOG:
+		return 1.0 + 0.1 * exp(gauss(r));
+	case PARETO:
+		return 1.0 + 0.05 * (pow(1.0 - hv_rng_double(r), -1 / 2.5) - 1);
+	case OUTLIER:
+	case NDIST:
+		break;
+	}
+	x = exp(0.03 * gauss(r));
+	return hv_rng_double(r) < 0.1 ? 1.5 * x : x;
+}
+
+/* The population mean of each shape, for the A/B coverage. */
+static double
+dist_mean(enum dist d)
+{
+	switch (d) {
+	case LOGNORM3:
+		return exp(0.03 * 0.03 / 2);
+	case LOGNORM10:
+		return exp(0.10 * 0.10 / 2);
+	case SHIFTLOG:
+		return 1.0 + 0.1 * exp(0.5);
+	case PARETO:
+		return 1.0 + 0.05 * (2.5 / 1.5 - 1.0);
+	case OUTLIER:
+	case NDIST:
+		break;
+	}
+	return exp(0.03 * 0.03 / 2) * (0.9 + 0.1 * 1.5);
+}
+
+struct trial_set {
+	enum dist d;  /* native's shape */
+	enum dist de; /* the environment's shape (A/A: the same) */
+	size_t n;
+	double scale; /* env = scale * a draw; 1 for A/A */
+	double truth; /* > 0: count CIs holding it, not verdicts */
+	bool higher_is_better;
+	enum hv_boot_method method;
+	int trials;
+};
+
+/*
+ * Fraction of trials whose verdict is want, or whose interval holds
+ * t->truth when that is set; -1 on a library error.
+ */
+static double
+run_trials(const struct trial_set *t, enum hv_verdict want)
+{
+	double env[MAX_N], base[MAX_N];
+	struct hv_boot_opts o = {.higher_is_better = t->higher_is_better,
+				 .method = t->method};
+	struct hv_ratio q;
+	struct hv_err err;
+	struct hv_rng r;
+	int i, hits = 0;
+	size_t k;
+
+	hv_rng_seed(&r, 1000u * t->d + t->n);
+	for (i = 0; i < t->trials; i++) {
+		for (k = 0; k < t->n; k++) {
+			env[k] = t->scale * draw(&r, t->de);
+			base[k] = draw(&r, t->d);
+		}
+		o.seed = (uint64_t)i + 1;
+		if (hv_ratio_bootstrap(env, t->n, base, t->n, &o, &q, &err)) {
+			diag("bootstrap failed: %s", err.msg);
+			return -1.0;
+		}
+		if (t->truth > 0.0)
+			hits += q.lo <= t->truth && t->truth <= q.hi;
+		else
+			hits += q.verdict == want;
+	}
+	return (double)hits / t->trials;
+}
+
+/*
+ * The threshold: with 500 trials and a true coverage of 95 %, the
+ * observed fraction has a standard deviation of 1 %, so 90 % is five
+ * of them below: a correct interval does not fail by chance, while one
+ * whose true coverage is 88 % or less (the percentile bootstrap at
+ * n = 5) fails. The trials are seeded, so the outcome is fixed anyway.
+ */
+static void
+check_coverage(int trials, bool all_methods)
+{
+	struct trial_set t = {.trials = trials};
+	static const size_t ns[2] = {5, 10};
+	double cov;
+	int d, k, m;
+
+	for (d = 0; d < NDIST; d++)
+		for (k = 0; k < 2; k++) {
+			t.d = t.de = d;
+			t.n = ns[k];
+			t.scale = 1.0;
+			for (m = HV_BOOT_PERCENTILE; m <= HV_BOOT_SYMMETRIC_T;
+			     m++) {
+				if (!all_methods && m != HV_BOOT_SYMMETRIC_T)
+					continue;
+				t.method = m;
+				cov = run_trials(&t,
+						 HV_VERDICT_INDISTINGUISHABLE);
+				diag("coverage %-24s n=%-2zu %-16s %.3f "
+				     "(%d trials)",
+				     dist_name[d], t.n, hv_boot_method_name(m),
+				     cov, trials);
+				if (m != HV_BOOT_SYMMETRIC_T)
+					continue;
+				ok(cov >= MIN_COVERAGE,
+				   "A/A %s n=%zu: 1.0 inside the CI in %.1f "
+				   "%% >= %.0f %%",
+				   dist_name[d], t.n, 100 * cov,
+				   100 * MIN_COVERAGE);
+			}
+		}
+}
+
+/* The check has teeth: the textbook percentile interval fails it. */
+static void
+check_baseline_fails(int trials)
+{
+	struct trial_set t = {.d = LOGNORM3,
+			      .de = LOGNORM3,
+			      .n = 5,
+			      .scale = 1.0,
+			      .method = HV_BOOT_PERCENTILE,
+			      .trials = trials};
+	double cov = run_trials(&t, HV_VERDICT_INDISTINGUISHABLE);
+
+	ok(cov >= 0.0 && cov < MIN_COVERAGE,
+	   "percentile bootstrap, lognormal 3%% n=5: %.1f %% < %.0f %% "
+	   "(the check can fail)",
+	   100 * cov, 100 * MIN_COVERAGE);
+	t.method = HV_BOOT_DEFAULT;
+	t.d = t.de = LOGNORM10;
+	cov = run_trials(&t, HV_VERDICT_INDISTINGUISHABLE);
+	ok(cov <= 0.995,
+	   "default interval not uselessly wide: lognormal 10%% n=5 "
+	   "coverage %.1f %% <= 99.5 %%",
+	   100 * cov);
+}
+
+static void
+check_power(int trials)
+{
+	struct trial_set t = {
+		.d = LOGNORM3, .de = LOGNORM3, .n = 10, .trials = trials};
+	double p;
+
+	t.scale = 1.2;
+	p = run_trials(&t, HV_VERDICT_SLOWER);
+	diag("power: time +20%%, 3%% noise, n=10: %.3f slower", p);
+	ok(p >= 0.95, "20 %% more time at n=10 is 'slower' in %.1f %%",
+	   100 * p);
+	t.scale = 1.0 / 1.2;
+	t.higher_is_better = true;
+	p = run_trials(&t, HV_VERDICT_SLOWER);
+	diag("power: bandwidth /1.2, 3%% noise, n=10: %.3f slower", p);
+	ok(p >= 0.95, "bandwidth / 1.2 at n=10 is 'slower' in %.1f %%",
+	   100 * p);
+	t.higher_is_better = false;
+	t.scale = 1.05;
+	t.n = 5;
+	diag("power: time +5%%, 3%% noise, n=5: %.3f slower",
+	     run_trials(&t, HV_VERDICT_SLOWER));
+	t.n = 10;
+	diag("power: time +5%%, 3%% noise, n=10: %.3f slower",
+	     run_trials(&t, HV_VERDICT_SLOWER));
+}
+
+/*
+ * A/B: the environment is 1.3x slower and has another shape than native
+ * (lognormal 3 %), so the two samples differ in spread and skew, which
+ * an A/A check cannot exercise. Coverage of the true ratio of means.
+ * One case is asserted; --all-methods prints every shape and method.
+ */
+static void
+check_ab(int trials, bool all_methods)
+{
+	struct trial_set t = {.d = LOGNORM3, .scale = 1.3, .trials = trials};
+	double cov;
+	int d, m, k;
+
+	for (d = LOGNORM10; d < NDIST; d++)
+		for (k = 5; k <= 10; k += 5)
+			for (m = HV_BOOT_PERCENTILE; m <= HV_BOOT_SYMMETRIC_T;
+			     m++) {
+				if (!all_methods && (m != HV_BOOT_SYMMETRIC_T ||
+						     d != LOGNORM10 || k != 5))
+					continue;
+				t.de = d;
+				t.n = (size_t)k;
+				t.method = m;
+				t.truth = 1.3 * dist_mean(d) /
+					  dist_mean(LOGNORM3);
+				cov = run_trials(&t, HV_VERDICT_NONE);
+				diag("A/B env 1.3x %-24s n=%-2d %-16s %.3f",
+				     dist_name[d], k, hv_boot_method_name(m),
+				     cov);
+			}
+	t.de = LOGNORM10;
+	t.n = 5;
+	t.method = HV_BOOT_DEFAULT;
+	t.truth = 1.3 * dist_mean(LOGNORM10) / dist_mean(LOGNORM3);
+	cov = run_trials(&t, HV_VERDICT_NONE);
+	ok(cov >= MIN_COVERAGE,
+	   "A/B env lognormal 10%% vs native 3%%, n=5: true ratio inside "
+	   "the CI in %.1f %% >= %.0f %%",
+	   100 * cov, 100 * MIN_COVERAGE);
+}
+
+static int
+parse_args(int argc, char **argv, int *trials, bool *all)
+{
+	char *end;
+	long v;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all-methods") == 0) {
+			*all = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--trials") != 0 || i + 1 >= argc) {
+			fprintf(stderr,
+				"test-aa: bad argument '%s': expected "
+				"[--trials N] [--all-methods]\n",
+				argv[i]);
+			return 2;
+		}
+		errno = 0;
+		v = strtol(argv[++i], &end, 10);
+		if (errno || end == argv[i] || *end || v < 100 || v > 100000) {
+			fprintf(stderr,
+				"test-aa: bad --trials '%s': expected an "
+				"integer 100..100000\n",
+				argv[i]);
+			return 2;
+		}
+		*trials = (int)v;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	bool all = false;
+	int trials = 500, rc;
+
+	rc = parse_args(argc, argv, &trials, &all);
+	if (rc)
+		return rc;
+	plan(2 * NDIST + 5);
+	check_coverage(trials, all);
+	check_baseline_fails(trials);
+	check_power(trials);
+	check_ab(trials, all);
+	return done_testing();
+}
