@@ -28,8 +28,9 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"run", hv_cmd_run, "run a study (envs x benches) and report it"},
-	{"list", hv_cmd_list, "list environments (available or why not) "
-			      "and benches"},
+	{"list", hv_cmd_list,
+	 "list environments (available or why not) "
+	 "and benches"},
 	{"report", hv_cmd_report, "render a stored study"},
 	{"clean", hv_cmd_clean, "remove what killed runs left behind"},
 };

@@ -70,28 +70,28 @@ diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
-#define is_int(got, want, ...)                                                \
-	do {                                                                  \
-		long long g_ = (long long)(got), w_ = (long long)(want);      \
-		if (!ok(g_ == w_, __VA_ARGS__))                               \
-			diag("  got %lld, want %lld", g_, w_);                \
+#define is_int(got, want, ...)                                           \
+	do {                                                             \
+		long long g_ = (long long)(got), w_ = (long long)(want); \
+		if (!ok(g_ == w_, __VA_ARGS__))                          \
+			diag("  got %lld, want %lld", g_, w_);           \
 	} while (0)
 
-#define is_str(got, want, ...)                                                \
-	do {                                                                  \
-		const char *g_ = (got), *w_ = (want);                         \
-		int c_ = g_ && w_ ? strcmp(g_, w_) == 0 : g_ == w_;           \
-		if (!ok(c_, __VA_ARGS__))                                     \
-			diag("  got '%s', want '%s'", g_ ? g_ : "(null)",     \
-			     w_ ? w_ : "(null)");                             \
+#define is_str(got, want, ...)                                            \
+	do {                                                              \
+		const char *g_ = (got), *w_ = (want);                     \
+		int c_ = g_ && w_ ? strcmp(g_, w_) == 0 : g_ == w_;       \
+		if (!ok(c_, __VA_ARGS__))                                 \
+			diag("  got '%s', want '%s'", g_ ? g_ : "(null)", \
+			     w_ ? w_ : "(null)");                         \
 	} while (0)
 
-#define is_near(got, want, tol, ...)                                          \
-	do {                                                                  \
-		double g_ = (got), w_ = (want);                               \
-		if (!ok(fabs(g_ - w_) <= (tol), __VA_ARGS__))                 \
-			diag("  got %.17g, want %.17g (tol %g)", g_, w_,      \
-			     (double)(tol));                                  \
+#define is_near(got, want, tol, ...)                                     \
+	do {                                                             \
+		double g_ = (got), w_ = (want);                          \
+		if (!ok(fabs(g_ - w_) <= (tol), __VA_ARGS__))            \
+			diag("  got %.17g, want %.17g (tol %g)", g_, w_, \
+			     (double)(tol));                             \
 	} while (0)
 
 static inline int

@@ -15,20 +15,20 @@
 #include "hpcvirt/err.h"
 
 struct hv_proc {
-	pid_t pid;     /* 0 when not running */
-	int out_fd;    /* read end of the child's stdout, -1 if not piped */
-	int status;    /* waitpid status once reaped */
+	pid_t pid;  /* 0 when not running */
+	int out_fd; /* read end of the child's stdout, -1 if not piped */
+	int status; /* waitpid status once reaped */
 	bool reaped;
 	char buf[4096]; /* line buffer for hv_proc_read_line() */
 	size_t buf_len;
 };
 
 struct hv_proc_opts {
-	bool pipe_stdout;   /* else stdout goes to /dev/null */
-	bool keep_stderr;   /* else stderr goes to /dev/null */
+	bool pipe_stdout;     /* else stdout goes to /dev/null */
+	bool keep_stderr;     /* else stderr goes to /dev/null */
 	const char *log_path; /* if set, stderr is appended to this file */
 	bool die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL) in the child */
-	const char *cwd;    /* chdir before exec, may be NULL */
+	const char *cwd;      /* chdir before exec, may be NULL */
 };
 
 void hv_proc_init(struct hv_proc *p);
@@ -42,8 +42,8 @@ int hv_proc_spawn(struct hv_proc *p, char *const argv[],
  * waiting at most timeout_ms in total. -ETIMEDOUT, or -EPIPE when the child
  * closed stdout (exited) first.
  */
-int hv_proc_read_line(struct hv_proc *p, char *line, size_t len,
-		      int timeout_ms, struct hv_err *err);
+int hv_proc_read_line(struct hv_proc *p, char *line, size_t len, int timeout_ms,
+		      struct hv_err *err);
 
 /* True while the child has not exited (reaps it if it has). */
 bool hv_proc_alive(struct hv_proc *p);

@@ -89,8 +89,7 @@ void hv_study_init(struct hv_study *s);
 void hv_study_release(struct hv_study *s);
 
 /* Set a context entry; json must be a valid JSON value text. */
-int hv_context_set_json(struct hv_study *s, const char *key,
-			const char *json);
+int hv_context_set_json(struct hv_study *s, const char *key, const char *json);
 /* Set a context entry to a JSON string (escaped here). */
 int hv_context_set_str(struct hv_study *s, const char *key, const char *val);
 const char *hv_context_get(const struct hv_study *s, const char *key);

@@ -39,8 +39,8 @@ int hv_store_open(struct hv_store **out, const char *dir, bool create,
 		  struct hv_err *err);
 void hv_store_close(struct hv_store *st);
 
-int hv_store_put_context(struct hv_store *st, const char *key,
-			 const char *json, struct hv_err *err);
+int hv_store_put_context(struct hv_store *st, const char *key, const char *json,
+			 struct hv_err *err);
 /* Insert the cell and set c->id. */
 int hv_store_add_cell(struct hv_store *st, struct hv_cell *c,
 		      struct hv_err *err);

@@ -38,7 +38,9 @@ static const struct hv_param_def stream_params[] = {
 };
 
 static const struct hv_metric_def stream_metrics[] = {
-	{.name = "bw_bytes_per_sec", .unit = "bytes/s", .higher_is_better = true},
+	{.name = "bw_bytes_per_sec",
+	 .unit = "bytes/s",
+	 .higher_is_better = true},
 };
 
 /* Arguments both modes share: peer, duration, JSON output. */
@@ -89,8 +91,9 @@ first_result(const cJSON *res, const cJSON **out, struct hv_err *err)
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(res, "results");
 
 	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != 1)
-		return hv_err_set(err, EINVAL,
-				  "net result: expected one entry in 'results'");
+		return hv_err_set(
+			err, EINVAL,
+			"net result: expected one entry in 'results'");
 	*out = cJSON_GetArrayItem(arr, 0);
 	return 0;
 }

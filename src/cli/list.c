@@ -101,8 +101,7 @@ list_text(void)
 			printf("  %-10s available      %s\n", e->name,
 			       e->summary);
 		else
-			printf("  %-10s not available: %s\n", e->name,
-			       why.msg);
+			printf("  %-10s not available: %s\n", e->name, why.msg);
 	}
 	printf("\nbenches:\n");
 	for (i = 0; i < hv_bench_count(); i++) {

@@ -53,8 +53,9 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_REPS] = {"reps", "N", "measured repetitions per cell (default 5)"},
 	[O_WARMUP] = {"warmup", "N", "discarded repetitions (default 1)"},
 	[O_SEED] = {"seed", "S", "schedule/bootstrap seed (default random)"},
-	[O_OUT] = {"out", "DIR", "study directory (default "
-				 "hpcvirt-results/DATE-TIME)"},
+	[O_OUT] = {"out", "DIR",
+		   "study directory (default "
+		   "hpcvirt-results/DATE-TIME)"},
 	[O_JSON] = {"json", "FILE", "also write the JSON result ('-' stdout)"},
 	[O_CSV] = {"csv", "FILE", "also write CSV, one row per cell"},
 	[O_SIZES] = {"sizes", "LIST", "net.rr message sizes, e.g. 1,64,4KiB"},
@@ -140,8 +141,9 @@ on_opt(void *ctx, size_t idx, const char *v)
 	case O_SET:
 		eq = strchr(v, '=');
 		if (!eq || eq == v) {
-			fprintf(stderr, "hpcvirt run: bad --set '%s': expected "
-					"KEY=LIST like size_bytes=1,64\n",
+			fprintf(stderr,
+				"hpcvirt run: bad --set '%s': expected "
+				"KEY=LIST like size_bytes=1,64\n",
 				v);
 			return HV_EXIT_USAGE;
 		}
@@ -156,7 +158,8 @@ on_opt(void *ctx, size_t idx, const char *v)
 		if (hv_opt_u64(run_opts[idx].name, v, 1,
 			       idx == O_CPUS ? 4096 : 1 << 24, &u, &err) < 0)
 			return bad(&err);
-		*(idx == O_CPUS ? &a->o.spec.cpus : &a->o.spec.mem_mib) = (int)u;
+		*(idx == O_CPUS ? &a->o.spec.cpus : &a->o.spec.mem_mib) =
+			(int)u;
 		return 0;
 	case O_QUIET:
 		a->quiet = true;
@@ -193,14 +196,16 @@ pick_envs(struct run_args *a)
 		const struct hv_env *e = hv_env_find(items[k]);
 
 		if (!e) {
-			fprintf(stderr, "hpcvirt run: unknown env '%s' (see "
-					"hpcvirt list)\n",
+			fprintf(stderr,
+				"hpcvirt run: unknown env '%s' (see "
+				"hpcvirt list)\n",
 				items[k]);
 			return HV_EXIT_USAGE;
 		}
 		if (hv_env_probe(e, &why) < 0) {
-			fprintf(stderr, "hpcvirt run: skipping %s: not "
-					"available: %s\n",
+			fprintf(stderr,
+				"hpcvirt run: skipping %s: not "
+				"available: %s\n",
 				e->name, why.msg);
 			continue;
 		}
@@ -233,8 +238,9 @@ pick_benches(struct run_args *a)
 		const struct hv_bench *b = hv_bench_find(items[k]);
 
 		if (!b) {
-			fprintf(stderr, "hpcvirt run: unknown bench '%s' (see "
-					"hpcvirt list)\n",
+			fprintf(stderr,
+				"hpcvirt run: unknown bench '%s' (see "
+				"hpcvirt list)\n",
 				items[k]);
 			return HV_EXIT_USAGE;
 		}

@@ -16,8 +16,8 @@ native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	     struct hv_err *err)
 {
 	char agent[512], listen[300], kdir[512];
-	char *argv[] = {agent,	       "--kernels", kdir,     "--workdir",
-			box->workdir, "--listen",  listen,   NULL};
+	char *argv[] = {agent,	      "--kernels", kdir,   "--workdir",
+			box->workdir, "--listen",  listen, NULL};
 
 	snprintf(agent, sizeof(agent), "%s/hpcvirt-agent", ctx->bin_dir);
 	snprintf(kdir, sizeof(kdir), "%s", ctx->bin_dir);

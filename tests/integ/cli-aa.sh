@@ -6,7 +6,7 @@
 # honest intervals about 95 % are expected). The statistical A/A check on
 # many synthetic trials is tests/unit/test-aa.c.
 set -u
-. tests/integ/lib.sh
+. tests/lib.sh
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 
 expect_exit 0 "A/A study native vs native-aa" -- \

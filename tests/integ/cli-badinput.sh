@@ -2,7 +2,7 @@
 # Bad input to the CLI: exit 2 and a message that names the bad value and
 # the expected form. Nothing runs, nothing is left behind.
 set -u
-. tests/integ/lib.sh
+. tests/lib.sh
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 
 expect_exit 2 "no command" -- "$HV"

@@ -4,7 +4,7 @@
 # study killed by SIGKILL keeps its samples too, its processes die with it,
 # and the next run (or hpcvirt clean) removes what it left.
 set -u
-. tests/integ/lib.sh
+. tests/lib.sh
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 
 samples_in() { # study dir -> number of stored samples (0 if unreadable)

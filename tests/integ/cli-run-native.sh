@@ -3,7 +3,7 @@
 # JSON has the documented shape with samples for every message size, CSV
 # has a row per cell, and hpcvirt report renders the same cells again.
 set -u
-. tests/integ/lib.sh
+. tests/lib.sh
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 
 out=$T/study

@@ -53,8 +53,7 @@ hv_k_cpu_ns(void)
 
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return 0;
-	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-		       1000000000 +
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
 	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
@@ -169,8 +168,8 @@ hv_k_parse_double(const char *s, double min, double max, double *out)
 }
 
 int
-hv_k_parse_bytes_list(const char *s, uint64_t min, uint64_t max,
-		      uint64_t *out, int maxn, char *bad, size_t badlen)
+hv_k_parse_bytes_list(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		      int maxn, char *bad, size_t badlen)
 {
 	char item[64];
 	const char *p = s, *comma;
@@ -229,7 +228,9 @@ json_sep(struct hv_k_json *j, const char *key)
 {
 	const char *p;
 
-	if (j->depth > 0) {
+	/* Past the 16 tracked levels the output is not valid JSON, but
+	 * nothing is written out of bounds. */
+	if (j->depth > 0 && j->depth <= 16) {
 		if (!j->first[j->depth - 1])
 			fputc(',', j->f);
 		j->first[j->depth - 1] = false;

@@ -1,4 +1,4 @@
-# tests/integ/lib.sh - sourced by the shell end-to-end tests: TAP output,
+# tests/lib.sh - sourced by the shell end-to-end tests: TAP output,
 # a private temp dir removed on exit, and the paths of the build.
 # shellcheck shell=bash
 HV_BUILD=${HV_BUILD:-build}
