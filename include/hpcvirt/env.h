@@ -43,18 +43,18 @@ struct hv_box {
 	struct hv_params config;    /* how it was configured, for provenance */
 	int64_t start_ns;	    /* start() to agent ready */
 	char workdir[512];	    /* box scratch dir on the host, or "" */
-	char scratch[256]; /* storage for the fs bench, as the box sees it */
+	char scratch[256];	    /* fs bench storage, as the box sees it */
 	void *priv;
 };
 
 struct hv_env {
 	const char *name;    /* "native", "ns", "tcg"... */
 	const char *summary; /* one line for hpcvirt list */
-	const char
-		*paper_role; /* "native", "OS-level", "paravirtualization"... */
-	bool explicit_only;  /* not in the default set; run only by name */
-	/* 0 if usable here; otherwise -errno and why->msg says what is missing.
-	 */
+	/* The paper's category: "native", "OS-level", "paravirt"... */
+	const char *paper_role;
+	bool explicit_only; /* not in the default set; run only by name */
+	/* 0 if usable here; otherwise -errno, and why->msg says what is
+	 * missing. */
 	int (*probe)(struct hv_err *why);
 	/* Boot the box and start its agent; fill box->agent_addr. */
 	int (*start)(const struct hv_env_ctx *ctx, struct hv_box *box,
