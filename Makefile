@@ -31,6 +31,7 @@ ifeq ($(STATIC),1)
 KLDFLAGS := -static
 endif
 
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
 BIN      := $(BUILD)/bin
 OBJ      := $(BUILD)/obj
 
@@ -124,8 +125,8 @@ tests: all $(UNIT_BINS) $(KUNIT_BINS)
 .PHONY: check
 check:
 	./scripts/setup-deps.sh --test
-	$(MAKE) tests
-	$(MAKE) asan-tests
+	$(MAKE) -j$(NPROC) tests
+	$(MAKE) -j$(NPROC) asan-tests
 	./tests/run.sh $(BUILD) build-asan
 
 .PHONY: asan-tests
@@ -143,7 +144,7 @@ fuzz:
 .PHONY: study
 study:
 	./scripts/setup-deps.sh
-	$(MAKE) all
+	$(MAKE) -j$(NPROC) all
 	./scripts/study.sh
 
 .PHONY: bench-peers
@@ -157,7 +158,6 @@ install: all
 	install -m 0755 $(BIN)/hpcvirt $(DESTDIR)$(PREFIX)/bin/
 	for f in $(BIN)/hpcvirt-*; do \
 		install -m 0755 $$f $(DESTDIR)$(PREFIX)/libexec/hpcvirt/; done
-	ln -sf ../libexec/hpcvirt/hpcvirt-agent $(DESTDIR)$(PREFIX)/bin/hpcvirt-agent
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
