@@ -60,6 +60,11 @@ struct hv_cell {
 	enum hv_cell_status status;
 	char *reason; /* why it failed, NULL otherwise */
 
+	/* Host contention around the measured repetitions (max over them;
+	 * -1 when unknown): CPU pressure "some avg10" in %, load average. */
+	double cpu_psi_max;
+	double load1_max;
+
 	double *samples; /* measured repetitions, warm-up excluded */
 	size_t n;
 	size_t cap;
@@ -104,6 +109,16 @@ int hv_study_add_cell(struct hv_study *s, const char *env, const char *bench,
 		      struct hv_cell **out);
 int hv_cell_add_sample(struct hv_cell *c, double v);
 int hv_cell_set_reason(struct hv_cell *c, const char *reason);
+
+/*
+ * Was the cell measured under contention? True when, around some measured
+ * repetition, runnable tasks waited for a CPU at least HV_CONTENDED_PSI %
+ * of the time (/proc/pressure/cpu "some avg10"). A benchmark alone on an
+ * idle host stays well below; co-tenant load does not. Such a cell's
+ * ratio should be measured again, not interpreted.
+ */
+#define HV_CONTENDED_PSI 10.0
+bool hv_cell_contended(const struct hv_cell *c);
 
 /*
  * The cell with the same bench, params and metric in env "native" (c

@@ -7,7 +7,7 @@
  *
  * Schema (see store.c): context(key, json), cell(id, env, bench, params,
  * metric, unit, higher_is_better, status, reason), sample(cell_id, rep,
- * seq, warmup, value, raw, t_start_ns, wall_ns).
+ * seq, warmup, value, raw, t_start_ns, wall_ns, cpu_psi, load1).
  */
 #ifndef HPCVIRT_STORE_H
 #define HPCVIRT_STORE_H
@@ -29,6 +29,8 @@ struct hv_sample {
 	const char *raw;    /* the kernel's HPCVIRT-RESULT JSON, may be NULL */
 	int64_t t_start_ns; /* CLOCK_REALTIME at start */
 	int64_t wall_ns;    /* wall time of the repetition */
+	double cpu_psi;	    /* max /proc/pressure/cpu some avg10 (%), -1 unknown */
+	double load1;	    /* max 1-minute load average, -1 unknown */
 };
 
 /*

@@ -124,7 +124,10 @@ static const char *
 row_note(const struct hv_study *s, const struct hv_cell *c)
 {
 	(void)s;
-	return c->status == HV_CELL_PENDING ? " (pending)" : "";
+	if (c->status == HV_CELL_PENDING)
+		return hv_cell_contended(c) ? " (pending, contended)"
+					    : " (pending)";
+	return hv_cell_contended(c) ? " (contended)" : "";
 }
 
 static void
@@ -354,6 +357,12 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 		"cv: stddev / mean\n",
 		hv_boot_method_name(HV_BOOT_DEFAULT),
 		(unsigned long long)s->seed);
+	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)
+		;
+	if (g < s->ncells)
+		fprintf(f, "contended: CPU pressure >= %.0f%% around a "
+			   "repetition; measure again on a quiet host\n",
+			HV_CONTENDED_PSI);
 	if (ferror(f))
 		rc = hv_err_sys(err, errno ? errno : EIO, "writing table");
 out:

@@ -200,6 +200,11 @@ cell_obj(const struct hv_cell *c)
 	add(o, "samples", samples_arr(c), &ok);
 	add_summary(o, c, &ok);
 	add_ratio(o, c, &ok);
+	add(o, "host_cpu_pressure_max",
+	    num_or_null(c->cpu_psi_max >= 0, c->cpu_psi_max), &ok);
+	add(o, "host_load1_max", num_or_null(c->load1_max >= 0, c->load1_max),
+	    &ok);
+	add(o, "contended", cJSON_CreateBool(hv_cell_contended(c)), &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -281,13 +286,14 @@ out:
 /* ---- CSV ---------------------------------------------------------------- */
 
 enum {
-	CSV_COLS = 19,
+	CSV_COLS = 20,
 	NUM_LEN = 32,
 };
 
 static const char csv_header[] =
 	"env,bench,params,metric,unit,higher_is_better,status,n,mean,stddev,"
-	"min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,reason\n";
+	"min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,contended,"
+	"reason\n";
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as v; "" if none. */
 static const char *
@@ -362,7 +368,8 @@ csv_row(FILE *f, const struct hv_cell *c)
 	col[15] = fmt_num(num[8], hr, r->lo);
 	col[16] = fmt_num(num[9], hr, r->hi);
 	col[17] = hr ? hv_verdict_name(r->verdict) : "";
-	col[18] = c->reason ? c->reason : "";
+	col[18] = hv_cell_contended(c) ? "true" : "false";
+	col[19] = c->reason ? c->reason : "";
 	for (i = 0; i < CSV_COLS; i++)
 		csv_field(f, col[i], i + 1 == CSV_COLS);
 	free(params);

@@ -307,6 +307,8 @@ hv_study_add_cell(struct hv_study *s, const char *env, const char *bench,
 	}
 	c->higher_is_better = higher_is_better;
 	c->status = HV_CELL_PENDING;
+	c->cpu_psi_max = -1;
+	c->load1_max = -1;
 	s->ncells++;
 	if (out)
 		*out = c;
@@ -353,6 +355,12 @@ params_equal(const struct hv_params *a, const struct hv_params *b)
  * several metrics for one parameter set has one cell per metric, and a
  * ratio across metrics would be meaningless.
  */
+bool
+hv_cell_contended(const struct hv_cell *c)
+{
+	return c->cpu_psi_max >= HV_CONTENDED_PSI;
+}
+
 const struct hv_cell *
 hv_study_native_of(const struct hv_study *s, const struct hv_cell *c)
 {

@@ -424,6 +424,10 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 		goto fail;
 	raw = raw_record(result, &before, &after);
 	smp->raw = raw;
+	smp->cpu_psi = before.psi_some_avg10 > after.psi_some_avg10
+			       ? before.psi_some_avg10
+			       : after.psi_some_avg10;
+	smp->load1 = before.load1 > after.load1 ? before.load1 : after.load1;
 	rc = store_values(r, u, smp, values, err);
 	goto out;
 fail:

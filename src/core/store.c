@@ -14,7 +14,8 @@
  *   cell(id, env, bench, params, metric, unit, higher_is_better,
  *        status, reason)   params is a JSON object of strings, in order;
  *                          status is "pending", "ok" or "failed"
- *   sample(cell_id, rep, seq, warmup, value, raw, t_start_ns, wall_ns)
+ *   sample(cell_id, rep, seq, warmup, value, raw, t_start_ns, wall_ns,
+ *          cpu_psi, load1)
  *                          one row per repetition, warm-ups included
  */
 #include <errno.h>
@@ -45,7 +46,8 @@ static const char schema_sql[] =
 	"CREATE TABLE sample(cell_id INTEGER NOT NULL REFERENCES cell(id),"
 	" rep INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" warmup INTEGER NOT NULL, value REAL NOT NULL, raw TEXT,"
-	" t_start_ns INTEGER, wall_ns INTEGER, PRIMARY KEY(cell_id, rep));"
+	" t_start_ns INTEGER, wall_ns INTEGER, cpu_psi REAL, load1 REAL,"
+	" PRIMARY KEY(cell_id, rep));"
 	"PRAGMA user_version = 1;"
 	"COMMIT;";
 
@@ -59,7 +61,8 @@ static const char set_status_sql[] =
 	"UPDATE cell SET status = ?1, reason = ?2 WHERE id = ?3";
 static const char add_sample_sql[] =
 	"INSERT INTO sample(cell_id, rep, seq, warmup, value, raw,"
-	" t_start_ns, wall_ns) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)";
+	" t_start_ns, wall_ns, cpu_psi, load1)"
+	" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
 static const char raw_sql[] =
 	"SELECT rep, seq, warmup, value, raw, t_start_ns, wall_ns"
 	" FROM sample WHERE cell_id = ?1 ORDER BY rep";
@@ -394,6 +397,29 @@ hv_store_set_status(struct hv_store *st, const struct hv_cell *c,
 	return rc;
 }
 
+/* Host load readings are unknown when negative: stored as NULL. */
+static void
+bind_opt_double(sqlite3_stmt *q, int i, double v)
+{
+	if (v >= 0 && isfinite(v))
+		sqlite3_bind_double(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* Raise *max to column i of q when it is not NULL. */
+static void
+max_col(sqlite3_stmt *q, int i, double *max)
+{
+	double v;
+
+	if (sqlite3_column_type(q, i) == SQLITE_NULL)
+		return;
+	v = sqlite3_column_double(q, i);
+	if (v > *max)
+		*max = v;
+}
+
 int
 hv_store_add_sample(struct hv_store *st, const struct hv_cell *c,
 		    const struct hv_sample *smp, struct hv_err *err)
@@ -415,6 +441,8 @@ hv_store_add_sample(struct hv_store *st, const struct hv_cell *c,
 	bind_opt_text(q, 6, smp->raw);
 	sqlite3_bind_int64(q, 7, smp->t_start_ns);
 	sqlite3_bind_int64(q, 8, smp->wall_ns);
+	bind_opt_double(q, 9, smp->cpu_psi);
+	bind_opt_double(q, 10, smp->load1);
 	return run_write(st, q, "adding a sample", err);
 }
 
@@ -539,6 +567,8 @@ load_samples(struct hv_store *st, sqlite3_stmt *q, struct hv_cell *c,
 
 	sqlite3_bind_int64(q, 1, c->id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		max_col(q, 1, &c->cpu_psi_max);
+		max_col(q, 2, &c->load1_max);
 		if (hv_cell_add_sample(c, sqlite3_column_double(q, 0)) < 0) {
 			rc = hv_err_set(err, ENOMEM, "%s: loading samples",
 					st->path);
@@ -603,7 +633,8 @@ load_cells(struct hv_store *st, struct hv_study *s, struct hv_err *err)
 				-1, &q, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(st->db,
-					"SELECT value FROM sample WHERE"
+					"SELECT value, cpu_psi, load1"
+					" FROM sample WHERE"
 					" cell_id = ?1 AND warmup = 0"
 					" ORDER BY rep",
 					-1, &qs, NULL);

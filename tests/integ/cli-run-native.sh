@@ -15,7 +15,7 @@ expect_exit 0 "run native net.rr + net.stream" -- \
 cp "$T/out" "$T/table.txt"
 
 python3 - "$T/run.json" <<'PY'
-import json, sys
+import json, os, sys
 d = json.load(open(sys.argv[1]))
 def check(cond, msg):
     print(("ok" if cond else "not ok") + " - json: " + msg)
@@ -41,6 +41,10 @@ for c in cells:
     check(len(c["samples"]) == 3 and c["n"] == 3, "3 samples, warmup dropped")
     check(all(s > 0 for s in c["samples"]), "samples positive")
     check(min(c["samples"]) <= c["median"] <= max(c["samples"]), "median in range")
+    check("contended" in c and isinstance(c["contended"], bool), "contended flag")
+    if os.path.exists("/proc/pressure/cpu"):
+        check(isinstance(c["host_cpu_pressure_max"], (int, float)),
+              "CPU pressure recorded")
 st = [c for c in cells if c["bench"] == "net.stream"]
 check(len(st) == 1 and st[0]["unit"] == "bytes/s" and st[0]["higher_is_better"],
       "stream cell in bytes/s, higher is better")

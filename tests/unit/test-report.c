@@ -71,6 +71,9 @@ build(struct hv_study *s)
 	add(s, "native", 1, st_native, 5);
 	add(s, "ns", 1, st_ns, 5);
 	add(s, "uml", 1, NULL, 0);
+	/* ns's stream cell ran while the host was busy. */
+	s->cells[4].cpu_psi_max = 35.5;
+	s->cells[4].load1_max = 3.2;
 }
 
 static char *
@@ -276,12 +279,12 @@ check_csv(const char *txt)
 		else if (!quoted && *p == ',')
 			fields++;
 		else if (!quoted && *p == '\n') {
-			bad += fields != 19;
+			bad += fields != 20;
 			rows++;
 			fields = 1;
 		}
 	}
-	ok(rows == 7 && !bad && !quoted, "CSV: 7 records of 19 fields");
+	ok(rows == 7 && !bad && !quoted, "CSV: 7 records of 20 fields");
 	ok(strstr(txt, ",\"agent did not start: \"\"timeout\"\", 30 s\"\n") !=
 		   NULL,
 	   "CSV: reason quoted with doubled quotes");
