@@ -66,6 +66,9 @@ struct hv_bench {
 	bool needs_peer; /* start "KERNEL server" natively for each rep */
 	/* Per-repetition timeout for the agent, in ms. */
 	int timeout_ms;
+	/* Optional: false for a parameter combination that makes no sense
+	 * (e.g. a serial variant with 2 threads); the plan skips it. */
+	bool (*valid)(const struct hv_params *p);
 	/* Build the kernel's argv (argv[0] is the kernel name). */
 	int (*argv)(const struct hv_params *p, const struct hv_peer *peer,
 		    struct hv_argv *out, struct hv_err *err);

@@ -40,6 +40,9 @@ enum {
 	O_CSV,
 	O_SIZES,
 	O_DURATION,
+	O_CLASS,
+	O_VARIANT,
+	O_THREADS,
 	O_SET,
 	O_CPUS,
 	O_MEM,
@@ -60,6 +63,9 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_CSV] = {"csv", "FILE", "also write CSV, one row per cell"},
 	[O_SIZES] = {"sizes", "LIST", "net.rr message sizes, e.g. 1,64,4KiB"},
 	[O_DURATION] = {"duration", "SECS", "net: seconds per repetition"},
+	[O_CLASS] = {"class", "LIST", "NPB classes, e.g. S,W,A"},
+	[O_VARIANT] = {"variant", "LIST", "NPB variants: ser, omp"},
+	[O_THREADS] = {"threads", "LIST", "OpenMP thread sweep, e.g. 1,2"},
 	[O_SET] = {"set", "KEY=LIST", "any bench parameter (repeatable)"},
 	[O_CPUS] = {"cpus", "N", "CPUs every box gets (default: all)"},
 	[O_MEM] = {"mem", "MIB", "memory every box gets (default: no limit)"},
@@ -138,6 +144,12 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return set_param(a, "size_bytes", v);
 	case O_DURATION:
 		return set_param(a, "duration_s", v);
+	case O_CLASS:
+		return set_param(a, "class", v);
+	case O_VARIANT:
+		return set_param(a, "variant", v);
+	case O_THREADS:
+		return set_param(a, "threads", v);
 	case O_SET:
 		eq = strchr(v, '=');
 		if (!eq || eq == v) {

@@ -116,7 +116,7 @@ expand(struct hv_plan *pl, const struct hv_bench *b, struct lists *L)
 		for (j = 0; j < b->nparams && rc == 0; j++)
 			rc = hv_params_set(&p, b->params[j].name,
 					   L->vals[j][idx[j]]);
-		if (rc == 0)
+		if (rc == 0 && (!b->valid || b->valid(&p)))
 			rc = push_set(pl, b, &p);
 		hv_params_release(&p);
 		if (rc < 0)
@@ -150,6 +150,8 @@ hv_plan_build(struct hv_plan *pl, const struct hv_bench *const *benches,
 	if (!L)
 		return hv_err_set(err, ENOMEM, "plan");
 	for (i = 0; i < nbenches && rc == 0; i++) {
+		size_t before = pl->n;
+
 		memset(L, 0, sizeof(*L));
 		rc = bench_lists(benches[i], sets, L, err);
 		if (rc == 0 && benches[i]->nparams == 0)
@@ -158,6 +160,11 @@ hv_plan_build(struct hv_plan *pl, const struct hv_bench *const *benches,
 			rc = expand(pl, benches[i], L);
 		if (rc == -ENOMEM)
 			hv_err_set(err, ENOMEM, "plan");
+		else if (rc == 0 && pl->n == before)
+			rc = hv_err_set(err, EINVAL,
+					"%s: no valid combination of its "
+					"parameters (see hpcvirt list)",
+					benches[i]->name);
 	}
 	free(L);
 	return rc;

@@ -1,0 +1,142 @@
+/*
+ * npb.c - the NAS Parallel Benchmarks as hpcvirt benches (the paper's
+ * Figures 3a and 3b): npb.ep, npb.is, ... each with parameters class,
+ * variant (ser = hpcvirt-npb, omp = hpcvirt-npb-omp) and threads. One
+ * repetition is one run of the benchmark; a run that fails verification
+ * exits 1 and its cell fails, so an unverified time is never a result.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpcvirt/bench.h"
+
+static int
+check_class(const char *name, const char *v, struct hv_err *err)
+{
+	if (strlen(v) == 1 && strchr("SWABCD", v[0]))
+		return 0;
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected an NPB class S, W, A, B, C "
+			  "or D",
+			  name, v);
+}
+
+static int
+check_variant(const char *name, const char *v, struct hv_err *err)
+{
+	if (strcmp(v, "ser") == 0 || strcmp(v, "omp") == 0)
+		return 0;
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected ser or omp (mpi comes "
+			  "with the MPI variants)",
+			  name, v);
+}
+
+static int
+check_threads(const char *name, const char *v, struct hv_err *err)
+{
+	uint64_t n;
+	char *end;
+
+	n = strtoull(v, &end, 10);
+	if (*v >= '1' && *v <= '9' && !*end && n <= 256)
+		return 0;
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected a thread count from 1 to "
+			  "256",
+			  name, v);
+}
+
+static const struct hv_param_def npb_params[] = {
+	{.name = "class",
+	 .defval = "S",
+	 .help = "problem class S, W, A, B, C (--class)",
+	 .check = check_class},
+	{.name = "variant",
+	 .defval = "ser,omp",
+	 .help = "ser (serial) or omp (OpenMP) (--variant)",
+	 .check = check_variant},
+	{.name = "threads",
+	 .defval = "1,2",
+	 .help = "OpenMP threads; ser runs 1 only (--threads)",
+	 .check = check_threads},
+};
+
+static const struct hv_metric_def npb_metrics[] = {
+	{.name = "time_s", .unit = "s", .higher_is_better = false},
+	{.name = "mops_total", .unit = "Mop/s", .higher_is_better = true},
+};
+
+/* The serial variant has one thread; other combinations are skipped. */
+static bool
+npb_valid(const struct hv_params *p)
+{
+	return strcmp(hv_params_get(p, "variant"), "ser") != 0 ||
+	       strcmp(hv_params_get(p, "threads"), "1") == 0;
+}
+
+/* argv for "npb.cg": the benchmark name is what follows "npb.". */
+static int
+npb_argv_for(const char *bench, const struct hv_params *p, struct hv_argv *out,
+	     struct hv_err *err)
+{
+	bool omp = strcmp(hv_params_get(p, "variant"), "omp") == 0;
+	int rc = 0;
+
+	rc |= hv_argv_add(out, omp ? "hpcvirt-npb-omp" : "hpcvirt-npb");
+	rc |= hv_argv_add(out, bench + 4);
+	rc |= hv_argv_add(out, "--class");
+	rc |= hv_argv_add(out, hv_params_get(p, "class"));
+	rc |= hv_argv_add(out, "--threads");
+	rc |= hv_argv_add(out, hv_params_get(p, "threads"));
+	rc |= hv_argv_add(out, "--json");
+	if (rc)
+		return hv_err_set(err, ENOMEM, "%s: argv", bench);
+	return 0;
+}
+
+static int
+npb_parse(const struct hv_params *p, const cJSON *res, double *values,
+	  struct hv_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, "verified");
+	int rc;
+
+	(void)p;
+	if (!cJSON_IsTrue(v))
+		return hv_err_set(err, EINVAL, "npb result is not verified");
+	rc = hv_json_number(res, "time_s", &values[0], err);
+	if (rc == 0)
+		rc = hv_json_number(res, "mops_total", &values[1], err);
+	return rc;
+}
+
+#define NPB_BENCH(id, title)                                              \
+	static int npb_argv_##id(const struct hv_params *p,               \
+				 const struct hv_peer *peer,              \
+				 struct hv_argv *out, struct hv_err *err) \
+	{                                                                 \
+		(void)peer;                                               \
+		return npb_argv_for("npb." #id, p, out, err);             \
+	}                                                                 \
+	const struct hv_bench hv_bench_npb_##id = {                       \
+		.name = "npb." #id,                                       \
+		.summary = title,                                         \
+		.kernel = "hpcvirt-npb",                                  \
+		.params = npb_params,                                     \
+		.nparams = sizeof(npb_params) / sizeof(npb_params[0]),    \
+		.metrics = npb_metrics,                                   \
+		.nmetrics = sizeof(npb_metrics) / sizeof(npb_metrics[0]), \
+		.timeout_ms = 3600 * 1000,                                \
+		.valid = npb_valid,                                       \
+		.argv = npb_argv_##id,                                    \
+		.parse = npb_parse,                                       \
+	}
+
+NPB_BENCH(ep, "NPB EP: embarrassingly parallel Gaussian pairs");
+NPB_BENCH(is, "NPB IS: integer bucket sort");
+NPB_BENCH(cg, "NPB CG: conjugate gradient, irregular memory access");
+NPB_BENCH(mg, "NPB MG: multigrid on a 3-D grid");
+NPB_BENCH(ft, "NPB FT: 3-D FFT spectral solver");
