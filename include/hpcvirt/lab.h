@@ -10,9 +10,31 @@
  * a SIGKILLed hpcvirt leaves no namespace, bridge, veth or route behind:
  * the kernel removes them when the last process in the namespace exits.
  *
- * Addresses: a /24 from a list of candidates (10.201.0.0/24 first) that
- * overlaps no address or route of the host namespace; .1 is the bridge
- * (and the benchmark peer), boxes get .10 + index.
+ * What keeps a network namespace alive is any process in it, any open
+ * fd of it (lab->nsfd, a box's /proc/PID/ns/net) and any socket created
+ * in it. So before hv_lab_destroy() the caller stops the processes it
+ * started in the lab and closes the sockets of hv_lab_socket(); after a
+ * SIGKILL the kernel does both, and children started with
+ * PR_SET_PDEATHSIG die too. The holder dies with the thread that forked
+ * it (PR_SET_PDEATHSIG): hpcvirt is single-threaded.
+ *
+ * Addresses: a /24 from a list of candidates (10.201.0.0/24 up to
+ * 10.254.0.0/24, then 172.31.0.0/24 up to 172.31.255.0/24) that overlaps
+ * no IPv4 address or route (any table; default routes excepted) of the
+ * caller's namespace, read by netlink dumps; .1 is the bridge "hvbr0"
+ * (and the benchmark peer), box i (1, 2, ...) gets .10 + i. Each lab is
+ * its own namespace, so two labs may use the same subnet.
+ *
+ * Box ports: a veth pair, "hvp<i>" in the lab and "eth0" in the box.
+ * Bridged: hvp<i> is a port of hvbr0, eth0 has .10+i/24 (the on-link /24
+ * route). Routed (venet-like): hvp<i> is no bridge port; it carries .1/32
+ * so that it answers ARP for the peer address, the lab routes .10+i/32 via
+ * hvp<i>, and the box has .10+i/32 plus a link-scope /32 route to .1 only
+ * (so routed boxes do not reach each other). Link emulation is a qdisc
+ * on the egress of both ends (netem if there is a delay, else tbf), so
+ * box <-> peer gets the delay once each way (box <-> box over the bridge:
+ * twice). A kernel without netem makes a delay fail with -EOPNOTSUPP at
+ * hv_lab_create(). docs/lab.md has the whole design.
  */
 #ifndef HPCVIRT_LAB_H
 #define HPCVIRT_LAB_H
@@ -37,25 +59,27 @@ struct hv_lab_opts {
 };
 
 struct hv_lab {
-	pid_t holder;	      /* process that keeps the namespace alive */
-	int nsfd;	      /* open /proc/HOLDER/ns/net */
-	uint32_t net;	      /* subnet, host byte order, e.g. 10.201.0.0 */
-	char bridge_ip[16];   /* "10.201.0.1": the peer's address */
-	int next_index;	      /* next box index */
+	pid_t holder;	    /* process that keeps the namespace alive */
+	int nsfd;	    /* open /proc/HOLDER/ns/net */
+	uint32_t net;	    /* subnet, host byte order, e.g. 10.201.0.0 */
+	char bridge_ip[16]; /* "10.201.0.1": the peer's address */
+	int next_index;	    /* next box index */
 	struct hv_lab_opts opts;
 };
 
 /* A box's attachment to the lab. */
 struct hv_lab_port {
-	int index;		/* box index in the lab */
-	char ip[16];		/* the box's address, "10.201.0.11" */
-	char lab_ifname[16];	/* lab-side interface name */
+	int index;	     /* box index in the lab */
+	char ip[16];	     /* the box's address, "10.201.0.11" */
+	char lab_ifname[16]; /* lab-side interface name */
 	enum hv_net_mode mode;
 };
 
 /*
  * Create the lab: holder process, namespace, loopback up, bridge with
  * .1/24 up, subnet chosen so that it collides with nothing on the host.
+ * opts may be NULL (no link emulation). Bad opts: -EINVAL. On failure
+ * nothing is left and *lab is as after hv_lab_destroy().
  */
 int hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
 		  struct hv_err *err);
@@ -66,7 +90,8 @@ int hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
  * box namespace, with the box address, lo up, and a route to the lab
  * subnet (bridged: on-link /24; routed: /32 host routes both ways). No
  * default route: a box cannot reach anything outside the lab. Applies the
- * link emulation to both ends.
+ * link emulation to both ends. The box namespace must have no "eth0".
+ * On failure the pair is deleted again; the box index is not reused.
  */
 int hv_lab_attach(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
 		  struct hv_lab_port *port, struct hv_err *err);
@@ -84,7 +109,22 @@ int hv_lab_enter(const struct hv_lab *lab);
 int hv_lab_socket(const struct hv_lab *lab, int domain, int type,
 		  struct hv_err *err);
 
-/* Remove the lab (kills the holder; the kernel removes the rest). */
+/*
+ * Remove the lab: closes lab->nsfd, kills the holder and waits for it; the
+ * kernel then removes the namespace and every interface in it (a veth's
+ * box end goes with it). Safe to call twice, and after a failed
+ * hv_lab_create().
+ */
 void hv_lab_destroy(struct hv_lab *lab);
+
+/* Do the IPv4 prefixes a/alen and b/blen overlap? (host byte order) */
+bool hv_lab_overlaps(uint32_t a, int alen, uint32_t b, int blen);
+
+/*
+ * Choose the lab subnet: the first candidate /24 (see above) that
+ * overlaps no address or route of the caller's network namespace. Fills
+ * *net (host byte order) or returns -EADDRINUSE if every one is taken.
+ */
+int hv_lab_choose_subnet(uint32_t *net, struct hv_err *err);
 
 #endif

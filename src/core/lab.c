@@ -1,0 +1,403 @@
+/*
+ * lab.c - the lab network namespace: its holder process, its subnet
+ * (chosen against the host's addresses and routes), its bridge, and the
+ * veth ports of the boxes, in bridged or routed mode, with optional netem
+ * link emulation. All configuration goes through netlink sockets opened
+ * inside the namespace concerned (nl.c); nothing here touches the host
+ * namespace except to read its addresses and routes. lab.h has the design.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "hpcvirt/lab.h"
+#include "hpcvirt/nl.h"
+
+#define LAB_BRIDGE "hvbr0"
+#define LAB_BOX_IF "eth0"
+#define LAB_MAX_INDEX 244	  /* .10 + 244 = .254 */
+#define LAB_N10 54		  /* 10.201.0.0/24 ... 10.254.0.0/24 */
+#define LAB_NCAND (LAB_N10 + 256) /* then 172.31.0.0/24 ... */
+#define LAB_MAX_DELAY_US 10000000 /* 10 s */
+#define LAB_READY_MS 5000
+
+/* The i-th candidate subnet, host byte order. */
+static uint32_t
+candidate(int i)
+{
+	if (i < LAB_N10)
+		return 10u << 24 | (uint32_t)(201 + i) << 16;
+	return 172u << 24 | 31u << 16 | (uint32_t)(i - LAB_N10) << 8;
+}
+
+bool
+hv_lab_overlaps(uint32_t a, int alen, uint32_t b, int blen)
+{
+	int len = alen < blen ? alen : blen;
+	uint32_t mask = len <= 0 ? 0 : ~0u << (32 - (len > 32 ? 32 : len));
+
+	return ((a ^ b) & mask) == 0;
+}
+
+struct taken {
+	bool cand[LAB_NCAND];
+};
+
+static void
+mark(struct taken *t, uint32_t prefix, int len)
+{
+	int i;
+
+	for (i = 0; i < LAB_NCAND; i++)
+		if (hv_lab_overlaps(prefix, len, candidate(i), 24))
+			t->cand[i] = true;
+}
+
+static int
+mark_addr(const struct hv_nl_addr *a, void *arg)
+{
+	/* The address's own prefix; a /0 address counts as itself. */
+	mark(arg, a->addr, a->prefixlen > 0 ? a->prefixlen : 32);
+	return 0;
+}
+
+static int
+mark_route(const struct hv_nl_route *r, void *arg)
+{
+	/* A default route overlaps everything and shadows nothing. */
+	if (r->dst_len > 0)
+		mark(arg, r->dst, r->dst_len);
+	return 0;
+}
+
+int
+hv_lab_choose_subnet(uint32_t *net, struct hv_err *err)
+{
+	struct taken t = {{false}};
+	struct hv_nl nl;
+	int i, rc;
+
+	if ((rc = hv_nl_open(&nl, -1, err)) < 0)
+		return rc;
+	if ((rc = hv_nl_addr_dump(&nl, mark_addr, &t, err)) < 0 ||
+	    (rc = hv_nl_route_dump(&nl, mark_route, &t, err)) < 0)
+		goto out;
+	for (i = 0; i < LAB_NCAND && t.cand[i]; i++)
+		;
+	if (i == LAB_NCAND) {
+		rc = hv_err_set(
+			err, EADDRINUSE,
+			"lab: every candidate subnet (10.201-254.0.0/24, "
+			"172.31.0-255.0/24) overlaps a host address "
+			"or route");
+		goto out;
+	}
+	*net = candidate(i);
+out:
+	hv_nl_close(&nl);
+	return rc;
+}
+
+/* The holder: owns the namespace, waits for SIGKILL; never returns. */
+static void
+holder_main(pid_t parent, int ready_w)
+{
+	int e = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	prctl(PR_SET_NAME, "hv-lab-holder");
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	/* Hold no fd of the parent's (pipes, sockets, namespaces). */
+	if (ready_w > 0)
+		close_range(0, (unsigned)ready_w - 1, 0);
+	close_range((unsigned)ready_w + 1, ~0u, 0);
+	if (chdir("/") != 0 || unshare(CLONE_NEWNET) != 0)
+		e = errno;
+	if (write(ready_w, &e, sizeof(e)) != sizeof(e) || e)
+		_exit(1);
+	close(ready_w);
+	for (;;)
+		pause();
+}
+
+/* Start the holder; fill lab->holder and lab->nsfd. */
+static int
+holder_start(struct hv_lab *lab, struct hv_err *err)
+{
+	struct pollfd p = {.events = POLLIN};
+	int pfd[2], e = 0, rc = 0;
+	pid_t parent = getpid();
+	char path[64];
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return hv_err_sys(err, errno, "lab: pipe");
+	lab->holder = fork();
+	if (lab->holder < 0) {
+		rc = hv_err_sys(err, errno, "lab: fork holder");
+		lab->holder = 0;
+		goto out;
+	}
+	if (lab->holder == 0)
+		holder_main(parent, pfd[1]);
+	close(pfd[1]);
+	pfd[1] = -1;
+	p.fd = pfd[0];
+	if (poll(&p, 1, LAB_READY_MS) <= 0) {
+		rc = hv_err_set(err, ETIMEDOUT,
+				"lab: holder %d not ready "
+				"after %d ms",
+				(int)lab->holder, LAB_READY_MS);
+		goto out;
+	}
+	n = read(pfd[0], &e, sizeof(e));
+	if (n != sizeof(e) || e) {
+		rc = hv_err_sys(err, e ? e : EIO,
+				"lab: holder %d: unshare(CLONE_NEWNET)",
+				(int)lab->holder);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)lab->holder);
+	lab->nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (lab->nsfd < 0)
+		rc = hv_err_sys(err, errno, "lab: open %s", path);
+out:
+	close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	return rc;
+}
+
+static int
+check_opts(const struct hv_lab_opts *o, struct hv_err *err)
+{
+	if (o->delay_us > LAB_MAX_DELAY_US)
+		return hv_err_set(err, EINVAL,
+				  "lab: bad link delay %uus: "
+				  "expected 0 to %u us",
+				  o->delay_us, LAB_MAX_DELAY_US);
+	if (o->rate_bps && o->rate_bps < 8)
+		return hv_err_set(err, EINVAL,
+				  "lab: bad link rate %llu "
+				  "bit/s: expected 0 (off) or at least 8",
+				  (unsigned long long)o->rate_bps);
+	return 0;
+}
+
+/*
+ * Link emulation on the egress of ifname: netem when there is a delay
+ * (netem also does the rate then), tbf for a rate alone, nothing if off.
+ */
+static int
+emulate(const struct hv_lab_opts *o, struct hv_nl *nl, const char *ifname,
+	struct hv_err *err)
+{
+	int rc;
+
+	if (o->delay_us) {
+		rc = hv_nl_netem(nl, ifname, o->delay_us, o->rate_bps, err);
+		if (rc == -ENOENT)
+			rc = hv_err_set(err, EOPNOTSUPP,
+					"lab: link delay %uus on %s needs the "
+					"netem qdisc, which this kernel lacks "
+					"(CONFIG_NET_SCH_NETEM)",
+					o->delay_us, ifname);
+		return rc;
+	}
+	return o->rate_bps ? hv_nl_tbf(nl, ifname, o->rate_bps, err) : 0;
+}
+
+/* Loopback and the bridge with .1/24, inside the lab. */
+static int
+lab_setup(struct hv_lab *lab, struct hv_err *err)
+{
+	struct hv_nl nl;
+	int rc;
+
+	if ((rc = hv_nl_open(&nl, lab->nsfd, err)) < 0)
+		return rc;
+	if ((rc = hv_nl_link_up(&nl, "lo", true, err)) < 0 ||
+	    (rc = hv_nl_bridge_add(&nl, LAB_BRIDGE, err)) < 0 ||
+	    (rc = hv_nl_addr_add(&nl, LAB_BRIDGE, lab->net | 1, 24, err)) < 0 ||
+	    (rc = hv_nl_link_up(&nl, LAB_BRIDGE, true, err)) < 0)
+		goto out;
+	/* Find a missing qdisc now rather than at the first attach. */
+	if ((rc = emulate(&lab->opts, &nl, "lo", err)) < 0 ||
+	    (rc = hv_nl_qdisc_del(&nl, "lo", err)) < 0)
+		goto out;
+out:
+	hv_nl_close(&nl);
+	return rc;
+}
+
+int
+hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
+	      struct hv_err *err)
+{
+	static const struct hv_lab_opts none;
+	int rc;
+
+	memset(lab, 0, sizeof(*lab));
+	lab->nsfd = -1;
+	lab->next_index = 1;
+	lab->opts = opts ? *opts : none;
+	if ((rc = check_opts(&lab->opts, err)) < 0)
+		return rc;
+	if ((rc = hv_lab_choose_subnet(&lab->net, err)) < 0)
+		return rc;
+	hv_nl_ntoa(lab->net | 1, lab->bridge_ip, sizeof(lab->bridge_ip));
+	if ((rc = holder_start(lab, err)) < 0 || (rc = lab_setup(lab, err)) < 0)
+		hv_lab_destroy(lab);
+	return rc;
+}
+
+void
+hv_lab_destroy(struct hv_lab *lab)
+{
+	int i, status;
+
+	if (lab->holder <= 0)
+		return;
+	if (lab->nsfd >= 0)
+		close(lab->nsfd);
+	lab->nsfd = -1;
+	kill(lab->holder, SIGKILL);
+	/* SIGKILL cannot be ignored; the bound only guards against EINTR. */
+	for (i = 0; i < 1000; i++)
+		if (waitpid(lab->holder, &status, 0) >= 0 || errno != EINTR)
+			break;
+	lab->holder = 0;
+}
+
+int
+hv_lab_enter(const struct hv_lab *lab)
+{
+	return setns(lab->nsfd, CLONE_NEWNET) == 0 ? 0 : -errno;
+}
+
+int
+hv_lab_socket(const struct hv_lab *lab, int domain, int type,
+	      struct hv_err *err)
+{
+	int fd = hv_nl_ns_socket(lab->nsfd, domain, type, err);
+
+	if (fd < 0 && err)
+		hv_err_prefix(err, "lab: ");
+	return fd;
+}
+
+/* The box end, inside the box: lo, eth0 with its address, routes. */
+static int
+attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
+	   struct hv_err *err)
+{
+	struct hv_nl_route r = {.dst = lab->net | 1,
+				.dst_len = 32,
+				.ifname = LAB_BOX_IF,
+				.prefsrc = ip};
+	bool routed = mode == HV_NET_ROUTED;
+	struct hv_nl nl;
+	int rc;
+
+	if ((rc = hv_nl_open(&nl, netns_fd, err)) < 0)
+		return rc;
+	/* Bridged: the /24 brings the on-link subnet route with it. */
+	if ((rc = hv_nl_link_up(&nl, "lo", true, err)) < 0 ||
+	    (rc = hv_nl_addr_add(&nl, LAB_BOX_IF, ip, routed ? 32 : 24, err)) <
+		    0 ||
+	    (rc = hv_nl_link_up(&nl, LAB_BOX_IF, true, err)) < 0 ||
+	    (routed && (rc = hv_nl_route_add(&nl, &r, err)) < 0))
+		goto out;
+	rc = emulate(&lab->opts, &nl, LAB_BOX_IF, err);
+out:
+	hv_nl_close(&nl);
+	return rc;
+}
+
+/* The lab end: a bridge port, or (routed) .1/32 and a /32 to the box. */
+static int
+attach_lab(struct hv_lab *lab, struct hv_nl *nl, const char *ifname,
+	   enum hv_net_mode mode, uint32_t ip, struct hv_err *err)
+{
+	struct hv_nl_route r = {.dst = ip,
+				.dst_len = 32,
+				.ifname = ifname,
+				.prefsrc = lab->net | 1};
+	int rc;
+
+	if (mode == HV_NET_BRIDGED) {
+		if ((rc = hv_nl_link_master(nl, ifname, LAB_BRIDGE, err)) < 0 ||
+		    (rc = hv_nl_link_up(nl, ifname, true, err)) < 0)
+			return rc;
+	} else if ((rc = hv_nl_addr_add(nl, ifname, lab->net | 1, 32, err)) <
+			   0 ||
+		   (rc = hv_nl_link_up(nl, ifname, true, err)) < 0 ||
+		   (rc = hv_nl_route_add(nl, &r, err)) < 0) {
+		return rc;
+	}
+	return emulate(&lab->opts, nl, ifname, err);
+}
+
+int
+hv_lab_attach(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
+	      struct hv_lab_port *port, struct hv_err *err)
+{
+	char tmp[16];
+	struct hv_err ignore;
+	struct hv_nl nl;
+	uint32_t ip;
+	int i, rc;
+
+	memset(port, 0, sizeof(*port));
+	if (mode != HV_NET_BRIDGED && mode != HV_NET_ROUTED)
+		return hv_err_set(err, EINVAL,
+				  "lab: bad network mode %d: "
+				  "expected bridged (%d) or routed (%d)",
+				  (int)mode, HV_NET_BRIDGED, HV_NET_ROUTED);
+	if (lab->holder <= 0 || lab->nsfd < 0)
+		return hv_err_set(err, EINVAL,
+				  "lab: attach to a lab that "
+				  "does not exist");
+	i = lab->next_index;
+	if (i < 1 || i > LAB_MAX_INDEX)
+		return hv_err_set(err, ENOSPC,
+				  "lab: no address left for box "
+				  "%d: at most %d boxes",
+				  i, LAB_MAX_INDEX);
+	lab->next_index++;
+	ip = lab->net | (uint32_t)(10 + i);
+	snprintf(port->lab_ifname, sizeof(port->lab_ifname), "hvp%d", i);
+	snprintf(tmp, sizeof(tmp), "hvt%d", i);
+	if ((rc = hv_nl_open(&nl, lab->nsfd, err)) < 0)
+		return rc;
+	if ((rc = hv_nl_veth_add(&nl, port->lab_ifname, tmp, err)) < 0)
+		goto out;
+	if ((rc = hv_nl_link_move(&nl, tmp, netns_fd, LAB_BOX_IF, err)) < 0 ||
+	    (rc = attach_box(lab, netns_fd, mode, ip, err)) < 0 ||
+	    (rc = attach_lab(lab, &nl, port->lab_ifname, mode, ip, err)) < 0) {
+		/* Deleting the lab end deletes the box end, wherever it is. */
+		hv_nl_link_del(&nl, port->lab_ifname, &ignore);
+		goto out;
+	}
+	port->index = i;
+	port->mode = mode;
+	hv_nl_ntoa(ip, port->ip, sizeof(port->ip));
+out:
+	if (rc < 0)
+		memset(port, 0, sizeof(*port));
+	hv_nl_close(&nl);
+	return rc;
+}

@@ -1,0 +1,765 @@
+/*
+ * test-lab.c - the lab end to end: labs in both network modes with two
+ * box namespaces each (children of this test that unshare their network
+ * namespace), checked by netlink dumps inside the namespaces and by real
+ * TCP connections; link emulation checked by lower bounds on RTT and
+ * transfer time; cleanup checked after hv_lab_destroy(). Traffic only
+ * ever goes to lab addresses; the one outside address (10.255.255.1) is
+ * only used to show that a box has no route to it (ENETUNREACH before any
+ * packet exists). Needs root; skips (77) if unshare(CLONE_NEWNET) fails.
+ *
+ *   test-lab          run the tests
+ *   test-lab --hold   create a lab with one box, print "ready holder=PID
+ *                     box=PID", then sleep (at most 60 s): for
+ *                     tests/integ/lab-cleanup.sh to SIGKILL.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hpcvirt/lab.h"
+#include "hpcvirt/nl.h"
+#include "tap.h"
+
+#define PORT 47311
+#define OUTSIDE 0x0affff01u /* 10.255.255.1: never sent to */
+#define PINGS 1000
+
+/* A box: a child process in its own network namespace. */
+struct box {
+	pid_t pid;
+	int nsfd;
+};
+
+static void
+box_child(int ready_w)
+{
+	char c = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Keep no fd of the parent's: a lab nsfd would keep the lab alive. */
+	close_range(3, (unsigned)ready_w - 1, 0);
+	close_range((unsigned)ready_w + 1, ~0u, 0);
+	if (unshare(CLONE_NEWNET) != 0)
+		c = 1;
+	if (write(ready_w, &c, 1) != 1 || c)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static int
+box_start(struct box *b)
+{
+	char path[64], c = 1;
+	int pfd[2];
+
+	b->nsfd = -1;
+	if (pipe(pfd) != 0)
+		return -1;
+	b->pid = fork();
+	if (b->pid == 0) {
+		close(pfd[0]);
+		box_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (b->pid < 0 || read(pfd[0], &c, 1) != 1 || c) {
+		close(pfd[0]);
+		return -1;
+	}
+	close(pfd[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->pid);
+	b->nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	return b->nsfd < 0 ? -1 : 0;
+}
+
+static void
+box_stop(struct box *b)
+{
+	if (b->nsfd >= 0)
+		close(b->nsfd);
+	if (b->pid > 0) {
+		kill(b->pid, SIGKILL);
+		waitpid(b->pid, NULL, 0);
+	}
+	b->pid = 0;
+	b->nsfd = -1;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct sockaddr_in
+sin_of(uint32_t ip, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+
+	sa.sin_addr.s_addr = htonl(ip);
+	sa.sin_port = htons((uint16_t)port);
+	return sa;
+}
+
+static void
+set_timeouts(int fd)
+{
+	struct timeval tv = {.tv_sec = 3};
+	int one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* A TCP listener on ip:PORT in the lab if lab, else in nsfd. */
+static int
+listen_in(const struct hv_lab *lab, int nsfd, uint32_t ip)
+{
+	struct sockaddr_in sa = sin_of(ip, PORT);
+	struct hv_err err;
+	int fd, one = 1;
+
+	if (lab)
+		fd = hv_lab_socket(lab, AF_INET, SOCK_STREAM, &err);
+	else
+		fd = hv_nl_ns_socket(nsfd, AF_INET, SOCK_STREAM, &err);
+	if (fd < 0) {
+		diag("%s", err.msg);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 4) != 0) {
+		diag("bind/listen: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Connect from inside nsfd to ip:PORT; the fd, or -errno. */
+static int
+connect_in(int nsfd, uint32_t ip)
+{
+	struct sockaddr_in sa = sin_of(ip, PORT);
+	struct hv_err err;
+	int fd, rc;
+
+	fd = hv_nl_ns_socket(nsfd, AF_INET, SOCK_STREAM, &err);
+	if (fd < 0)
+		return fd;
+	set_timeouts(fd);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/*
+ * Connect a client in cns to a listener on ip in the lab (lab) or in lns;
+ * the accepted fd.
+ */
+static int
+tcp_pair(const struct hv_lab *lab, int lns, int cns, uint32_t ip, int *client)
+{
+	struct pollfd p = {.events = POLLIN};
+	int lfd, afd = -1;
+
+	*client = -1;
+	if ((lfd = listen_in(lab, lns, ip)) < 0)
+		return -1;
+	*client = connect_in(cns, ip);
+	p.fd = lfd;
+	if (*client >= 0 && poll(&p, 1, 3000) == 1)
+		afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (afd >= 0)
+		set_timeouts(afd);
+	close(lfd);
+	return afd;
+}
+
+/*
+ * n 1-byte ping-pongs from client to an echo child on server; average
+ * and minimum RTT in us, or -1.
+ */
+static int
+pingpong(int client, int server, int n, double *avg, double *min)
+{
+	int64_t t0, t, best = INT64_MAX, sum = 0;
+	pid_t pid;
+	char c = 'x';
+	int i, st;
+
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < n; i++)
+			if (read(server, &c, 1) != 1 ||
+			    write(server, &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < n; i++) {
+		t0 = now_us();
+		if (write(client, &c, 1) != 1 || read(client, &c, 1) != 1)
+			break;
+		t = now_us() - t0;
+		sum += t;
+		best = t < best ? t : best;
+	}
+	waitpid(pid, &st, 0);
+	if (i < n || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return -1;
+	*avg = (double)sum / n;
+	*min = (double)best;
+	return 0;
+}
+
+/* Is there a TCP path from cns to a listener on ip (lab or lns)? */
+static bool
+tcp_ok(const struct hv_lab *lab, int lns, int cns, uint32_t ip,
+       const char *what)
+{
+	double avg, min;
+	int c, s;
+	bool good;
+
+	s = tcp_pair(lab, lns, cns, ip, &c);
+	good = s >= 0 && c >= 0 && pingpong(c, s, 3, &avg, &min) == 0;
+	if (!good)
+		diag("%s: connect: %s", what,
+		     c < 0 ? strerror(-c) : "no accept");
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+	return good;
+}
+
+/* connect() result from nsfd to ip: 0 or -errno. Nonblocking, so a
+ * route that exists fails the test at once instead of sending SYNs. */
+static int
+connect_errno(int nsfd, uint32_t ip)
+{
+	struct sockaddr_in sa = sin_of(ip, 9);
+	struct hv_err err;
+	int fd, rc;
+
+	fd = hv_nl_ns_socket(nsfd, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, &err);
+	if (fd < 0)
+		return fd;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+/* What the dumps of one namespace say. */
+struct seen {
+	int ifindex;   /* interface of interest */
+	uint32_t addr; /* address looked for */
+	int plen;
+	int addr_found; /* with exactly plen on ifindex */
+	int addrs_on_if;
+	uint32_t dst; /* route looked for */
+	int dst_len;
+	int route_found; /* in main, link scope, via ifindex */
+	int defaults;	 /* routes with dst_len 0, any table */
+};
+
+static int
+see_addr(const struct hv_nl_addr *a, void *arg)
+{
+	struct seen *s = arg;
+
+	if (a->ifindex != s->ifindex)
+		return 0;
+	s->addrs_on_if++;
+	if (a->addr == s->addr && a->prefixlen == s->plen)
+		s->addr_found++;
+	return 0;
+}
+
+static int
+see_route(const struct hv_nl_route *r, void *arg)
+{
+	struct seen *s = arg;
+
+	if (r->dst_len == 0)
+		s->defaults++;
+	if (r->dst == s->dst && r->dst_len == s->dst_len &&
+	    r->oif == s->ifindex && r->table == 254 && r->scope == 253)
+		s->route_found++;
+	return 0;
+}
+
+/* Dump addresses and routes of nsfd about ifname; its index or -errno. */
+static int
+look(int nsfd, const char *ifname, struct seen *s)
+{
+	struct hv_err err;
+	struct hv_nl nl;
+	int rc;
+
+	if ((rc = hv_nl_open(&nl, nsfd, &err)) < 0) {
+		diag("%s", err.msg);
+		return rc;
+	}
+	if ((rc = hv_nl_ifindex(&nl, ifname, &err)) < 0)
+		goto out;
+	s->ifindex = rc;
+	if ((rc = hv_nl_addr_dump(&nl, see_addr, s, &err)) < 0 ||
+	    (rc = hv_nl_route_dump(&nl, see_route, s, &err)) < 0)
+		goto out;
+	rc = s->ifindex;
+out:
+	if (rc < 0)
+		diag("%s", err.msg);
+	hv_nl_close(&nl);
+	return rc;
+}
+
+static void
+test_overlaps(void)
+{
+	ok(hv_lab_overlaps(0x0ac90000, 24, 0x0ac900ff, 32),
+	   "10.201.0.255/32 is inside 10.201.0.0/24");
+	ok(!hv_lab_overlaps(0x0ac90000, 24, 0x0aca0000, 24),
+	   "10.201.0.0/24 and 10.202.0.0/24 are disjoint");
+	ok(hv_lab_overlaps(0x0a000000, 8, 0x0ac90000, 24),
+	   "10.0.0.0/8 covers 10.201.0.0/24");
+	ok(!hv_lab_overlaps(0xc0000200, 24, 0x0ac90000, 24),
+	   "192.0.2.0/24 misses 10.201.0.0/24");
+}
+
+static int
+host_clash(const struct hv_nl_route *r, void *arg)
+{
+	uint32_t *net = arg;
+
+	if (r->dst_len > 0 && hv_lab_overlaps(r->dst, r->dst_len, *net, 24))
+		diag("host route clashes: dst %08x/%d", r->dst, r->dst_len);
+	return r->dst_len > 0 && hv_lab_overlaps(r->dst, r->dst_len, *net, 24)
+		       ? -EADDRINUSE
+		       : 0;
+}
+
+static int
+host_clash_addr(const struct hv_nl_addr *a, void *arg)
+{
+	uint32_t *net = arg;
+
+	return hv_lab_overlaps(a->addr, 32, *net, 24) ? -EADDRINUSE : 0;
+}
+
+static void
+test_subnet(void)
+{
+	struct hv_err err;
+	struct hv_nl nl;
+	uint32_t net = 0;
+	int rc;
+
+	rc = hv_lab_choose_subnet(&net, &err);
+	ok(rc == 0 && (net & 0xff) == 0, "a subnet is chosen (%08x)", net);
+	rc = hv_nl_open(&nl, -1, &err);
+	if (rc == 0) {
+		rc = hv_nl_route_dump(&nl, host_clash, &net, &err);
+		if (rc == 0)
+			rc = hv_nl_addr_dump(&nl, host_clash_addr, &net, &err);
+		hv_nl_close(&nl);
+	}
+	is_int(rc, 0, "no host address or route overlaps the chosen subnet");
+}
+
+static void
+test_bad_opts(void)
+{
+	struct hv_lab_opts o = {.delay_us = 20000000};
+	struct hv_lab lab;
+	struct hv_err err;
+	int rc;
+
+	rc = hv_lab_create(&lab, &o, &err);
+	ok(rc == -EINVAL && strstr(err.msg, "20000000us"),
+	   "delay 20 s is refused: %s", err.msg);
+	ok(lab.holder == 0 && lab.nsfd == -1, "and nothing is left");
+}
+
+/* Wait (at most 2 s) until eth0 has gone from the box namespace. */
+static bool
+eth0_gone(int nsfd)
+{
+	struct hv_err err;
+	struct hv_nl nl;
+	int i, rc = 0;
+
+	if (hv_nl_open(&nl, nsfd, &err) < 0)
+		return false;
+	for (i = 0; i < 100; i++) {
+		rc = hv_nl_ifindex(&nl, "eth0", &err);
+		if (rc == -ENODEV)
+			break;
+		usleep(20000);
+	}
+	hv_nl_close(&nl);
+	return rc == -ENODEV;
+}
+
+/* The lab side of box 1: bridge port, or routed /32s. */
+static void
+check_lab_side(struct hv_lab *lab, const struct hv_lab_port *p, uint32_t ip,
+	       const char *m)
+{
+	struct seen s = {
+		.addr = lab->net | 1, .plen = 32, .dst = ip, .dst_len = 32};
+	struct hv_nl_link l, br;
+	struct hv_err err;
+	struct hv_nl nl;
+
+	if (hv_nl_open(&nl, lab->nsfd, &err) < 0) {
+		ok(0, "%s: lab netlink: %s", m, err.msg);
+		return;
+	}
+	if (hv_nl_link_get(&nl, p->lab_ifname, &l, &err) < 0 ||
+	    hv_nl_link_get(&nl, "hvbr0", &br, &err) < 0) {
+		ok(0, "%s: lab side readable: %s", m, err.msg);
+		hv_nl_close(&nl);
+		return;
+	}
+	hv_nl_close(&nl);
+	ok(l.flags & IFF_UP, "%s: %s is up", m, p->lab_ifname);
+	look(lab->nsfd, p->lab_ifname, &s);
+	if (p->mode == HV_NET_BRIDGED) {
+		is_int(l.master, br.index, "%s: %s is a port of hvbr0", m,
+		       p->lab_ifname);
+		is_int(s.route_found, 0, "%s: no /32 route to the box", m);
+	} else {
+		is_int(l.master, 0, "%s: %s is no bridge port", m,
+		       p->lab_ifname);
+		is_int(s.route_found, 1, "%s: lab routes %s/32 via %s", m,
+		       p->ip, p->lab_ifname);
+		is_int(s.addr_found, 1, "%s: %s carries %s/32", m,
+		       p->lab_ifname, lab->bridge_ip);
+	}
+	is_int(s.defaults, 0, "%s: the lab has no default route", m);
+}
+
+/* The box side: eth0 address and the one route, nothing else. */
+static void
+check_box_side(struct hv_lab *lab, int nsfd, const struct hv_lab_port *p,
+	       uint32_t ip, const char *m)
+{
+	bool routed = p->mode == HV_NET_ROUTED;
+	struct seen s = {.addr = ip,
+			 .plen = routed ? 32 : 24,
+			 .dst = routed ? lab->net | 1 : lab->net,
+			 .dst_len = routed ? 32 : 24};
+
+	is_int(look(nsfd, "eth0", &s) > 0, 1, "%s: box has eth0", m);
+	ok(s.addr_found == 1 && s.addrs_on_if == 1, "%s: eth0 has only %s/%d",
+	   m, p->ip, s.plen);
+	is_int(s.route_found, 1, "%s: box route %08x/%d dev eth0", m, s.dst,
+	       s.dst_len);
+	is_int(s.defaults, 0, "%s: the box has no default route", m);
+}
+
+static void
+rtt_diag(struct hv_lab *lab, int nsfd, const char *m, int n)
+{
+	double avg = 0, min = 0;
+	int c, s;
+
+	s = tcp_pair(lab, -1, nsfd, lab->net | 1, &c);
+	ok(s >= 0 && pingpong(c, s, n, &avg, &min) == 0,
+	   "%s: %d ping-pongs box -> peer", m, n);
+	diag("RTT %s box->lab (1-byte TCP, %d): avg %.1f us, min %.1f us", m, n,
+	     avg, min);
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+}
+
+static void
+test_mode(enum hv_net_mode mode)
+{
+	const char *m = mode == HV_NET_BRIDGED ? "bridged" : "routed";
+	struct box b1 = {0, -1}, b2 = {0, -1};
+	struct hv_lab_port p1, p2;
+	struct hv_lab lab;
+	struct hv_err err;
+	uint32_t ip1, ip2, peer;
+	pid_t holder;
+	int rc;
+
+	rc = hv_lab_create(&lab, NULL, &err);
+	if (!ok(rc == 0, "%s: lab created: %s", m,
+		rc ? err.msg : lab.bridge_ip))
+		return;
+	peer = lab.net | 1;
+	ip1 = lab.net | 11;
+	ip2 = lab.net | 12;
+	holder = lab.holder;
+	rc = box_start(&b1) | box_start(&b2);
+	ok(rc == 0, "%s: two box namespaces", m);
+	rc = hv_lab_attach(&lab, b1.nsfd, mode, &p1, &err);
+	ok(rc == 0, "%s: attach box 1: %s", m, rc ? err.msg : p1.ip);
+	rc = hv_lab_attach(&lab, b2.nsfd, mode, &p2, &err);
+	ok(rc == 0, "%s: attach box 2: %s", m, rc ? err.msg : p2.ip);
+	ok(p1.index == 1 && p2.index == 2 && !strcmp(p1.lab_ifname, "hvp1"),
+	   "%s: indexes 1, 2 and name hvp1", m);
+	check_box_side(&lab, b1.nsfd, &p1, ip1, m);
+	check_lab_side(&lab, &p1, ip1, m);
+	ok(tcp_ok(&lab, -1, b1.nsfd, peer, m), "%s: box 1 -> peer %s", m,
+	   lab.bridge_ip);
+	ok(tcp_ok(NULL, b1.nsfd, lab.nsfd, ip1, m), "%s: peer -> box 1 %s", m,
+	   p1.ip);
+	if (mode == HV_NET_BRIDGED)
+		ok(tcp_ok(NULL, b2.nsfd, b1.nsfd, ip2, m),
+		   "%s: box 1 -> box 2 %s", m, p2.ip);
+	else
+		is_int(connect_errno(b1.nsfd, ip2), -ENETUNREACH,
+		       "%s: box 1 has no route to box 2", m);
+	is_int(connect_errno(b1.nsfd, OUTSIDE), -ENETUNREACH,
+	       "%s: box 1 has no route to 10.255.255.1", m);
+	rtt_diag(&lab, b1.nsfd, m, PINGS);
+	hv_lab_destroy(&lab);
+	ok(kill(holder, 0) != 0 && errno == ESRCH, "%s: holder %d is gone", m,
+	   (int)holder);
+	ok(eth0_gone(b1.nsfd) && eth0_gone(b2.nsfd),
+	   "%s: the kernel removed the box ends", m);
+	box_stop(&b1);
+	box_stop(&b2);
+}
+
+/* A failed attach (the box already has an eth0) leaves nothing behind. */
+static void
+test_attach_fail(void)
+{
+	struct box b = {0, -1};
+	struct hv_lab_port p;
+	struct hv_lab lab;
+	struct hv_err err;
+	struct hv_nl nl;
+	int rc;
+
+	if (!ok(hv_lab_create(&lab, NULL, &err) == 0 && box_start(&b) == 0,
+		"fail: lab and box"))
+		goto out;
+	rc = hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err);
+	ok(rc == 0, "fail: first attach works");
+	rc = hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err);
+	ok(rc == -EEXIST && strstr(err.msg, "hvt2") &&
+		   strstr(err.msg, "File exists"),
+	   "fail: second attach of one box: %s", err.msg);
+	ok(p.index == 0 && p.ip[0] == '\0', "fail: port left empty");
+	rc = hv_nl_open(&nl, lab.nsfd, &err);
+	if (rc == 0) {
+		rc = hv_nl_ifindex(&nl, "hvp2", &err);
+		hv_nl_close(&nl);
+	}
+	is_int(rc, -ENODEV, "fail: the half-made hvp2 was deleted");
+	rc = hv_lab_attach(&lab, b.nsfd, (enum hv_net_mode)7, &p, &err);
+	ok(rc == -EINVAL && strstr(err.msg, "mode 7"), "fail: bad mode: %s",
+	   err.msg);
+out:
+	hv_lab_destroy(&lab);
+	box_stop(&b);
+}
+
+/* Send n bytes from client to server (a writer child); seconds taken. */
+static double
+transfer(int client, int server, size_t n)
+{
+	static char buf[65536];
+	size_t got = 0;
+	int64_t t0 = now_us();
+	ssize_t r;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		for (got = 0; got < n; got += (size_t)r)
+			if ((r = write(client, buf, sizeof(buf))) <= 0)
+				_exit(1);
+		_exit(0);
+	}
+	while (got < n && (r = read(server, buf, sizeof(buf))) > 0)
+		got += (size_t)r;
+	shutdown(server, SHUT_RDWR);
+	waitpid(pid, NULL, 0);
+	return got < n ? -1 : (double)(now_us() - t0) / 1e6;
+}
+
+/* Rate alone: tbf on both ends, and a transfer no faster than the rate. */
+static void
+test_rate(void)
+{
+	struct hv_lab_opts o = {.rate_bps = 40000000};
+	struct hv_nl_link ll = {0}, bl = {0};
+	struct box b = {0, -1};
+	struct hv_err err = {0, ""};
+	struct hv_lab_port p;
+	struct hv_lab lab;
+	struct hv_nl nl;
+	double secs;
+	int c, s;
+
+	if (!ok(hv_lab_create(&lab, &o, &err) == 0 && box_start(&b) == 0 &&
+			hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err) ==
+				0,
+		"rate: lab at 40 Mbit/s with one box %s", err.msg))
+		goto out;
+	if (hv_nl_open(&nl, lab.nsfd, &err) == 0) {
+		hv_nl_link_get(&nl, "hvp1", &ll, &err);
+		hv_nl_close(&nl);
+	}
+	if (hv_nl_open(&nl, b.nsfd, &err) == 0) {
+		hv_nl_link_get(&nl, "eth0", &bl, &err);
+		hv_nl_close(&nl);
+	}
+	is_str(ll.qdisc, "tbf", "rate: tbf on the lab end");
+	is_str(bl.qdisc, "tbf", "rate: tbf on the box end");
+	s = tcp_pair(&lab, -1, b.nsfd, lab.net | 1, &c);
+	secs = s >= 0 ? transfer(c, s, 1 << 20) : -1;
+	/* 1 MiB at 5 MB/s takes 0.2 s (less one burst); unlimited ~10 ms. */
+	ok(secs >= 0.15, "rate: 1 MiB box -> peer takes %.3f s (>= 0.15)",
+	   secs);
+	diag("rate: %.1f Mbit/s measured with tbf at 40 Mbit/s",
+	     secs > 0 ? 8.0 * (1 << 20) / secs / 1e6 : 0);
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+out:
+	hv_lab_destroy(&lab);
+	box_stop(&b);
+}
+
+/*
+ * Delay: netem on both ends, RTT at least twice the delay; or, on a
+ * kernel without netem (like this project's dev VMs), a clear refusal.
+ */
+static void
+test_delay(void)
+{
+	struct hv_lab_opts o = {.delay_us = 1000};
+	struct box b = {0, -1};
+	struct hv_err err = {0, ""};
+	double avg = 0, min = 0;
+	struct hv_lab_port p;
+	struct hv_lab lab;
+	int c, s, rc;
+
+	rc = hv_lab_create(&lab, &o, &err);
+	if (rc == -EOPNOTSUPP) {
+		ok(strstr(err.msg, "netem") != NULL && lab.holder == 0,
+		   "delay: refused cleanly without netem: %s", err.msg);
+		return;
+	}
+	if (!ok(rc == 0 && box_start(&b) == 0 &&
+			hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err) ==
+				0,
+		"delay: lab with 1000us and one box %s", err.msg))
+		goto out;
+	s = tcp_pair(&lab, -1, b.nsfd, lab.net | 1, &c);
+	ok(s >= 0 && pingpong(c, s, 20, &avg, &min) == 0 && min >= 2000,
+	   "delay: RTT >= 2 x 1000us (avg %.0f us, min %.0f us)", avg, min);
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+out:
+	hv_lab_destroy(&lab);
+	box_stop(&b);
+}
+
+/* --hold: a lab with one box, then wait to be killed. */
+static int
+hold(void)
+{
+	struct box b = {0, -1};
+	struct hv_lab_port p;
+	struct hv_lab lab;
+	struct hv_err err;
+
+	if (hv_lab_create(&lab, NULL, &err) < 0 || box_start(&b) < 0 ||
+	    hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err) < 0) {
+		fprintf(stderr, "test-lab --hold: %s\n", err.msg);
+		hv_lab_destroy(&lab);
+		box_stop(&b);
+		return 1;
+	}
+	printf("ready holder=%d box=%d\n", (int)lab.holder, (int)b.pid);
+	fflush(stdout);
+	sleep(60);
+	hv_lab_destroy(&lab);
+	box_stop(&b);
+	return 0;
+}
+
+static bool
+can_unshare_net(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       WEXITSTATUS(st) == 0;
+}
+
+static ino_t
+own_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	ino_t ns = own_netns();
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--hold") != 0)) {
+		fprintf(stderr,
+			"test-lab: bad argument '%s': expected --hold "
+			"or nothing\n",
+			argv[argc - 1]);
+		return 2;
+	}
+	if (!can_unshare_net())
+		skip_all("unshare(CLONE_NEWNET) fails here (needs root)");
+	if (argc == 2)
+		return hold();
+	test_overlaps();
+	test_subnet();
+	test_bad_opts();
+	test_mode(HV_NET_BRIDGED);
+	test_mode(HV_NET_ROUTED);
+	test_attach_fail();
+	test_rate();
+	test_delay();
+	ok(own_netns() == ns, "the test is still in its own namespace");
+	return done_testing();
+}

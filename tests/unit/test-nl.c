@@ -1,0 +1,283 @@
+/*
+ * test-nl.c - the netlink layer (nl.c) in two throwaway network
+ * namespaces held by children of this test: each link, address, route
+ * and qdisc operation, checked by reading the namespace back, and the
+ * error messages for bad names and existing objects. Nothing is sent on
+ * any network. Needs root; skips (77) if unshare(CLONE_NEWNET) fails.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hpcvirt/nl.h"
+#include "tap.h"
+
+/* A namespace held by a child that waits for SIGKILL. */
+struct ns {
+	pid_t pid;
+	int fd;
+};
+
+static int
+ns_start(struct ns *n)
+{
+	char path[64], c = 1;
+	int pfd[2];
+
+	n->fd = -1;
+	if (pipe(pfd) != 0)
+		return -1;
+	n->pid = fork();
+	if (n->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(pfd[0]);
+		c = unshare(CLONE_NEWNET) == 0 ? 0 : 1;
+		if (write(pfd[1], &c, 1) != 1 || c)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (n->pid < 0 || read(pfd[0], &c, 1) != 1 || c) {
+		close(pfd[0]);
+		return -1;
+	}
+	close(pfd[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)n->pid);
+	n->fd = open(path, O_RDONLY | O_CLOEXEC);
+	return n->fd < 0 ? -1 : 0;
+}
+
+static void
+ns_stop(struct ns *n)
+{
+	if (n->fd >= 0)
+		close(n->fd);
+	if (n->pid > 0) {
+		kill(n->pid, SIGKILL);
+		waitpid(n->pid, NULL, 0);
+	}
+}
+
+struct want {
+	int ifindex;
+	uint32_t addr, dst;
+	int plen, dst_len;
+	int found;
+};
+
+static int
+find_addr(const struct hv_nl_addr *a, void *arg)
+{
+	struct want *w = arg;
+
+	if (a->ifindex == w->ifindex && a->addr == w->addr &&
+	    a->prefixlen == w->plen)
+		w->found++;
+	return 0;
+}
+
+static int
+find_route(const struct hv_nl_route *r, void *arg)
+{
+	struct want *w = arg;
+
+	if (r->oif == w->ifindex && r->dst == w->dst &&
+	    r->dst_len == w->dst_len && r->table == 254 && r->scope == 253)
+		w->found++;
+	return 0;
+}
+
+static int
+stop_early(const struct hv_nl_route *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return -ECANCELED;
+}
+
+static void
+test_links(struct hv_nl *nl)
+{
+	struct hv_nl_link l, br;
+	struct hv_err err;
+	int rc, idx;
+
+	is_int(hv_nl_ifindex(nl, "lo", &err), 1, "lo is index 1");
+	rc = hv_nl_ifindex(nl, "this-name-is-too-long", &err);
+	ok(rc == -EINVAL && strstr(err.msg, "'this-name-is-too-long'"),
+	   "too long a name is refused: %s", err.msg);
+	rc = hv_nl_ifindex(nl, "nosuch0", &err);
+	ok(rc == -ENODEV && strstr(err.msg, "get link nosuch0"),
+	   "missing link: %s", err.msg);
+	is_int(hv_nl_bridge_add(nl, "tb0", &err), 0, "add bridge tb0");
+	rc = hv_nl_bridge_add(nl, "tb0", &err);
+	is_int(rc, -EEXIST, "add bridge tb0 again fails");
+	is_str(err.msg, "netlink: add bridge tb0: File exists",
+	       "and says what and why");
+	is_int(hv_nl_veth_add(nl, "tv0", "tv1", &err), 0, "add veth tv0/tv1");
+	ok(hv_nl_link_get(nl, "tv1", &l, &err) == 0 && !strcmp(l.kind, "veth"),
+	   "tv1 is a veth (%s)", l.kind);
+	ok(hv_nl_link_get(nl, "tb0", &br, &err) == 0 &&
+		   !strcmp(br.kind, "bridge"),
+	   "tb0 is a bridge (%s)", br.kind);
+	is_int(hv_nl_link_master(nl, "tv0", "tb0", &err), 0, "enslave tv0");
+	is_int(hv_nl_link_up(nl, "tv0", true, &err), 0, "tv0 up");
+	rc = hv_nl_link_get(nl, "tv0", &l, &err);
+	ok(rc == 0 && l.master == br.index && (l.flags & IFF_UP),
+	   "tv0: master tb0 and up");
+	is_int(hv_nl_link_up(nl, "tv0", false, &err), 0, "tv0 down");
+	rc = hv_nl_link_get(nl, "tv0", &l, &err);
+	ok(rc == 0 && !(l.flags & IFF_UP), "tv0 is down");
+	is_int(hv_nl_link_master(nl, "tv0", NULL, &err), 0, "release tv0");
+	ok(hv_nl_link_get(nl, "tv0", &l, &err) == 0 && l.master == 0,
+	   "tv0 has no master");
+	idx = hv_nl_ifindex(nl, "tv1", &err);
+	is_int(hv_nl_link_rename(nl, "tv1", "tv2", &err), 0, "rename tv1");
+	is_int(hv_nl_ifindex(nl, "tv2", &err), idx, "tv2 is the old tv1");
+	is_int(hv_nl_ifindex(nl, "tv1", &err), -ENODEV, "tv1 is gone");
+}
+
+static void
+test_addr_route(struct hv_nl *nl)
+{
+	struct hv_nl_route r = {
+		.dst = 0x0a090100, .dst_len = 24, .ifname = "tb0"};
+	struct want w = {.addr = 0x0a090001,
+			 .plen = 24,
+			 .dst = 0x0a090100,
+			 .dst_len = 24};
+	struct hv_err err;
+	int rc;
+
+	w.ifindex = hv_nl_ifindex(nl, "tb0", &err);
+	is_int(hv_nl_addr_add(nl, "tb0", 0x0a090001, 24, &err), 0,
+	       "add 10.9.0.1/24 to tb0");
+	rc = hv_nl_addr_add(nl, "tb0", 0x0a090001, 24, &err);
+	ok(rc == -EEXIST && strstr(err.msg, "10.9.0.1/24 to tb0"), "twice: %s",
+	   err.msg);
+	rc = hv_nl_addr_add(nl, "tb0", 0x0a090002, 33, &err);
+	ok(rc == -EINVAL && strstr(err.msg, "33"), "prefix 33: %s", err.msg);
+	ok(hv_nl_addr_dump(nl, find_addr, &w, &err) == 0 && w.found == 1,
+	   "the address dump shows it");
+	is_int(hv_nl_link_up(nl, "tb0", true, &err), 0, "tb0 up");
+	is_int(hv_nl_route_add(nl, &r, &err), 0, "add 10.9.1.0/24 dev tb0");
+	w.found = 0;
+	ok(hv_nl_route_dump(nl, find_route, &w, &err) == 0 && w.found == 1,
+	   "the route dump shows it in main with link scope");
+	rc = hv_nl_route_dump(nl, stop_early, NULL, &err);
+	is_int(rc, -ECANCELED, "a callback error stops the dump");
+	is_int(hv_nl_ifindex(nl, "lo", &err), 1,
+	       "and the socket still works after it");
+}
+
+static void
+test_qdisc(struct hv_nl *nl)
+{
+	struct hv_nl_link l;
+	struct hv_err err;
+	int rc;
+
+	is_int(hv_nl_tbf(nl, "tv0", 1000000000ull, &err), 0, "tbf 1 Gbit/s");
+	ok(hv_nl_link_get(nl, "tv0", &l, &err) == 0 && !strcmp(l.qdisc, "tbf"),
+	   "tv0 root qdisc is tbf (%s)", l.qdisc);
+	is_int(hv_nl_tbf(nl, "tv0", 80000000000ull, &err), 0,
+	       "tbf 80 Gbit/s (64-bit rate)");
+	is_int(hv_nl_qdisc_del(nl, "tv0", &err), 0, "delete it");
+	ok(hv_nl_link_get(nl, "tv0", &l, &err) == 0 && strcmp(l.qdisc, "tbf"),
+	   "tv0 root qdisc is back to default (%s)", l.qdisc);
+	is_int(hv_nl_qdisc_del(nl, "tv0", &err), 0, "deleting again is fine");
+	rc = hv_nl_netem(nl, "tv0", 100, 0, &err);
+	if (rc == -ENOENT)
+		ok(strstr(err.msg, "add netem") != NULL,
+		   "no netem in this kernel: %s", err.msg);
+	else
+		ok(rc == 0 && hv_nl_link_get(nl, "tv0", &l, &err) == 0 &&
+			   !strcmp(l.qdisc, "netem"),
+		   "netem on tv0");
+	rc = hv_nl_tbf(nl, "tv0", 4, &err);
+	ok(rc == -EINVAL && strstr(err.msg, "4 bit/s"), "tbf 4 bit/s: %s",
+	   err.msg);
+}
+
+static void
+test_move(struct hv_nl *nl, struct ns *other)
+{
+	struct hv_nl nl2;
+	struct hv_err err;
+
+	is_int(hv_nl_link_move(nl, "tv2", other->fd, "eth0", &err), 0,
+	       "move tv2 into the other namespace as eth0");
+	is_int(hv_nl_ifindex(nl, "tv2", &err), -ENODEV, "tv2 left");
+	is_int(hv_nl_ifindex(nl, "eth0", &err), -ENODEV,
+	       "eth0 never appeared here");
+	if (!ok(hv_nl_open(&nl2, other->fd, &err) == 0, "open in the other"))
+		return;
+	ok(hv_nl_ifindex(&nl2, "eth0", &err) > 0, "eth0 is there");
+	is_int(hv_nl_link_del(nl, "tv0", &err), 0, "delete tv0");
+	is_int(hv_nl_ifindex(&nl2, "eth0", &err), -ENODEV,
+	       "its peer eth0 went with it");
+	hv_nl_close(&nl2);
+}
+
+/* A socket made in the namespace can bind an address only it has. */
+static void
+test_ns_socket(struct ns *n)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct hv_err err;
+	int fd, rc;
+
+	sa.sin_addr.s_addr = htonl(0x0a090001);
+	fd = hv_nl_ns_socket(n->fd, AF_INET, SOCK_DGRAM, &err);
+	rc = fd >= 0 ? bind(fd, (struct sockaddr *)&sa, sizeof(sa)) : -1;
+	ok(rc == 0, "a socket in the namespace binds 10.9.0.1");
+	if (fd >= 0)
+		close(fd);
+	rc = hv_nl_ns_socket(-1, AF_INET, SOCK_DGRAM, &err);
+	ok(rc == -EBADF && strstr(err.msg, "setns"), "bad fd: %s", err.msg);
+}
+
+static ino_t
+own_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+int
+main(void)
+{
+	struct ns a = {0, -1}, b = {0, -1};
+	ino_t self = own_netns();
+	struct hv_err err;
+	struct hv_nl nl;
+
+	if (ns_start(&a) != 0 || ns_start(&b) != 0) {
+		ns_stop(&a);
+		ns_stop(&b);
+		skip_all("unshare(CLONE_NEWNET) fails here (needs root)");
+	}
+	if (ok(hv_nl_open(&nl, a.fd, &err) == 0, "open in a namespace")) {
+		test_links(&nl);
+		test_addr_route(&nl);
+		test_qdisc(&nl);
+		test_move(&nl, &b);
+		hv_nl_close(&nl);
+	}
+	test_ns_socket(&a);
+	ok(own_netns() == self, "the test is still in its own namespace");
+	ns_stop(&a);
+	ns_stop(&b);
+	return done_testing();
+}
