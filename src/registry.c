@@ -9,18 +9,32 @@
 
 extern const struct hv_env hv_env_native;
 extern const struct hv_env hv_env_native_aa;
+extern const struct hv_env hv_env_ns;
+extern const struct hv_env hv_env_ns_routed;
 
 extern const struct hv_bench hv_bench_net_rr;
 extern const struct hv_bench hv_bench_net_stream;
+extern const struct hv_bench hv_bench_npb_ep;
+extern const struct hv_bench hv_bench_npb_is;
+extern const struct hv_bench hv_bench_npb_cg;
+extern const struct hv_bench hv_bench_npb_mg;
+extern const struct hv_bench hv_bench_npb_ft;
 
 static const struct hv_env *const envs[] = {
 	&hv_env_native,
 	&hv_env_native_aa,
+	&hv_env_ns,
+	&hv_env_ns_routed,
 };
 
 static const struct hv_bench *const benches[] = {
 	&hv_bench_net_rr,
 	&hv_bench_net_stream,
+	&hv_bench_npb_ep,
+	&hv_bench_npb_is,
+	&hv_bench_npb_cg,
+	&hv_bench_npb_mg,
+	&hv_bench_npb_ft,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

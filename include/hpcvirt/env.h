@@ -85,4 +85,8 @@ void hv_box_stop(struct hv_box *box);
 int hv_box_spawn_agent(struct hv_box *box, char *const argv[], int timeout_ms,
 		       struct hv_err *err);
 
+/* Wait for the READY line on box->proc's stdout (a box started some other
+ * way, e.g. by the container runtime with pipe_stdout). */
+int hv_box_wait_ready(struct hv_box *box, int timeout_ms, struct hv_err *err);
+
 #endif

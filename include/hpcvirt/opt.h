@@ -19,6 +19,10 @@ int hv_opt_bytes(const char *opt, const char *s, uint64_t min, uint64_t max,
 int hv_opt_secs(const char *opt, const char *s, double min, double max,
 		double *out, struct hv_err *err);
 
+/* Bits per second: 1000000, 100Mbit, 1Gbit, 10kbit (decimal SI). */
+int hv_opt_rate(const char *opt, const char *s, uint64_t *out,
+		struct hv_err *err);
+
 /*
  * Split a comma-separated list in place into at most max items. Empty
  * items are an error naming the option.

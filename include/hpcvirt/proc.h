@@ -29,6 +29,7 @@ struct hv_proc_opts {
 	const char *log_path; /* if set, stderr is appended to this file */
 	bool die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL) in the child */
 	const char *cwd;      /* chdir before exec, may be NULL */
+	int netns_fd;	      /* > 0: setns(CLONE_NEWNET) into it before exec */
 };
 
 void hv_proc_init(struct hv_proc *p);

@@ -15,6 +15,7 @@
 
 #include "hpcvirt/bench.h"
 #include "hpcvirt/env.h"
+#include "hpcvirt/lab.h"
 #include "hpcvirt/result.h"
 
 struct hv_run_opts {
@@ -31,6 +32,7 @@ struct hv_run_opts {
 	const char *out_dir;	    /* study directory (created) */
 	const char *bin_dir;	    /* agent and kernels */
 	struct hv_spec spec;	    /* resources every box gets */
+	struct hv_lab_opts lab;	    /* interconnect emulation on box ports */
 	bool progress;		    /* progress line on stderr */
 	const char *const *cmdline; /* recorded in the context */
 	/* Set asynchronously (SIGINT/SIGTERM): stop after the current rep. */

@@ -29,8 +29,8 @@ struct hv_sample {
 	const char *raw;    /* the kernel's HPCVIRT-RESULT JSON, may be NULL */
 	int64_t t_start_ns; /* CLOCK_REALTIME at start */
 	int64_t wall_ns;    /* wall time of the repetition */
-	double cpu_psi;	    /* max /proc/pressure/cpu some avg10 (%), -1 unknown */
-	double load1;	    /* max 1-minute load average, -1 unknown */
+	double cpu_psi; /* max /proc/pressure/cpu some avg10 (%), -1 unknown */
+	double load1;	/* max 1-minute load average, -1 unknown */
 };
 
 /*

@@ -45,6 +45,8 @@ enum {
 	O_THREADS,
 	O_SET,
 	O_CPUS,
+	O_LINK_DELAY,
+	O_LINK_RATE,
 	O_MEM,
 	O_QUIET,
 	O_NO_PROGRESS,
@@ -68,6 +70,12 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_THREADS] = {"threads", "LIST", "OpenMP thread sweep, e.g. 1,2"},
 	[O_SET] = {"set", "KEY=LIST", "any bench parameter (repeatable)"},
 	[O_CPUS] = {"cpus", "N", "CPUs every box gets (default: all)"},
+	[O_LINK_DELAY] = {"link-delay", "TIME",
+			  "one-way delay on every box "
+			  "port, e.g. 80us (netem)"},
+	[O_LINK_RATE] = {"link-rate", "RATE",
+			 "rate limit on every box port, "
+			 "e.g. 1Gbit, 100Mbit (tbf)"},
 	[O_MEM] = {"mem", "MIB", "memory every box gets (default: no limit)"},
 	[O_QUIET] = {"quiet", NULL, "print no table"},
 	[O_NO_PROGRESS] = {"no-progress", NULL, "no progress line"},
@@ -107,6 +115,7 @@ on_opt(void *ctx, size_t idx, const char *v)
 	struct run_args *a = ctx;
 	struct hv_err err;
 	uint64_t u;
+	double d;
 	const char *eq;
 
 	hv_err_init(&err);
@@ -172,6 +181,15 @@ on_opt(void *ctx, size_t idx, const char *v)
 			return bad(&err);
 		*(idx == O_CPUS ? &a->o.spec.cpus : &a->o.spec.mem_mib) =
 			(int)u;
+		return 0;
+	case O_LINK_DELAY:
+		if (hv_opt_secs("link-delay", v, 1e-6, 10, &d, &err) < 0)
+			return bad(&err);
+		a->o.lab.delay_us = (uint32_t)(d * 1e6 + 0.5);
+		return 0;
+	case O_LINK_RATE:
+		if (hv_opt_rate("link-rate", v, &a->o.lab.rate_bps, &err) < 0)
+			return bad(&err);
 		return 0;
 	case O_QUIET:
 		a->quiet = true;

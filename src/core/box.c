@@ -9,6 +9,7 @@
 #include "hpcvirt/env.h"
 
 #define AGENT_CONNECT_MS 10000
+#define READY_TAG "HPCVIRT-AGENT-READY "
 
 int
 hv_env_probe(const struct hv_env *env, struct hv_err *why)
@@ -79,11 +80,33 @@ hv_box_stop(struct hv_box *box)
 	box->env = NULL;
 }
 
+/* Read the box's stdout until the agent's READY line (kept in line). */
+static int
+wait_ready(struct hv_box *box, int timeout_ms, char *line, size_t len,
+	   struct hv_err *err)
+{
+	int64_t deadline = hv_now_ms() + timeout_ms;
+	int rc;
+
+	for (;;) {
+		int left = (int)(deadline - hv_now_ms());
+
+		rc = hv_proc_read_line(&box->proc, line, len,
+				       left > 0 ? left : 1, err);
+		if (rc < 0)
+			return hv_err_prefix(err,
+					     "waiting for the agent (log: "
+					     "%s/box.log): ",
+					     box->workdir);
+		if (strncmp(line, READY_TAG, sizeof(READY_TAG) - 1) == 0)
+			return 0;
+	}
+}
+
 int
 hv_box_spawn_agent(struct hv_box *box, char *const argv[], int timeout_ms,
 		   struct hv_err *err)
 {
-	static const char tag[] = "HPCVIRT-AGENT-READY ";
 	struct hv_proc_opts opts = {
 		.pipe_stdout = true,
 		.die_with_parent = true,
@@ -98,15 +121,18 @@ hv_box_spawn_agent(struct hv_box *box, char *const argv[], int timeout_ms,
 	rc = hv_proc_spawn(&box->proc, argv, &opts, err);
 	if (rc < 0)
 		return rc;
-	for (;;) {
-		rc = hv_proc_read_line(&box->proc, line, sizeof(line),
-				       timeout_ms, err);
-		if (rc < 0)
-			return hv_err_prefix(err, "waiting for agent ready: ");
-		if (strncmp(line, tag, sizeof(tag) - 1) == 0)
-			break;
-	}
+	rc = wait_ready(box, timeout_ms, line, sizeof(line), err);
+	if (rc < 0)
+		return rc;
 	snprintf(box->agent_addr, sizeof(box->agent_addr), "%s",
-		 line + sizeof(tag) - 1);
+		 line + sizeof(READY_TAG) - 1);
 	return 0;
+}
+
+int
+hv_box_wait_ready(struct hv_box *box, int timeout_ms, struct hv_err *err)
+{
+	char line[512];
+
+	return wait_ready(box, timeout_ms, line, sizeof(line), err);
 }

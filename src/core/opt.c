@@ -118,6 +118,41 @@ bad:
 }
 
 int
+hv_opt_rate(const char *opt, const char *s, uint64_t *out, struct hv_err *err)
+{
+	static const struct {
+		const char *s;
+		double mul;
+	} tab[] = {{"", 1},	  {"bit", 1},	 {"kbit", 1e3}, {"Kbit", 1e3},
+		   {"mbit", 1e6}, {"Mbit", 1e6}, {"gbit", 1e9}, {"Gbit", 1e9}};
+	double v;
+	char *end;
+	size_t i;
+
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+		goto bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v))
+		goto bad;
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(end, tab[i].s) == 0)
+			break;
+	if (i == sizeof(tab) / sizeof(tab[0]))
+		goto bad;
+	v *= tab[i].mul;
+	if (v < 1000 || v > 1e12)
+		goto bad;
+	*out = (uint64_t)v;
+	return 0;
+bad:
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected a rate like 100Mbit or "
+			  "1Gbit, from 1kbit to 1000Gbit",
+			  opt, s ? s : "");
+}
+
+int
 hv_opt_split(const char *opt, char *s, char **items, int max,
 	     struct hv_err *err)
 {

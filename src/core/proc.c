@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -61,6 +62,8 @@ child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
 		dup2(devnull, STDERR_FILENO);
 	}
 	if (opts->cwd && chdir(opts->cwd) != 0)
+		_exit(127);
+	if (opts->netns_fd > 0 && setns(opts->netns_fd, CLONE_NEWNET) != 0)
 		_exit(127);
 	execv(argv[0], argv);
 	_exit(127);

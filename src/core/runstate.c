@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hpcvirt/cgroup.h"
 #include "hpcvirt/runstate.h"
 
 #define PREFIX "hpcvirt-run."
@@ -109,6 +110,7 @@ hv_runstate_clean_stale(void)
 		n++;
 	}
 	closedir(d);
+	n += hv_cg_clean_stale();
 	return n;
 }
 

@@ -35,6 +35,8 @@ struct runner {
 	struct hv_store *st;
 	struct hv_plan plan;
 	struct hv_runstate rs;
+	struct hv_lab lab;
+	bool lab_up;
 	struct hv_env_ctx ctx;
 	struct hv_box *boxes;
 	char (*box_err)[256]; /* why a box is down, "" if up */
@@ -236,19 +238,22 @@ make_order(struct runner *r, struct hv_err *err)
 	return put_ctx_cjson(r, "order", order, err);
 }
 
-/* Start the bench's peer ("KERNEL server") natively; learn its port. */
+/* Start the bench's peer ("KERNEL server") natively inside the lab, on
+ * the bridge address; learn its port. */
 static int
 peer_start(struct runner *r, const struct hv_bench *b, struct hv_proc *pp,
 	   struct hv_peer *peer, struct hv_err *err)
 {
-	static const struct hv_proc_opts opts = {
+	struct hv_proc_opts opts = {
 		.pipe_stdout = true,
 		.keep_stderr = true,
 		.die_with_parent = true,
+		.netns_fd = r->lab.nsfd,
 	};
 	char path[512], life[32], line[256], addr[64];
-	char *argv[] = {path, "server",	    "--bind", "127.0.0.1", "--port",
-			"0",  "--lifetime", life,     NULL};
+	char *argv[] = {path,	  "server", "--bind",	  r->lab.bridge_ip,
+			"--port", "0",	    "--lifetime", life,
+			NULL};
 	int port, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", r->o->bin_dir, b->kernel);
@@ -577,6 +582,8 @@ runner_release(struct runner *r)
 	if (r->st)
 		hv_store_close(r->st);
 	hv_study_release(&r->study);
+	if (r->lab_up)
+		hv_lab_destroy(&r->lab);
 	hv_runstate_remove(&r->rs);
 }
 
@@ -597,9 +604,16 @@ hv_run_study(const struct hv_run_opts *o, struct hv_run_stats *st,
 	rc = hv_runstate_create(&r.rs, err);
 	if (rc < 0)
 		goto out;
+	rc = hv_lab_create(&r.lab, &o->lab, err);
+	if (rc < 0) {
+		hv_err_prefix(err, "cannot create the lab network: ");
+		goto out;
+	}
+	r.lab_up = true;
 	r.ctx.bin_dir = o->bin_dir;
 	r.ctx.run_dir = r.rs.dir;
 	r.ctx.spec = o->spec;
+	r.ctx.lab = &r.lab;
 	r.boxes = calloc(o->nenvs, sizeof(*r.boxes));
 	r.box_err = calloc(o->nenvs, sizeof(*r.box_err));
 	if (!r.boxes || !r.box_err) {

@@ -1,43 +1,127 @@
 /*
- * native.c - the baseline: the agent runs as a plain host process, so
- * native and every other environment share one code path (agent, kernels,
- * parsing). Only the isolation layer differs between cells.
+ * native.c - the baseline: the agent and the kernels run as plain host
+ * processes, with one exception that makes the comparison fair: the box
+ * gets its own network namespace with a veth into the lab bridge, so that
+ * native's network path (veth + bridge to the peer) is the one every
+ * other environment also takes, and each differs from native only by its
+ * own layer. No other namespace, no cgroup limit, no root change: the
+ * kernels see the host's file systems, CPUs and memory.
+ *
+ * Without a lab (a library user that made none) the agent simply runs in
+ * the host namespace.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "hpcvirt/container.h"
 #include "hpcvirt/env.h"
+#include "hpcvirt/lab.h"
 
 #define READY_MS 5000
+
+struct native_box {
+	struct hv_lab *lab;
+	struct hv_lab_port port;
+};
+
+/* Between clone and exec: plug the box's network namespace into the lab. */
+static int
+native_setup(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
+{
+	struct native_box *nb = arg;
+	char path[64];
+	int fd, rc;
+
+	(void)late;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hv_err_sys(err, errno, "open %s", path);
+	rc = hv_lab_attach(nb->lab, fd, HV_NET_BRIDGED, &nb->port, err);
+	close(fd);
+	return rc < 0 ? hv_err_prefix(err, "lab: ") : 0;
+}
+
+static int
+make_dirs(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
+{
+	snprintf(box->workdir, sizeof(box->workdir), "%s/%s", ctx->run_dir,
+		 box->env->name);
+	if (mkdir(box->workdir, 0700) != 0 && errno != EEXIST)
+		return hv_err_sys(err, errno, "mkdir %s", box->workdir);
+	snprintf(box->scratch, sizeof(box->scratch), "%s/scratch",
+		 box->workdir);
+	if (mkdir(box->scratch, 0700) != 0 && errno != EEXIST)
+		return hv_err_sys(err, errno, "mkdir %s", box->scratch);
+	return 0;
+}
 
 static int
 native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	     struct hv_err *err)
 {
-	char agent[512], listen[300], kdir[512];
-	char *argv[] = {agent,	      "--kernels", kdir,   "--workdir",
-			box->workdir, "--listen",  listen, NULL};
+	char agent[512], listen[600], log[600];
+	char *argv[] = {agent,	     "--kernels",  (char *)ctx->bin_dir,
+			"--workdir", box->scratch, "--listen",
+			listen,	     NULL};
+	struct hv_ct_opts o = {.ns_flags = CLONE_NEWNET, .pipe_stdout = true};
+	struct native_box *nb;
+	int rc;
 
+	rc = make_dirs(ctx, box, err);
+	if (rc < 0)
+		return rc;
 	snprintf(agent, sizeof(agent), "%s/hpcvirt-agent", ctx->bin_dir);
-	snprintf(kdir, sizeof(kdir), "%s", ctx->bin_dir);
-	snprintf(box->workdir, sizeof(box->workdir), "%s/%s", ctx->run_dir,
-		 box->env->name);
-	if (mkdir(box->workdir, 0700) != 0 && errno != EEXIST)
-		return hv_err_sys(err, errno, "mkdir %s", box->workdir);
 	snprintf(listen, sizeof(listen), "unix:%s/agent.sock", box->workdir);
 	hv_params_set(&box->config, "agent", "host process");
 	hv_params_set(&box->config, "channel", listen);
-	return hv_box_spawn_agent(box, argv, READY_MS, err);
+	hv_params_set(&box->config, "storage", "host directory");
+	if (!ctx->lab) {
+		hv_params_set(&box->config, "net", "host namespace (no lab)");
+		return hv_box_spawn_agent(box, argv, READY_MS, err);
+	}
+	nb = calloc(1, sizeof(*nb));
+	if (!nb)
+		return hv_err_set(err, ENOMEM, "native box");
+	box->priv = nb;
+	nb->lab = ctx->lab;
+	snprintf(log, sizeof(log), "%s/box.log", box->workdir);
+	o.bin_dir = ctx->bin_dir;
+	o.argv = argv;
+	o.log_path = log;
+	o.setup = native_setup;
+	o.setup_arg = nb;
+	rc = hv_ct_start(&box->proc, &o, err);
+	if (rc == 0)
+		rc = hv_box_wait_ready(box, READY_MS, err);
+	if (rc < 0)
+		return rc;
+	snprintf(box->agent_addr, sizeof(box->agent_addr), "%s", listen);
+	hv_params_set(&box->config, "net",
+		      "own network namespace, veth into the lab bridge");
+	hv_params_set(&box->config, "ip", nb->port.ip);
+	return 0;
+}
+
+static void
+native_stop(struct hv_box *box)
+{
+	free(box->priv);
+	box->priv = NULL;
 }
 
 const struct hv_env hv_env_native = {
 	.name = "native",
-	.summary = "the host itself: the agent runs as a plain host process",
+	.summary = "the host itself (own network namespace on the lab bridge)",
 	.paper_role = "native",
 	.probe = NULL, /* always available */
 	.start = native_start,
-	.stop = NULL, /* the common stop ends the agent process */
+	.stop = native_stop,
 };
 
 /*
@@ -51,4 +135,5 @@ const struct hv_env hv_env_native_aa = {
 	.paper_role = "control",
 	.explicit_only = true,
 	.start = native_start,
+	.stop = native_stop,
 };

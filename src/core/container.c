@@ -1,0 +1,465 @@
+/*
+ * container.c - the container runtime behind the ns env (and the native
+ * baseline's private network namespace): clone into new namespaces, build
+ * a root of read-only binds on a tmpfs, pivot_root, set the hostname and
+ * exec the agent, with no helper program and no sleep on the way.
+ *
+ * Two pipes order the start. "go": the child waits on it after building
+ * its root, while the parent runs the setup callback (cgroups, lab), so
+ * that the child never execs before it is limited and networked. "err":
+ * close-on-exec; the child writes its struct hv_err there if a step
+ * fails, so EOF means the exec succeeded. The child only makes system
+ * calls and formats into a fixed struct (nothing allocates).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hpcvirt/container.h"
+
+#define STACK_SIZE (256 * 1024)
+#define RO_FLAGS (MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+/* What the child needs; a copy of the parent's memory, so pointers hold. */
+struct child {
+	const struct hv_ct_opts *o;
+	int go_r, go_w;
+	int err_r, err_w;
+	int out_r, out_w;
+};
+
+/* The host's top-level directories a box sees (read-only). */
+static const char *const host_dirs[] = {"usr", "etc",	"bin",	 "sbin",
+					"lib", "lib64", "lib32", "libx32"};
+
+/* Device nodes bound from the host into the box's /dev. */
+static const char *const dev_nodes[] = {"null",	  "zero",    "full",
+					"random", "urandom", "tty"};
+
+static const char *const dev_links[][2] = {
+	{"/proc/self/fd", "fd"},
+	{"/proc/self/fd/0", "stdin"},
+	{"/proc/self/fd/1", "stdout"},
+	{"/proc/self/fd/2", "stderr"},
+};
+
+/* mkdir -p of root + rel (rel starts with '/'). */
+static int
+mkdir_under(const char *root, const char *rel, char *out, size_t len,
+	    struct hv_err *err)
+{
+	char *p;
+
+	if ((size_t)snprintf(out, len, "%s%s", root, rel) >= len)
+		return hv_err_set(err, ENAMETOOLONG, "path too long: %s%s",
+				  root, rel);
+	for (p = out + strlen(root) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(out, 0755) != 0 && errno != EEXIST)
+			return hv_err_sys(err, errno, "mkdir %s", out);
+		*p = '/';
+	}
+	if (mkdir(out, 0755) != 0 && errno != EEXIST)
+		return hv_err_sys(err, errno, "mkdir %s", out);
+	return 0;
+}
+
+/* Bind src on root + rel, read-only unless rw. */
+static int
+bind_at(const char *src, const char *root, const char *rel, bool rw,
+	struct hv_err *err)
+{
+	char dst[1024];
+	int rc = mkdir_under(root, rel, dst, sizeof(dst), err);
+
+	if (rc < 0)
+		return rc;
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return hv_err_sys(err, errno, "bind %s on %s", src, dst);
+	if (mount(NULL, dst, NULL, rw ? RO_FLAGS & ~MS_RDONLY : RO_FLAGS,
+		  NULL) != 0)
+		return hv_err_sys(err, errno, "remount %s %s", dst,
+				  rw ? "nosuid" : "read-only");
+	return 0;
+}
+
+/* /usr, /etc, ... as binds; symlinks (/bin -> usr/bin) as symlinks. */
+static int
+bind_host_dirs(const char *root, struct hv_err *err)
+{
+	char src[64], dst[1024], target[256];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(host_dirs) / sizeof(host_dirs[0]); i++) {
+		ssize_t n;
+		int rc;
+
+		snprintf(src, sizeof(src), "/%s", host_dirs[i]);
+		if (lstat(src, &st) != 0)
+			continue; /* the host has no such directory */
+		if (S_ISDIR(st.st_mode)) {
+			rc = bind_at(src, root, src, false, err);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			return hv_err_sys(err, errno, "readlink %s", src);
+		target[n] = '\0';
+		snprintf(dst, sizeof(dst), "%s%s", root, src);
+		if (symlink(target, dst) != 0)
+			return hv_err_sys(err, errno, "symlink %s", dst);
+	}
+	return 0;
+}
+
+/* A tmpfs /dev with the harmless nodes bound from the host. */
+static int
+make_dev(const char *root, struct hv_err *err)
+{
+	char dev[1024], path[1100], src[64];
+	int rc = mkdir_under(root, "/dev", dev, sizeof(dev), err);
+
+	if (rc < 0)
+		return rc;
+	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "mode=0755,size=1m") != 0)
+		return hv_err_sys(err, errno, "mount tmpfs on %s", dev);
+	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		int fd;
+
+		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+		snprintf(path, sizeof(path), "%s/%s", dev, dev_nodes[i]);
+		if (access(src, F_OK) != 0)
+			continue;
+		fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return hv_err_sys(err, errno, "create %s", path);
+		close(fd);
+		if (mount(src, path, NULL, MS_BIND, NULL) != 0)
+			return hv_err_sys(err, errno, "bind %s", src);
+	}
+	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dev, dev_links[i][1]);
+		if (symlink(dev_links[i][0], path) != 0)
+			return hv_err_sys(err, errno, "symlink %s", path);
+	}
+	rc = mkdir_under(dev, "/shm", path, sizeof(path), err);
+	if (rc == 0 && mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
+			     "mode=1777") != 0)
+		rc = hv_err_sys(err, errno, "mount tmpfs on %s", path);
+	return rc;
+}
+
+/* /proc, /tmp, /sys: fresh file systems of the box's namespaces. */
+static int
+make_kernel_fs(const char *root, int ns_flags, struct hv_err *err)
+{
+	char path[1024];
+	int rc;
+
+	rc = mkdir_under(root, "/proc", path, sizeof(path), err);
+	if (rc == 0 && mount("proc", path, "proc",
+			     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		rc = hv_err_sys(err, errno, "mount proc on %s", path);
+	if (rc == 0)
+		rc = mkdir_under(root, "/tmp", path, sizeof(path), err);
+	if (rc == 0 && mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
+			     "mode=1777") != 0)
+		rc = hv_err_sys(err, errno, "mount tmpfs on %s", path);
+	if (rc == 0)
+		rc = mkdir_under(root, "/sys", path, sizeof(path), err);
+	/* sysfs shows the mounter's network namespace: only with our own.
+	 * It is optional, so a refusal leaves an empty /sys. */
+	if (rc == 0 && (ns_flags & CLONE_NEWNET))
+		mount("sysfs", path, "sysfs",
+		      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	return rc;
+}
+
+/* Enter root: pivot_root(".", ".") stacks the old root on the new one,
+ * and the detach removes it from the namespace. */
+static int
+pivot(const char *root, struct hv_err *err)
+{
+	if (chdir(root) != 0)
+		return hv_err_sys(err, errno, "chdir %s", root);
+	if (syscall(SYS_pivot_root, ".", ".") != 0)
+		return hv_err_sys(err, errno, "pivot_root %s", root);
+	if (umount2(".", MNT_DETACH) != 0)
+		return hv_err_sys(err, errno, "detach the old root");
+	if (chdir("/") != 0)
+		return hv_err_sys(err, errno, "chdir /");
+	/* The tmpfs that holds the mount points: nothing writes to it. */
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL))
+		return hv_err_sys(err, errno, "remount / read-only");
+	return 0;
+}
+
+static int
+build_root(const struct hv_ct_opts *o, struct hv_err *err)
+{
+	const char *r = o->root_dir;
+	int rc;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return hv_err_sys(err, errno, "make / private");
+	if (mount("tmpfs", r, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "mode=0755,size=1m") != 0)
+		return hv_err_sys(err, errno, "mount tmpfs root on %s", r);
+	rc = bind_host_dirs(r, err);
+	if (rc == 0 && o->bin_dir)
+		rc = bind_at(o->bin_dir, r, HV_CT_BIN_DIR, false, err);
+	if (rc == 0 && o->sock_dir)
+		rc = bind_at(o->sock_dir, r, HV_CT_SOCK_DIR, true, err);
+	if (rc == 0 && o->scratch_dir)
+		rc = bind_at(o->scratch_dir, r, HV_CT_SCRATCH, true, err);
+	if (rc == 0)
+		rc = make_dev(r, err);
+	if (rc == 0)
+		rc = make_kernel_fs(r, o->ns_flags, err);
+	if (rc == 0)
+		rc = pivot(r, err);
+	return rc;
+}
+
+/* stdin /dev/null, stdout the pipe (or /dev/null), stderr the log. */
+static int
+child_stdio(const struct child *c, struct hv_err *err)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), log = -1;
+
+	if (null < 0)
+		return hv_err_sys(err, errno, "open /dev/null");
+	if (c->o->log_path)
+		log = open(c->o->log_path,
+			   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(c->out_w >= 0 ? c->out_w : null, STDOUT_FILENO) < 0 ||
+	    dup2(log >= 0 ? log : null, STDERR_FILENO) < 0)
+		return hv_err_sys(err, errno, "dup2");
+	return 0;
+}
+
+/* Wait for the parent's go (with the late settings); false on EOF. */
+static bool
+child_wait_go(const struct child *c, struct hv_ct_late *late)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*late)) {
+		ssize_t n =
+			read(c->go_r, (char *)late + got, sizeof(*late) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	late->hostname[sizeof(late->hostname) - 1] = '\0';
+	return true;
+}
+
+static int
+child_main(void *arg)
+{
+	static char *const clean_env[] = {
+		"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=/",
+		"LANG=C", NULL};
+	extern char **environ;
+	const struct child *c = arg;
+	const struct hv_ct_opts *o = c->o;
+	struct hv_ct_late late;
+	struct hv_err err;
+	int rc;
+
+	hv_err_init(&err);
+	close(c->go_w);
+	close(c->err_r);
+	if (c->out_r >= 0)
+		close(c->out_r);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	rc = child_stdio(c, &err);
+	if (rc == 0 && o->new_root)
+		rc = build_root(o, &err);
+	if (rc == 0 && !child_wait_go(c, &late))
+		_exit(127); /* the parent gave up on us */
+	if (rc == 0 && late.hostname[0] &&
+	    sethostname(late.hostname, strlen(late.hostname)) != 0)
+		rc = hv_err_sys(&err, errno, "sethostname %s", late.hostname);
+	if (rc == 0) {
+		execve(o->argv[0], o->argv, o->new_root ? clean_env : environ);
+		hv_err_sys(&err, errno, "exec %s", o->argv[0]);
+	}
+	if (write(c->err_w, &err, sizeof(err)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void
+close_all(struct child *c)
+{
+	close_fd(&c->go_r);
+	close_fd(&c->go_w);
+	close_fd(&c->err_r);
+	close_fd(&c->err_w);
+	close_fd(&c->out_r);
+	close_fd(&c->out_w);
+}
+
+static int
+open_pipes(struct child *c, struct hv_err *err)
+{
+	int fds[2];
+
+	c->go_r = c->go_w = c->err_r = c->err_w = c->out_r = c->out_w = -1;
+	/* A socket, so that a dead child gives EPIPE and not SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+		return hv_err_sys(err, errno, "socketpair");
+	c->go_r = fds[0];
+	c->go_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return hv_err_sys(err, errno, "pipe");
+	c->err_r = fds[0];
+	c->err_w = fds[1];
+	if (c->o->pipe_stdout) {
+		if (pipe2(fds, O_CLOEXEC) != 0)
+			return hv_err_sys(err, errno, "pipe");
+		c->out_r = fds[0];
+		c->out_w = fds[1];
+	}
+	return 0;
+}
+
+static pid_t
+clone_child(struct child *c, struct hv_err *err)
+{
+	void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+	int e;
+
+	if (stack == MAP_FAILED)
+		return hv_err_sys(err, errno, "mmap a clone stack");
+	pid = clone(child_main, (char *)stack + STACK_SIZE,
+		    c->o->ns_flags | SIGCHLD, c);
+	e = errno;
+	munmap(stack, STACK_SIZE); /* the child has its own copy */
+	if (pid < 0)
+		return hv_err_sys(err, e, "clone with namespace flags 0x%x",
+				  (unsigned)c->o->ns_flags);
+	return pid;
+}
+
+/* Setup callback, go, then wait for the exec (EOF) or the child's error. */
+static int
+release_child(struct child *c, pid_t pid, struct hv_err *err)
+{
+	const struct hv_ct_opts *o = c->o;
+	struct hv_ct_late late;
+	struct hv_err cerr;
+	ssize_t n;
+	int rc = 0;
+
+	memset(&late, 0, sizeof(late));
+	if (o->setup)
+		rc = o->setup(o->setup_arg, pid, &late, err);
+	if (rc < 0)
+		return rc;
+	/* If the child failed already, its message follows below. */
+	send(c->go_w, &late, sizeof(late), MSG_NOSIGNAL);
+	close_fd(&c->go_w);
+	do
+		n = read(c->err_r, &cerr, sizeof(cerr));
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof(cerr))
+		return hv_err_set(err, EIO, "container pid %d died before exec",
+				  (int)pid);
+	*err = cerr;
+	return -(cerr.code ? cerr.code : EIO);
+}
+
+int
+hv_ct_start(struct hv_proc *p, const struct hv_ct_opts *o, struct hv_err *err)
+{
+	struct child c = {.o = o};
+	pid_t pid = -1;
+	int rc;
+
+	hv_proc_init(p);
+	if (o->new_root && (!(o->ns_flags & CLONE_NEWNS) || !o->root_dir))
+		return hv_err_set(err, EINVAL,
+				  "a new root needs CLONE_NEWNS "
+				  "and a root directory");
+	rc = open_pipes(&c, err);
+	if (rc < 0)
+		goto out;
+	rc = pid = clone_child(&c, err);
+	if (rc < 0)
+		goto out;
+	close_fd(&c.go_r);
+	close_fd(&c.err_w);
+	close_fd(&c.out_w);
+	rc = release_child(&c, pid, err);
+	if (rc < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
+	p->pid = pid;
+	p->out_fd = c.out_r;
+	c.out_r = -1;
+out:
+	close_all(&c);
+	return rc < 0 ? rc : 0;
+}
+
+int
+hv_ct_probe(int ns_flags, struct hv_err *why)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid < 0)
+		return hv_err_sys(why, errno, "fork");
+	if (pid == 0)
+		_exit(unshare(ns_flags) == 0 ? 0 : errno & 0x7f);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return hv_err_sys(why, errno, "waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		int e = WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+
+		return hv_err_sys(why, e, "unshare of namespaces 0x%x refused",
+				  (unsigned)ns_flags);
+	}
+	return 0;
+}

@@ -1,0 +1,276 @@
+/*
+ * ns.c - the OS-level environment: hpcvirt's own container (container.c)
+ * with new PID, mount, UTS, IPC and network namespaces, cgroup CPU and
+ * memory limits (cgroup.c), a port on the lab network (lab.c), and the
+ * agent as the box's PID 1, reachable only through a unix socket in a
+ * host directory bind-mounted into the box. Two network modes, as
+ * OpenVZ has: "ns" (bridged: a veth into the lab bridge) and "ns-routed"
+ * (venet-like: host /32 routes to the veth, no bridge).
+ *
+ * Host side of a box, all under ctx->run_dir/ns.XXXXXX: root/ (the mount
+ * point of the box's tmpfs root, mounted only in the box's namespace),
+ * sock/ (-> /run/hpcvirt), scratch/ (-> /scratch, the fs bench's storage)
+ * and box.log (the agent's stderr). The cgroups are
+ * hpcvirt-<pid>-ns.XXXXXX. A SIGKILLed hpcvirt takes the box with it
+ * (PR_SET_PDEATHSIG on PID 1 ends the PID namespace, and the network and
+ * mount namespaces go with their last process); the run dir and the
+ * cgroups are then found by hv_runstate_clean_stale/hv_cg_clean_stale.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hpcvirt/cgroup.h"
+#include "hpcvirt/container.h"
+#include "hpcvirt/env.h"
+#include "hpcvirt/lab.h"
+
+#define NS_FLAGS                                                    \
+	(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | \
+	 CLONE_NEWNET)
+#define READY_MS 5000
+
+struct ns_box {
+	struct hv_lab *lab;
+	enum hv_net_mode mode;
+	struct hv_lab_port port;
+	bool attached;
+	struct hv_cg cg;
+	char root[600], sock[600], scratch[600], log[600];
+};
+
+static int
+ns_probe(struct hv_err *why)
+{
+	struct hv_cg_layout l;
+	int rc = hv_ct_probe(NS_FLAGS, why);
+
+	if (rc < 0)
+		return rc;
+	rc = hv_cg_detect(&l, why);
+	if (rc < 0)
+		return rc;
+	for (int c = HV_CG_CPU; c <= HV_CG_MEMORY; c++) {
+		const struct hv_cg_place *p = &l.ctrl[c];
+
+		if (!p->present)
+			return hv_err_set(why, ENOTSUP,
+					  "no %s cgroup controller is mounted",
+					  hv_cg_ctrl_name(c));
+		if (access(p->own_dir, W_OK) != 0)
+			return hv_err_sys(why, errno,
+					  "cgroup %s is not "
+					  "writable",
+					  p->own_dir);
+	}
+	return 0;
+}
+
+/* In the parent, between clone and exec: cgroups, lab port, hostname. */
+static int
+ns_setup(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
+{
+	struct ns_box *nb = arg;
+	char path[64];
+	int fd, rc;
+
+	rc = hv_cg_attach(&nb->cg, pid, err);
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hv_err_sys(err, errno, "open %s", path);
+	rc = hv_lab_attach(nb->lab, fd, nb->mode, &nb->port, err);
+	close(fd);
+	if (rc < 0)
+		return hv_err_prefix(err, "lab: ");
+	nb->attached = true;
+	snprintf(late->hostname, sizeof(late->hostname), "hv-ns-%d",
+		 nb->port.index);
+	return 0;
+}
+
+/* The host-side directories of the box under its workdir. */
+static int
+make_dirs(struct hv_box *box, struct ns_box *nb, struct hv_err *err)
+{
+	char *dirs[] = {nb->root, nb->sock, nb->scratch};
+	static const char *const names[] = {"root", "sock", "scratch"};
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(dirs[i], sizeof(nb->root), "%s/%s", box->workdir,
+			 names[i]);
+		if (mkdir(dirs[i], 0755) != 0)
+			return hv_err_sys(err, errno, "mkdir %s", dirs[i]);
+	}
+	snprintf(nb->log, sizeof(nb->log), "%s/box.log", box->workdir);
+	return 0;
+}
+
+static void
+record_config(struct hv_box *box, const struct hv_env_ctx *ctx,
+	      const struct ns_box *nb)
+{
+	char v[700];
+
+	hv_params_set(&box->config, "namespaces", "pid,mnt,uts,ipc,net");
+	hv_params_set(&box->config, "root",
+		      "tmpfs; ro binds /usr /etc /bin /sbin /lib*; build ro "
+		      "at " HV_CT_BIN_DIR "; tmpfs /tmp /dev/shm; fresh "
+		      "/proc, ro /sys; minimal /dev");
+	hv_params_set(&box->config, "scratch",
+		      HV_CT_SCRATCH " = host dir (bind, rw)");
+	hv_params_set(&box->config, "net",
+		      nb->mode == HV_NET_ROUTED ? "routed (venet-like /32)"
+						: "bridged (veth)");
+	hv_params_set(&box->config, "ip", nb->port.ip);
+	snprintf(v, sizeof(v), "%d", ctx->spec.cpus);
+	hv_params_set(&box->config, "cpus", v);
+	snprintf(v, sizeof(v), "%d", ctx->spec.mem_mib);
+	hv_params_set(&box->config, "mem_mib", v);
+	for (int c = HV_CG_CPU; c <= HV_CG_MEMORY; c++) {
+		snprintf(v, sizeof(v), "%s%s", nb->cg.dir[c],
+			 nb->cg.v2[c] ? " (v2)" : " (v1)");
+		hv_params_set(&box->config,
+			      c == HV_CG_CPU ? "cgroup_cpu" : "cgroup_memory",
+			      v);
+	}
+	hv_params_set(&box->config, "agent", "PID 1 of the box");
+	hv_params_set(&box->config, "channel", box->agent_addr);
+}
+
+static int
+ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
+	      enum hv_net_mode mode, struct hv_err *err)
+{
+	char *const argv[] = {HV_CT_BIN_DIR "/hpcvirt-agent",
+			      "--kernels",
+			      HV_CT_BIN_DIR,
+			      "--workdir",
+			      HV_CT_SCRATCH,
+			      "--listen",
+			      "unix:" HV_CT_SOCK_DIR "/agent.sock",
+			      NULL};
+	struct hv_ct_opts o = {.ns_flags = NS_FLAGS, .new_root = true};
+	struct hv_cg_layout l;
+	struct ns_box *nb;
+	int rc;
+
+	if (!ctx->lab)
+		return hv_err_set(err, EINVAL, "ns needs the lab");
+	nb = calloc(1, sizeof(*nb));
+	if (!nb)
+		return hv_err_sys(err, ENOMEM, "ns box state");
+	box->priv = nb;
+	nb->lab = ctx->lab;
+	nb->mode = mode;
+	snprintf(box->workdir, sizeof(box->workdir), "%s/ns.XXXXXX",
+		 ctx->run_dir);
+	if (!mkdtemp(box->workdir)) {
+		rc = hv_err_sys(err, errno, "mkdtemp %s", box->workdir);
+		box->workdir[0] = '\0';
+		return rc;
+	}
+	rc = make_dirs(box, nb, err);
+	if (rc == 0)
+		rc = hv_cg_detect(&l, err);
+	if (rc == 0)
+		rc = hv_cg_create(&nb->cg, &l, strrchr(box->workdir, '/') + 1,
+				  ctx->spec.cpus, ctx->spec.mem_mib, err);
+	if (rc < 0)
+		return rc;
+	o.root_dir = nb->root;
+	o.bin_dir = ctx->bin_dir;
+	o.sock_dir = nb->sock;
+	o.scratch_dir = nb->scratch;
+	o.argv = argv;
+	o.log_path = nb->log;
+	o.pipe_stdout = true;
+	o.setup = ns_setup;
+	o.setup_arg = nb;
+	rc = hv_ct_start(&box->proc, &o, err);
+	if (rc == 0)
+		rc = hv_box_wait_ready(box, READY_MS, err);
+	if (rc < 0)
+		return rc;
+	snprintf(box->agent_addr, sizeof(box->agent_addr), "unix:%s/agent.sock",
+		 nb->sock);
+	snprintf(box->scratch, sizeof(box->scratch), "%s", HV_CT_SCRATCH);
+	record_config(box, ctx, nb);
+	return 0;
+}
+
+static int
+ns_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
+{
+	return ns_start_mode(ctx, box, HV_NET_BRIDGED, err);
+}
+
+static int
+ns_routed_start(const struct hv_env_ctx *ctx, struct hv_box *box,
+		struct hv_err *err)
+{
+	return ns_start_mode(ctx, box, HV_NET_ROUTED, err);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/*
+ * The agent was asked to shut down; as PID 1 its exit ends the PID
+ * namespace (every process in it is killed), and the mount and network
+ * namespaces go with it, taking the mounts and the veth pair. Then the
+ * cgroups (killing anything left) and the host directories.
+ */
+static void
+ns_stop(struct hv_box *box)
+{
+	struct ns_box *nb = box->priv;
+
+	if (!nb)
+		return;
+	hv_proc_stop(&box->proc, 2000, 500);
+	hv_cg_remove(&nb->cg);
+	/* FTW_MOUNT: never cross into a mount, should one be visible. */
+	if (box->workdir[0])
+		nftw(box->workdir, rm_entry, 16,
+		     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	free(nb);
+	box->priv = NULL;
+}
+
+const struct hv_env hv_env_ns = {
+	.name = "ns",
+	.summary = "hpcvirt's own container: namespaces + cgroups, veth "
+		   "into the lab bridge",
+	.paper_role = "OS-level",
+	.probe = ns_probe,
+	.start = ns_start,
+	.stop = ns_stop,
+};
+
+const struct hv_env hv_env_ns_routed = {
+	.name = "ns-routed",
+	.summary = "hpcvirt's own container, routed (venet-like /32 routes, "
+		   "no bridge)",
+	.paper_role = "OS-level",
+	.probe = ns_probe,
+	.start = ns_routed_start,
+	.stop = ns_stop,
+};
