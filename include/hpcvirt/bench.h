@@ -41,6 +41,12 @@ struct hv_peer {
 	int port;
 };
 
+/* What one repetition's argv may depend on besides the parameters. */
+struct hv_bench_ctx {
+	struct hv_peer peer; /* valid when the bench needs_peer */
+	const char *scratch; /* the box's storage dir, as the box sees it */
+};
+
 #define HV_ARGV_MAX 48
 
 /* An argv under construction; strings are owned by the struct. */
@@ -70,7 +76,7 @@ struct hv_bench {
 	 * (e.g. a serial variant with 2 threads); the plan skips it. */
 	bool (*valid)(const struct hv_params *p);
 	/* Build the kernel's argv (argv[0] is the kernel name). */
-	int (*argv)(const struct hv_params *p, const struct hv_peer *peer,
+	int (*argv)(const struct hv_params *p, const struct hv_bench_ctx *bc,
 		    struct hv_argv *out, struct hv_err *err);
 	/* Extract every metric (values[i] for metrics[i]) from the result. */
 	int (*parse)(const struct hv_params *p, const cJSON *result,

@@ -87,6 +87,13 @@ int hv_cg_attach(const struct hv_cg *cg, pid_t pid, struct hv_err *err);
 int hv_cg_read_limits(const struct hv_cg *cg, struct hv_cg_limits *lim,
 		      struct hv_err *err);
 
+/*
+ * How many processes the kernel's OOM killer has killed in the box's
+ * memory group (v1 memory.oom_control, v2 memory.events "oom_kill"),
+ * or -1 if that is not known.
+ */
+int64_t hv_cg_oom_kills(const struct hv_cg *cg);
+
 /* Number of processes in the box's groups (max over them), or -errno. */
 int hv_cg_count_procs(const struct hv_cg *cg);
 

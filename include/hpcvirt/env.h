@@ -62,6 +62,10 @@ struct hv_env {
 	/* Optional: run a kernel some other way than through the agent. */
 	int (*exec)(struct hv_box *box, const struct hv_exec_req *req,
 		    struct hv_exec_res *res, struct hv_err *err);
+	/* Optional: after a kernel died of a signal, say why if the box
+	 * knows (e.g. "out of memory: the box's limit is 64 MiB"); write
+	 * nothing otherwise. */
+	void (*explain)(struct hv_box *box, char *buf, size_t len);
 	/* Tear the box down; must succeed on a half-started box too. */
 	void (*stop)(struct hv_box *box);
 };
@@ -75,6 +79,8 @@ int hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 int hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
 		struct hv_exec_res *res, struct hv_err *err);
 void hv_box_stop(struct hv_box *box);
+/* The driver's explanation of a kernel killed by a signal, or "". */
+void hv_box_explain(struct hv_box *box, char *buf, size_t len);
 
 /*
  * Helper for drivers whose box is "the agent as a host process" (native,

@@ -63,10 +63,10 @@ common_argv(const char *mode, const struct hv_params *p,
 }
 
 static int
-rr_argv(const struct hv_params *p, const struct hv_peer *peer,
+rr_argv(const struct hv_params *p, const struct hv_bench_ctx *bc,
 	struct hv_argv *out, struct hv_err *err)
 {
-	if (common_argv("rr", p, peer, out) < 0 ||
+	if (common_argv("rr", p, &bc->peer, out) < 0 ||
 	    hv_argv_add(out, "--size") < 0 ||
 	    hv_argv_add(out, hv_params_get(p, "size_bytes")) < 0)
 		return hv_err_set(err, ENOMEM, "net.rr: argv");
@@ -74,10 +74,10 @@ rr_argv(const struct hv_params *p, const struct hv_peer *peer,
 }
 
 static int
-stream_argv(const struct hv_params *p, const struct hv_peer *peer,
+stream_argv(const struct hv_params *p, const struct hv_bench_ctx *bc,
 	    struct hv_argv *out, struct hv_err *err)
 {
-	if (common_argv("stream", p, peer, out) < 0 ||
+	if (common_argv("stream", p, &bc->peer, out) < 0 ||
 	    hv_argv_add(out, "--block") < 0 ||
 	    hv_argv_add(out, hv_params_get(p, "block_bytes")) < 0)
 		return hv_err_set(err, ENOMEM, "net.stream: argv");

@@ -115,10 +115,10 @@ npb_parse(const struct hv_params *p, const cJSON *res, double *values,
 
 #define NPB_BENCH(id, title)                                              \
 	static int npb_argv_##id(const struct hv_params *p,               \
-				 const struct hv_peer *peer,              \
+				 const struct hv_bench_ctx *bc,           \
 				 struct hv_argv *out, struct hv_err *err) \
 	{                                                                 \
-		(void)peer;                                               \
+		(void)bc;                                                 \
 		return npb_argv_for("npb." #id, p, out, err);             \
 	}                                                                 \
 	const struct hv_bench hv_bench_npb_##id = {                       \

@@ -62,6 +62,14 @@ hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
 }
 
 void
+hv_box_explain(struct hv_box *box, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (box->env && box->env->explain)
+		box->env->explain(box, buf, len);
+}
+
+void
 hv_box_stop(struct hv_box *box)
 {
 	struct hv_err ignored;

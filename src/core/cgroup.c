@@ -633,3 +633,35 @@ hv_cg_clean_stale(void)
 	}
 	return n;
 }
+
+/* The value after "key " in a "key value" per-line file, -1 if absent. */
+static int64_t
+keyed_value(const char *dir, const char *name, const char *key)
+{
+	char path[700], line[256];
+	size_t klen = strlen(key);
+	int64_t v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (v < 0 && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+			v = strtoll(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+int64_t
+hv_cg_oom_kills(const struct hv_cg *cg)
+{
+	const char *dir = cg->dir[HV_CG_MEMORY];
+
+	if (!dir[0])
+		return -1;
+	if (cg->v2[HV_CG_MEMORY])
+		return keyed_value(dir, "memory.events", "oom_kill");
+	return keyed_value(dir, "memory.oom_control", "oom_kill");
+}

@@ -310,22 +310,31 @@ tail_line(const char *s, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(end - start), start);
 }
 
-/* Why a finished kernel run is not a result, or "" if it is one. */
+/*
+ * Why a finished kernel run is not a result, or "" if it is one: the
+ * exit status, the box's explanation of a kill (out of memory...) and
+ * the last line the kernel wrote to stderr.
+ */
 static void
-exec_verdict(const struct hv_exec_res *res, char *why, size_t len)
+exec_verdict(struct hv_box *box, const struct hv_exec_res *res, char *why,
+	     size_t len)
 {
-	char tail[200];
+	char tail[200], expl[200] = "";
 
 	tail_line(res->err ? res->err : "", tail, sizeof(tail));
-	if (res->timed_out)
-		snprintf(why, len, "timed out; %s", tail);
-	else if (res->term_signal)
-		snprintf(why, len, "killed by signal %d; %s", res->term_signal,
-			 tail);
-	else if (res->exit_code != 0)
-		snprintf(why, len, "exit %d: %s", res->exit_code, tail);
-	else
+	if (res->timed_out) {
+		snprintf(why, len, "timed out%s%s", tail[0] ? ": " : "", tail);
+	} else if (res->term_signal) {
+		hv_box_explain(box, expl, sizeof(expl));
+		snprintf(why, len, "killed by signal %d (%s)%s%s%s%s",
+			 res->term_signal, strsignal(res->term_signal),
+			 expl[0] ? ": " : "", expl, tail[0] ? "; " : "", tail);
+	} else if (res->exit_code != 0) {
+		snprintf(why, len, "exit %d%s%s", res->exit_code,
+			 tail[0] ? ": " : "", tail);
+	} else {
 		why[0] = '\0';
+	}
 }
 
 /* Raw record of one repetition: the kernel's result plus host load. */
@@ -388,7 +397,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	struct hv_host_load before, after;
 	struct hv_exec_res res = {0};
 	struct hv_exec_req req = {0};
-	struct hv_peer peer = {0};
+	struct hv_bench_ctx bc = {.scratch = box->scratch};
 	double values[16];
 	struct hv_argv av;
 	struct hv_proc pp;
@@ -401,9 +410,9 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	hv_proc_init(&pp);
 	hv_err_init(&xerr);
 	why[0] = '\0';
-	if (b->needs_peer && peer_start(r, b, &pp, &peer, &xerr) < 0)
+	if (b->needs_peer && peer_start(r, b, &pp, &bc.peer, &xerr) < 0)
 		goto fail;
-	if (b->argv(&u->set->params, &peer, &av, &xerr) < 0)
+	if (b->argv(&u->set->params, &bc, &av, &xerr) < 0)
 		goto fail;
 	req.argv = (const char *const *)av.v;
 	req.timeout_ms = b->timeout_ms;
@@ -416,7 +425,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	}
 	hv_host_load_read(&after);
 	smp->wall_ns = res.wall_ns;
-	exec_verdict(&res, why, wlen);
+	exec_verdict(box, &res, why, wlen);
 	if (why[0])
 		goto out;
 	result = find_result(res.out ? res.out : "");

@@ -42,6 +42,8 @@ struct ns_box {
 	struct hv_lab_port port;
 	bool attached;
 	struct hv_cg cg;
+	int64_t oom_kills; /* OOM kills already explained */
+	int mem_mib;
 	char root[600], sock[600], scratch[600], log[600];
 };
 
@@ -171,6 +173,7 @@ ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 	box->priv = nb;
 	nb->lab = ctx->lab;
 	nb->mode = mode;
+	nb->mem_mib = ctx->spec.mem_mib;
 	snprintf(box->workdir, sizeof(box->workdir), "%s/ns.XXXXXX",
 		 ctx->run_dir);
 	if (!mkdtemp(box->workdir)) {
@@ -205,6 +208,24 @@ ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 	snprintf(box->scratch, sizeof(box->scratch), "%s", HV_CT_SCRATCH);
 	record_config(box, ctx, nb);
 	return 0;
+}
+
+/* A kernel killed by SIGKILL in a box with a memory limit: was it the
+ * OOM killer? The memory group counts its kills. */
+static void
+ns_explain(struct hv_box *box, char *buf, size_t len)
+{
+	struct ns_box *nb = box->priv;
+	int64_t kills;
+
+	if (!nb)
+		return;
+	kills = hv_cg_oom_kills(&nb->cg);
+	if (kills > nb->oom_kills) {
+		snprintf(buf, len, "out of memory: the box's limit is %d MiB",
+			 nb->mem_mib);
+		nb->oom_kills = kills;
+	}
 }
 
 static int
@@ -262,6 +283,7 @@ const struct hv_env hv_env_ns = {
 	.paper_role = "OS-level",
 	.probe = ns_probe,
 	.start = ns_start,
+	.explain = ns_explain,
 	.stop = ns_stop,
 };
 
@@ -272,5 +294,6 @@ const struct hv_env hv_env_ns_routed = {
 	.paper_role = "OS-level",
 	.probe = ns_probe,
 	.start = ns_routed_start,
+	.explain = ns_explain,
 	.stop = ns_stop,
 };
