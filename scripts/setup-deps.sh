@@ -13,7 +13,7 @@ set -eu
 # Build and library dependencies of the host tool, agent and kernels.
 BUILD="make gcc libc6-dev libsqlite3-dev libcjson-dev libmnl-dev pkg-config"
 # Tests: sanitizers, libFuzzer (clang), formatting, JSON checks in shell.
-TEST="clang libclang-rt-14-dev clang-format python3 iproute2 procps util-linux file"
+TEST="clang libclang-rt-14-dev clang-format python3 iproute2 procps util-linux file strace"
 # Peers of make bench-* (sockperf, iperf3, fio, bubblewrap), MPI and
 # OpenMP for the kernels.
 STUDY="sockperf iperf3 fio bubblewrap openmpi-bin libopenmpi-dev libgomp1"
