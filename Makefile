@@ -147,9 +147,16 @@ study:
 	$(MAKE) -j$(NPROC) all
 	./scripts/study.sh
 
-.PHONY: bench-peers
-bench-peers: all
+# Benchmarks, not tests: each compares a kernel or env with a reference
+# tool side by side, interleaved, and prints the ratios.
+.PHONY: bench-peers bench-net bench-fs bench-start
+bench-peers: bench-net bench-fs bench-start
+bench-net: all
 	./scripts/bench-peers.sh
+bench-fs: all
+	./scripts/bench-fs.sh $(BUILD)
+bench-start: all tests
+	./scripts/bench-start.sh $(BUILD)
 
 # --- install, format, clean -------------------------------------------------
 .PHONY: install
