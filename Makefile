@@ -109,12 +109,12 @@ KUNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(KUNIT_SRC))
 # and the agent's protocol code.
 $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIBHV)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -o $@ $< $(filter %.a %.o,$^) $(HOST_LIBS)
 
 $(BUILD)/tests/ktest-%: tests/unit/ktest-%.c $(call kobj,$(KLIB_SRC) $(wildcard src/proto/*.c))
 	@mkdir -p $(dir $@)
 	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto -Itests \
-		$(ALL_CFLAGS) -o $@ $^ -lm
+		$(ALL_CFLAGS) -o $@ $< $(filter %.a %.o,$^) -lm
 
 .PHONY: tests
 tests: all $(UNIT_BINS) $(KUNIT_BINS)
