@@ -7,7 +7,9 @@
  * A struct hv_nl is one NETLINK_ROUTE socket bound to one network
  * namespace: the one given to hv_nl_open(), which may differ from the
  * caller's. Every request waits for the kernel's answer (bounded by a
- * receive timeout), so a call returns only when the change is done.
+ * receive timeout), so a call returns only when the change is done;
+ * inside a batch (hv_nl_batch_begin) the changes wait for
+ * hv_nl_batch_end() instead, and go out together in one sendmsg.
  * Every function returns 0 (or a non-negative value where said) or
  * -errno, and fills err with a message naming the operation and the
  * object: "netlink: add veth hvp3: File exists".
@@ -26,10 +28,31 @@
 
 struct mnl_socket;
 
+#define HV_NL_BATCH_MAX 8    /* requests in one batch */
+#define HV_NL_BATCH_BUF 2048 /* and their bytes */
+#define HV_NL_WHAT 96	     /* "add route 10.201.0.11/32 dev hvp1" */
+
+/*
+ * The requests queued by a batch, and the interface names looked up
+ * during it (a name keeps its first index until hv_nl_batch_end: no
+ * queued change has run yet). Caller-allocated; no field is public.
+ */
+struct hv_nl_batch {
+	int n;
+	size_t len;
+	unsigned int seq[HV_NL_BATCH_MAX];
+	char what[HV_NL_BATCH_MAX][HV_NL_WHAT];
+	int nnames;
+	char names[HV_NL_BATCH_MAX][16];
+	int indexes[HV_NL_BATCH_MAX];
+	_Alignas(8) char buf[HV_NL_BATCH_BUF];
+};
+
 struct hv_nl {
 	struct mnl_socket *sock;
 	unsigned int portid;
 	unsigned int seq;
+	struct hv_nl_batch *batch; /* NULL outside a batch */
 };
 
 /* What hv_nl_link_get() reports about one interface. */
@@ -91,6 +114,29 @@ int hv_nl_bridge_add(struct hv_nl *nl, const char *name, struct hv_err *err);
 /* A veth pair name <-> peer, both in nl's namespace. */
 int hv_nl_veth_add(struct hv_nl *nl, const char *name, const char *peer,
 		   struct hv_err *err);
+
+/* A veth pair for hv_nl_veth_create(). */
+struct hv_nl_veth {
+	const char *name;   /* the end in nl's namespace */
+	const char *master; /* bridge (in nl's namespace) for name, or NULL */
+	const char *peer;   /* the other end's name, in peer_nsfd */
+	int peer_nsfd;	    /* namespace of peer (open /proc/PID/ns/net) */
+	bool up;	    /* name up at once (peer: always down) */
+};
+
+/*
+ * Create the pair in one request: name in nl's namespace (enslaved to
+ * master if set), and peer directly inside the namespace peer_nsfd
+ * (IFLA_NET_NS_FD in the peer's attributes) under its final name, so it
+ * never exists in nl's namespace and no move is needed: moving a link
+ * between namespaces waits for RCU grace periods (tens of ms), creating
+ * it there does not. The peer is created down: the kernel cannot bring
+ * it up in the same request (it is opened before the pair is linked).
+ * peer_nsfd < 0: -EBADF. A peer name taken in peer_nsfd: -EEXIST, and
+ * nothing is created.
+ */
+int hv_nl_veth_create(struct hv_nl *nl, const struct hv_nl_veth *v,
+		      struct hv_err *err);
 /* Delete a link (a veth: both ends). */
 int hv_nl_link_del(struct hv_nl *nl, const char *name, struct hv_err *err);
 int hv_nl_link_up(struct hv_nl *nl, const char *name, bool up,
@@ -140,6 +186,24 @@ int hv_nl_addr_dump(struct hv_nl *nl, hv_nl_addr_fn fn, void *arg,
 /* Every IPv4 route of every table. */
 int hv_nl_route_dump(struct hv_nl *nl, hv_nl_route_fn fn, void *arg,
 		     struct hv_err *err);
+
+/*
+ * Batches: one round trip for several changes. Between begin and end,
+ * the change requests made on nl (links, addresses, routes, qdiscs; not
+ * lookups or dumps, which still go out at once) are checked, built and
+ * queued in b, and return 0. A lookup of a name that a queued request
+ * creates or renames fails, as that request has not run. At most
+ * HV_NL_BATCH_MAX requests; one more fails with -ENOBUFS.
+ *
+ * hv_nl_batch_end(nl, rc, err) leaves batch mode. If rc < 0 (a request
+ * failed to queue; err already says why), the queue is dropped and rc
+ * returned. Otherwise every queued request goes out in one sendmsg, each
+ * with NLM_F_ACK; the kernel runs them in order and answers each, also
+ * after one has failed. It returns 0 when all succeeded, else the error
+ * of the first that failed, named in err. An empty batch sends nothing.
+ */
+void hv_nl_batch_begin(struct hv_nl *nl, struct hv_nl_batch *b);
+int hv_nl_batch_end(struct hv_nl *nl, int rc, struct hv_err *err);
 
 /* "10.201.0.1" into buf (at least 16 bytes); returns buf. */
 const char *hv_nl_ntoa(uint32_t addr, char *buf, size_t len);

@@ -5,6 +5,12 @@
  * link emulation. All configuration goes through netlink sockets opened
  * inside the namespace concerned (nl.c); nothing here touches the host
  * namespace except to read its addresses and routes. lab.h has the design.
+ *
+ * An attach is on the start path of every container, so it makes few
+ * round trips and none that waits for an RCU grace period: the box end
+ * of the veth is created inside the box already named eth0 (no move),
+ * the lab end comes up with the pair, and the rest of each side is one
+ * netlink batch (docs/lab.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -299,7 +305,11 @@ hv_lab_socket(const struct hv_lab *lab, int domain, int type,
 	return fd;
 }
 
-/* The box end, inside the box: lo, eth0 with its address, routes. */
+/*
+ * The box end, inside the box, in one batch: lo up, eth0's address, eth0
+ * up, the routed /32 to the peer, emulation. The kernel runs them in
+ * this order: the route needs eth0 up and its source address present.
+ */
 static int
 attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
 	   struct hv_err *err)
@@ -309,25 +319,31 @@ attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
 				.ifname = LAB_BOX_IF,
 				.prefsrc = ip};
 	bool routed = mode == HV_NET_ROUTED;
+	struct hv_nl_batch b;
 	struct hv_nl nl;
 	int rc;
 
 	if ((rc = hv_nl_open(&nl, netns_fd, err)) < 0)
 		return rc;
+	hv_nl_batch_begin(&nl, &b);
 	/* Bridged: the /24 brings the on-link subnet route with it. */
-	if ((rc = hv_nl_link_up(&nl, "lo", true, err)) < 0 ||
-	    (rc = hv_nl_addr_add(&nl, LAB_BOX_IF, ip, routed ? 32 : 24, err)) <
-		    0 ||
-	    (rc = hv_nl_link_up(&nl, LAB_BOX_IF, true, err)) < 0 ||
-	    (routed && (rc = hv_nl_route_add(&nl, &r, err)) < 0))
-		goto out;
-	rc = emulate(&lab->opts, &nl, LAB_BOX_IF, err);
-out:
+	if ((rc = hv_nl_link_up(&nl, "lo", true, err)) == 0 &&
+	    (rc = hv_nl_addr_add(&nl, LAB_BOX_IF, ip, routed ? 32 : 24, err)) ==
+		    0 &&
+	    (rc = hv_nl_link_up(&nl, LAB_BOX_IF, true, err)) == 0 && routed)
+		rc = hv_nl_route_add(&nl, &r, err);
+	if (rc == 0)
+		rc = emulate(&lab->opts, &nl, LAB_BOX_IF, err);
+	rc = hv_nl_batch_end(&nl, rc, err);
 	hv_nl_close(&nl);
 	return rc;
 }
 
-/* The lab end: a bridge port, or (routed) .1/32 and a /32 to the box. */
+/*
+ * The lab end, already up (and a bridge port if bridged), in one batch:
+ * routed, .1/32 and the /32 to the box; then emulation. Bridged without
+ * emulation: nothing to send.
+ */
 static int
 attach_lab(struct hv_lab *lab, struct hv_nl *nl, const char *ifname,
 	   enum hv_net_mode mode, uint32_t ip, struct hv_err *err)
@@ -336,32 +352,25 @@ attach_lab(struct hv_lab *lab, struct hv_nl *nl, const char *ifname,
 				.dst_len = 32,
 				.ifname = ifname,
 				.prefsrc = lab->net | 1};
-	int rc;
+	struct hv_nl_batch b;
+	int rc = 0;
 
-	if (mode == HV_NET_BRIDGED) {
-		if ((rc = hv_nl_link_master(nl, ifname, LAB_BRIDGE, err)) < 0 ||
-		    (rc = hv_nl_link_up(nl, ifname, true, err)) < 0)
-			return rc;
-	} else if ((rc = hv_nl_addr_add(nl, ifname, lab->net | 1, 32, err)) <
-			   0 ||
-		   (rc = hv_nl_link_up(nl, ifname, true, err)) < 0 ||
-		   (rc = hv_nl_route_add(nl, &r, err)) < 0) {
-		return rc;
-	}
-	return emulate(&lab->opts, nl, ifname, err);
+	hv_nl_batch_begin(nl, &b);
+	if (mode == HV_NET_ROUTED &&
+	    (rc = hv_nl_addr_add(nl, ifname, lab->net | 1, 32, err)) == 0)
+		rc = hv_nl_route_add(nl, &r, err);
+	if (rc == 0)
+		rc = emulate(&lab->opts, nl, ifname, err);
+	return hv_nl_batch_end(nl, rc, err);
 }
 
-int
-hv_lab_attach(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
-	      struct hv_lab_port *port, struct hv_err *err)
+/* Check the arguments of an attach and take the next box index. */
+static int
+attach_check(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
+	     struct hv_err *err)
 {
-	char tmp[16];
-	struct hv_err ignore;
-	struct hv_nl nl;
-	uint32_t ip;
-	int i, rc;
+	int i = lab->next_index;
 
-	memset(port, 0, sizeof(*port));
 	if (mode != HV_NET_BRIDGED && mode != HV_NET_ROUTED)
 		return hv_err_set(err, EINVAL,
 				  "lab: bad network mode %d: "
@@ -371,24 +380,45 @@ hv_lab_attach(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
 		return hv_err_set(err, EINVAL,
 				  "lab: attach to a lab that "
 				  "does not exist");
-	i = lab->next_index;
+	if (netns_fd < 0)
+		return hv_err_set(err, EBADF,
+				  "lab: bad box namespace fd %d: expected an "
+				  "open /proc/PID/ns/net",
+				  netns_fd);
 	if (i < 1 || i > LAB_MAX_INDEX)
 		return hv_err_set(err, ENOSPC,
 				  "lab: no address left for box "
 				  "%d: at most %d boxes",
 				  i, LAB_MAX_INDEX);
 	lab->next_index++;
+	return i;
+}
+
+int
+hv_lab_attach(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
+	      struct hv_lab_port *port, struct hv_err *err)
+{
+	struct hv_nl_veth v = {
+		.peer = LAB_BOX_IF, .peer_nsfd = netns_fd, .up = true};
+	struct hv_err ignore;
+	struct hv_nl nl;
+	uint32_t ip;
+	int i, rc;
+
+	memset(port, 0, sizeof(*port));
+	if ((i = attach_check(lab, netns_fd, mode, err)) < 0)
+		return i;
 	ip = lab->net | (uint32_t)(10 + i);
 	snprintf(port->lab_ifname, sizeof(port->lab_ifname), "hvp%d", i);
-	snprintf(tmp, sizeof(tmp), "hvt%d", i);
+	v.name = port->lab_ifname;
+	v.master = mode == HV_NET_BRIDGED ? LAB_BRIDGE : NULL;
 	if ((rc = hv_nl_open(&nl, lab->nsfd, err)) < 0)
 		return rc;
-	if ((rc = hv_nl_veth_add(&nl, port->lab_ifname, tmp, err)) < 0)
+	if ((rc = hv_nl_veth_create(&nl, &v, err)) < 0)
 		goto out;
-	if ((rc = hv_nl_link_move(&nl, tmp, netns_fd, LAB_BOX_IF, err)) < 0 ||
-	    (rc = attach_box(lab, netns_fd, mode, ip, err)) < 0 ||
-	    (rc = attach_lab(lab, &nl, port->lab_ifname, mode, ip, err)) < 0) {
-		/* Deleting the lab end deletes the box end, wherever it is. */
+	if ((rc = attach_lab(lab, &nl, port->lab_ifname, mode, ip, err)) < 0 ||
+	    (rc = attach_box(lab, netns_fd, mode, ip, err)) < 0) {
+		/* Deleting the lab end deletes the box end with it. */
 		hv_nl_link_del(&nl, port->lab_ifname, &ignore);
 		goto out;
 	}

@@ -2,8 +2,10 @@
  * nl.c - rtnetlink over libmnl: links, addresses, routes and netem qdiscs
  * in one network namespace per socket, plus the dumps the lab and its
  * tests read. Every request carries NLM_F_ACK and waits for the answer
- * with a receive timeout, so each call is synchronous and bounded. See
- * nl.h for the contract.
+ * with a receive timeout, so each call is synchronous and bounded. In a
+ * batch the change requests are queued instead and sent in one sendmsg,
+ * whose answers are read together: one round trip instead of several.
+ * See nl.h for the contract.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include "hpcvirt/nl.h"
 
 #define NL_BUF 32768	    /* large enough for any dump message */
+#define NL_ACK_BUF 8192	    /* an ack: header, error, the request */
 #define NL_MAX_READS 100000 /* bound on recv() calls per request */
 #define NL_TIMEOUT_S 5	    /* the kernel answers in microseconds */
 #define NETEM_LIMIT 10000   /* packets queued in netem (tc: 1000) */
@@ -181,6 +184,36 @@ nl_talk(struct hv_nl *nl, struct nlmsghdr *nlh, struct nl_ctx *c,
 	return 0;
 }
 
+/* Queue nlh in nl's batch; its answer is read by hv_nl_batch_end(). */
+static int
+nl_queue(struct hv_nl_batch *b, const struct nlmsghdr *nlh, const char *what,
+	 struct hv_err *err)
+{
+	size_t len = MNL_ALIGN(nlh->nlmsg_len);
+
+	if (b->n == HV_NL_BATCH_MAX || b->len + len > sizeof(b->buf))
+		return hv_err_set(err, ENOBUFS,
+				  "netlink: %s: batch full (%d requests, "
+				  "%zu bytes)",
+				  what, b->n, b->len);
+	memcpy(b->buf + b->len, nlh, nlh->nlmsg_len);
+	b->len += len;
+	b->seq[b->n] = nlh->nlmsg_seq;
+	snprintf(b->what[b->n], sizeof(b->what[b->n]), "%s", what);
+	b->n++;
+	return 0;
+}
+
+/* A change request: sent and answered now, or queued in a batch. */
+static int
+nl_do(struct hv_nl *nl, struct nlmsghdr *nlh, const char *what,
+      struct hv_err *err)
+{
+	if (nl->batch)
+		return nl_queue(nl->batch, nlh, what, err);
+	return nl_talk(nl, nlh, NULL, what, err);
+}
+
 static int
 check_ifname(const char *name, struct hv_err *err)
 {
@@ -273,60 +306,134 @@ hv_nl_link_get(struct hv_nl *nl, const char *ifname, struct hv_nl_link *link,
 	return rc;
 }
 
+/* In a batch, a name looked up before keeps its index (nothing queued
+ * has run); the index, or 0 if not known. */
+static int
+batch_index(const struct hv_nl_batch *b, const char *ifname)
+{
+	int i;
+
+	for (i = 0; b && i < b->nnames; i++)
+		if (!strcmp(b->names[i], ifname))
+			return b->indexes[i];
+	return 0;
+}
+
 int
 hv_nl_ifindex(struct hv_nl *nl, const char *ifname, struct hv_err *err)
 {
+	struct hv_nl_batch *b = nl->batch;
 	struct hv_nl_link l;
-	int rc = hv_nl_link_get(nl, ifname, &l, err);
+	int rc = ifname ? batch_index(b, ifname) : 0;
 
-	return rc < 0 ? rc : l.index;
+	if (rc > 0)
+		return rc;
+	if ((rc = hv_nl_link_get(nl, ifname, &l, err)) < 0)
+		return rc;
+	if (b && b->nnames < HV_NL_BATCH_MAX) {
+		snprintf(b->names[b->nnames], sizeof(b->names[0]), "%s",
+			 ifname);
+		b->indexes[b->nnames++] = l.index;
+	}
+	return l.index;
 }
 
-/* Create a link of the given kind; veth gets its peer's name. */
+/*
+ * The peer of a veth: its own ifinfomsg (flags) and attributes, nested
+ * in IFLA_INFO_DATA as VETH_INFO_PEER.
+ */
+static void
+put_veth_peer(struct nlmsghdr *nlh, const struct hv_nl_veth *v)
+{
+	struct nlattr *data, *pinfo;
+	struct ifinfomsg *pifi;
+
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	/* Down: the kernel cannot open the peer before the pair is linked
+	 * (veth_open: ENOTCONN). */
+	pifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer);
+	if (v->peer_nsfd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_nsfd);
+	mnl_attr_nest_end(nlh, pinfo);
+	mnl_attr_nest_end(nlh, data);
+}
+
+/*
+ * Create a link of the given kind, enslaved to the bridge at index
+ * master if not 0; a veth (v not NULL) with its peer in one request.
+ */
 static int
-link_add(struct hv_nl *nl, const char *name, const char *kind, const char *peer,
+link_add(struct hv_nl *nl, const char *name, const char *kind,
+	 const struct hv_nl_veth *v, int master, const char *what,
 	 struct hv_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
-	struct nlattr *info, *data, *pinfo;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *pifi;
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
 	int rc;
 
 	if ((rc = check_ifname(name, err)) < 0 ||
-	    (peer && (rc = check_ifname(peer, err)) < 0))
+	    (v && (rc = check_ifname(v->peer, err)) < 0))
 		return rc;
 	nlh = link_msg(nl, buf, RTM_NEWLINK,
 		       NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, 0);
+	if (v && v->up) {
+		ifi = mnl_nlmsg_get_payload(nlh);
+		ifi->ifi_change = IFF_UP;
+		ifi->ifi_flags = IFF_UP;
+	}
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (master > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
-	if (peer) {
-		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-		pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-		/* The peer's attributes follow its own ifinfomsg. */
-		pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
-		pifi->ifi_family = AF_UNSPEC;
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-		mnl_attr_nest_end(nlh, pinfo);
-		mnl_attr_nest_end(nlh, data);
-	}
+	if (v)
+		put_veth_peer(nlh, v);
 	mnl_attr_nest_end(nlh, info);
-	snprintf(what, sizeof(what), "add %s %s", kind, name);
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 int
 hv_nl_bridge_add(struct hv_nl *nl, const char *name, struct hv_err *err)
 {
-	return link_add(nl, name, "bridge", NULL, err);
+	char what[64];
+
+	snprintf(what, sizeof(what), "add bridge %s", name ? name : "");
+	return link_add(nl, name, "bridge", NULL, 0, what, err);
 }
 
 int
 hv_nl_veth_add(struct hv_nl *nl, const char *name, const char *peer,
 	       struct hv_err *err)
 {
-	return link_add(nl, name, "veth", peer, err);
+	struct hv_nl_veth v = {.name = name, .peer = peer, .peer_nsfd = -1};
+	char what[64];
+
+	snprintf(what, sizeof(what), "add veth %s", name ? name : "");
+	return link_add(nl, name, "veth", &v, 0, what, err);
+}
+
+int
+hv_nl_veth_create(struct hv_nl *nl, const struct hv_nl_veth *v,
+		  struct hv_err *err)
+{
+	char what[HV_NL_WHAT];
+	int master = 0;
+
+	snprintf(what, sizeof(what), "add veth %s with peer %s in netns fd %d",
+		 v->name ? v->name : "", v->peer ? v->peer : "", v->peer_nsfd);
+	if (v->peer_nsfd < 0)
+		return hv_err_set(err, EBADF,
+				  "netlink: %s: bad namespace fd: expected an "
+				  "open /proc/PID/ns/net",
+				  what);
+	if (v->master && (master = hv_nl_ifindex(nl, v->master, err)) < 0)
+		return master;
+	return link_add(nl, v->name, "veth", v, master, what, err);
 }
 
 int
@@ -341,7 +448,7 @@ hv_nl_link_del(struct hv_nl *nl, const char *name, struct hv_err *err)
 	nlh = link_msg(nl, buf, RTM_DELLINK, NLM_F_ACK, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	snprintf(what, sizeof(what), "delete link %s", name);
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 int
@@ -361,7 +468,7 @@ hv_nl_link_up(struct hv_nl *nl, const char *name, bool up, struct hv_err *err)
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	snprintf(what, sizeof(what), "set link %s %s", name,
 		 up ? "up" : "down");
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 /* Set one u32 attribute (and optionally a name) on the link at index. */
@@ -377,7 +484,7 @@ link_set(struct hv_nl *nl, int index, int type, uint32_t val,
 		mnl_attr_put_u32(nlh, type, val);
 	if (newname)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 int
@@ -461,7 +568,7 @@ hv_nl_addr_add(struct hv_nl *nl, const char *ifname, uint32_t addr,
 	mnl_attr_put_u32(nlh, IFA_ADDRESS, htonl(addr));
 	snprintf(what, sizeof(what), "add address %s/%d to %s", a, prefixlen,
 		 ifname);
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 int
@@ -496,7 +603,7 @@ hv_nl_route_add(struct hv_nl *nl, const struct hv_nl_route *r,
 		mnl_attr_put_u32(nlh, RTA_PREFSRC, htonl(r->prefsrc));
 	snprintf(what, sizeof(what), "add route %s/%d dev %s", a, r->dst_len,
 		 r->ifname);
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 /* The root qdisc request on ifindex idx; netem options if kind. */
@@ -557,7 +664,7 @@ hv_nl_netem(struct hv_nl *nl, const char *ifname, uint32_t delay_us,
 	snprintf(what, sizeof(what),
 		 "add netem delay %uus rate %llubit/s on %s", delay_us,
 		 (unsigned long long)rate_bps, ifname);
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 /*
@@ -609,7 +716,7 @@ hv_nl_tbf(struct hv_nl *nl, const char *ifname, uint64_t rate_bps,
 	put_tbf(nlh, rate_bps);
 	snprintf(what, sizeof(what), "add tbf rate %llubit/s on %s",
 		 (unsigned long long)rate_bps, ifname);
-	return nl_talk(nl, nlh, NULL, what, err);
+	return nl_do(nl, nlh, what, err);
 }
 
 int
@@ -619,10 +726,14 @@ hv_nl_qdisc_del(struct hv_nl *nl, const char *ifname, struct hv_err *err)
 	struct nlmsghdr *nlh;
 	int idx, rc;
 
+	snprintf(what, sizeof(what), "delete root qdisc of %s", ifname);
+	/* Its expected failure is success, which a batch cannot tell. */
+	if (nl->batch)
+		return hv_err_set(err, EINVAL, "netlink: %s: not in a batch",
+				  what);
 	if ((idx = hv_nl_ifindex(nl, ifname, err)) < 0)
 		return idx;
 	nlh = qdisc_msg(nl, buf, RTM_DELQDISC, NLM_F_ACK, idx);
-	snprintf(what, sizeof(what), "delete root qdisc of %s", ifname);
 	rc = nl_talk(nl, nlh, NULL, what, err);
 	/* The default qdisc cannot be deleted: nothing to do is success. */
 	if (rc == -ENOENT || rc == -EINVAL) {
@@ -748,4 +859,95 @@ hv_nl_route_dump(struct hv_nl *nl, hv_nl_route_fn fn, void *arg,
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
 	return nl_talk(nl, nlh, &c, "dump routes", err);
+}
+
+void
+hv_nl_batch_begin(struct hv_nl *nl, struct hv_nl_batch *b)
+{
+	b->n = 0;
+	b->len = 0;
+	b->nnames = 0;
+	nl->batch = b;
+}
+
+/*
+ * Count the answers to b's requests in one received buffer; remember in
+ * *bad the first request (in b's order) that failed and in *code why.
+ */
+static int
+batch_acks(struct hv_nl *nl, struct hv_nl_batch *b, const char *buf, int len,
+	   unsigned *done, int *bad, int *code)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nlmsgerr *e;
+	int k, got = 0;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type != NLMSG_ERROR ||
+		    nlh->nlmsg_pid != nl->portid ||
+		    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+			continue;
+		for (k = 0; k < b->n && b->seq[k] != nlh->nlmsg_seq; k++)
+			;
+		if (k == b->n || (*done & (1u << k)))
+			continue;
+		*done |= 1u << k;
+		got++;
+		e = mnl_nlmsg_get_payload(nlh);
+		if (e->error < 0 && (*bad < 0 || k < *bad)) {
+			*bad = k;
+			*code = -e->error;
+		}
+	}
+	return got;
+}
+
+/* The first of b's requests not answered yet (done: answered ones). */
+static const char *
+batch_open(const struct hv_nl_batch *b, unsigned done)
+{
+	int k;
+
+	for (k = 0; k < b->n - 1 && (done & (1u << k)); k++)
+		;
+	return b->what[k];
+}
+
+/* Send b's requests in one sendmsg and read an answer to each. */
+static int
+batch_send(struct hv_nl *nl, struct hv_nl_batch *b, struct hv_err *err)
+{
+	char buf[NL_ACK_BUF];
+	int i, acked = 0, bad = -1, code = 0;
+	unsigned done = 0;
+	ssize_t n;
+
+	if (mnl_socket_sendto(nl->sock, b->buf, b->len) < 0)
+		return hv_err_sys(err, errno, "netlink: send a batch of %d: %s",
+				  b->n, b->what[0]);
+	for (i = 0; i < NL_MAX_READS && acked < b->n; i++) {
+		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0)
+			return hv_err_sys(err,
+					  errno == EAGAIN ? ETIMEDOUT : errno,
+					  "netlink: %s", batch_open(b, done));
+		acked += batch_acks(nl, b, buf, (int)n, &done, &bad, &code);
+	}
+	if (acked < b->n)
+		return hv_err_set(err, EPROTO, "netlink: %s: no answer",
+				  batch_open(b, done));
+	if (bad >= 0)
+		return hv_err_sys(err, code, "netlink: %s", b->what[bad]);
+	return 0;
+}
+
+int
+hv_nl_batch_end(struct hv_nl *nl, int rc, struct hv_err *err)
+{
+	struct hv_nl_batch *b = nl->batch;
+
+	nl->batch = NULL;
+	if (rc < 0 || !b || b->n == 0)
+		return rc < 0 ? rc : 0;
+	return batch_send(nl, b, err);
 }

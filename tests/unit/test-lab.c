@@ -12,6 +12,11 @@
  *   test-lab --hold   create a lab with one box, print "ready holder=PID
  *                     box=PID", then sleep (at most 60 s): for
  *                     tests/integ/lab-cleanup.sh to SIGKILL.
+ *   test-lab --bench-attach N
+ *                     time N hv_lab_attach() calls in each of three labs
+ *                     (bridged, routed, bridged with tbf), interleaved,
+ *                     and print the median, min and max of each in us.
+ *                     Run it under flock /tmp/hpcvirt-bench.lock.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +42,8 @@
 #define PORT 47311
 #define OUTSIDE 0x0affff01u /* 10.255.255.1: never sent to */
 #define PINGS 1000
+#define BENCH_MAX 100 /* boxes per lab in --bench-attach */
+#define BENCH_LABS 3
 
 /* A box: a child process in its own network namespace. */
 struct box {
@@ -473,6 +481,16 @@ check_box_side(struct hv_lab *lab, int nsfd, const struct hv_lab_port *p,
 			 .dst = routed ? lab->net | 1 : lab->net,
 			 .dst_len = routed ? 32 : 24};
 
+	struct hv_nl_link l = {0};
+	struct hv_err err;
+	struct hv_nl nl;
+
+	if (hv_nl_open(&nl, nsfd, &err) == 0) {
+		hv_nl_link_get(&nl, "eth0", &l, &err);
+		hv_nl_close(&nl);
+	}
+	ok((l.flags & IFF_UP) && !strcmp(l.kind, "veth"),
+	   "%s: box eth0 is a veth and up", m);
 	is_int(look(nsfd, "eth0", &s) > 0, 1, "%s: box has eth0", m);
 	ok(s.addr_found == 1 && s.addrs_on_if == 1, "%s: eth0 has only %s/%d",
 	   m, p->ip, s.plen);
@@ -550,6 +568,43 @@ test_mode(enum hv_net_mode mode)
 	box_stop(&b2);
 }
 
+/*
+ * A failure after the pair exists (the box already routes the peer
+ * address, so the routed box batch fails at its route) deletes both ends.
+ */
+static void
+test_attach_fail_late(struct hv_lab *lab)
+{
+	struct hv_nl_route r = {
+		.dst = lab->net | 1, .dst_len = 32, .ifname = "lo"};
+	struct box b = {0, -1};
+	struct hv_lab_port p;
+	struct hv_err err;
+	struct hv_nl nl;
+	int rc = box_start(&b);
+
+	if (rc == 0 && (rc = hv_nl_open(&nl, b.nsfd, &err)) == 0) {
+		if ((rc = hv_nl_link_up(&nl, "lo", true, &err)) == 0)
+			rc = hv_nl_route_add(&nl, &r, &err);
+		hv_nl_close(&nl);
+	}
+	if (!ok(rc == 0, "fail: a box that routes the peer address via lo"))
+		goto out;
+	rc = hv_lab_attach(lab, b.nsfd, HV_NET_ROUTED, &p, &err);
+	ok(rc == -EEXIST && strstr(err.msg, "add route") &&
+		   strstr(err.msg, "dev eth0: File exists"),
+	   "fail: routed attach fails in the box: %s", err.msg);
+	rc = hv_nl_open(&nl, lab->nsfd, &err);
+	if (rc == 0) {
+		rc = hv_nl_ifindex(&nl, "hvp3", &err);
+		hv_nl_close(&nl);
+	}
+	is_int(rc, -ENODEV, "fail: the lab end hvp3 was deleted");
+	ok(eth0_gone(b.nsfd), "fail: and the box end with it");
+out:
+	box_stop(&b);
+}
+
 /* A failed attach (the box already has an eth0) leaves nothing behind. */
 static void
 test_attach_fail(void)
@@ -567,7 +622,7 @@ test_attach_fail(void)
 	rc = hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err);
 	ok(rc == 0, "fail: first attach works");
 	rc = hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err);
-	ok(rc == -EEXIST && strstr(err.msg, "hvt2") &&
+	ok(rc == -EEXIST && strstr(err.msg, "peer eth0") &&
 		   strstr(err.msg, "File exists"),
 	   "fail: second attach of one box: %s", err.msg);
 	ok(p.index == 0 && p.ip[0] == '\0', "fail: port left empty");
@@ -576,10 +631,14 @@ test_attach_fail(void)
 		rc = hv_nl_ifindex(&nl, "hvp2", &err);
 		hv_nl_close(&nl);
 	}
-	is_int(rc, -ENODEV, "fail: the half-made hvp2 was deleted");
+	is_int(rc, -ENODEV, "fail: no hvp2 was made");
 	rc = hv_lab_attach(&lab, b.nsfd, (enum hv_net_mode)7, &p, &err);
 	ok(rc == -EINVAL && strstr(err.msg, "mode 7"), "fail: bad mode: %s",
 	   err.msg);
+	rc = hv_lab_attach(&lab, -1, HV_NET_BRIDGED, &p, &err);
+	ok(rc == -EBADF && strstr(err.msg, "fd -1"), "fail: bad box fd: %s",
+	   err.msg);
+	test_attach_fail_late(&lab);
 out:
 	hv_lab_destroy(&lab);
 	box_stop(&b);
@@ -716,6 +775,104 @@ hold(void)
 	return 0;
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort t[0..n) and print its median, min and max. */
+static void
+bench_report(const char *what, int64_t *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_i64);
+	printf("attach %-14s n=%d median %lld us  min %lld us  max %lld us\n",
+	       what, n,
+	       (long long)(n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2),
+	       (long long)t[0], (long long)t[n - 1]);
+}
+
+/*
+ * The boxes are all started first and the attaches interleaved over the
+ * three labs, so that no namespace creation or teardown falls inside a
+ * timed call and every lab sees the same background.
+ */
+static int
+bench_run(struct hv_lab *labs, struct box *boxes, int64_t *t, int n)
+{
+	static const enum hv_net_mode mode[BENCH_LABS] = {
+		HV_NET_BRIDGED, HV_NET_ROUTED, HV_NET_BRIDGED};
+	struct hv_lab_port p;
+	struct hv_err err;
+	int64_t t0;
+	int i, l;
+
+	for (i = 0; i < BENCH_LABS * n; i++)
+		if (box_start(&boxes[i]) < 0) {
+			fprintf(stderr, "test-lab: box %d: %s\n", i,
+				strerror(errno));
+			return 1;
+		}
+	for (i = 0; i < n; i++)
+		for (l = 0; l < BENCH_LABS; l++) {
+			t0 = now_us();
+			if (hv_lab_attach(&labs[l], boxes[l * n + i].nsfd,
+					  mode[l], &p, &err) < 0) {
+				fprintf(stderr, "test-lab: attach: %s\n",
+					err.msg);
+				return 1;
+			}
+			t[l * n + i] = now_us() - t0;
+		}
+	bench_report("bridged", t, n);
+	bench_report("routed", t + n, n);
+	bench_report("bridged+tbf", t + 2 * n, n);
+	return 0;
+}
+
+/* --bench-attach N: median time of hv_lab_attach() per configuration. */
+static int
+bench_attach(const char *arg)
+{
+	const struct hv_lab_opts opts[BENCH_LABS] = {
+		{0, 0}, {0, 0}, {0, 1000000000ull}};
+	struct box boxes[BENCH_LABS * BENCH_MAX];
+	int64_t t[BENCH_LABS * BENCH_MAX];
+	struct hv_lab labs[BENCH_LABS];
+	struct hv_err err;
+	char *end;
+	long n;
+	int i, rc = 1;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 1 || n > BENCH_MAX) {
+		fprintf(stderr,
+			"test-lab: bad --bench-attach count '%s': expected "
+			"a whole number from 1 to %d\n",
+			arg, BENCH_MAX);
+		return 2;
+	}
+	for (i = 0; i < BENCH_LABS * BENCH_MAX; i++)
+		boxes[i] = (struct box){0, -1};
+	for (i = 0; i < BENCH_LABS; i++)
+		labs[i] = (struct hv_lab){.nsfd = -1};
+	for (i = 0; i < BENCH_LABS; i++)
+		if (hv_lab_create(&labs[i], &opts[i], &err) < 0) {
+			fprintf(stderr, "test-lab: lab: %s\n", err.msg);
+			goto out;
+		}
+	rc = bench_run(labs, boxes, t, (int)n);
+out:
+	for (i = 0; i < BENCH_LABS; i++)
+		hv_lab_destroy(&labs[i]);
+	for (i = 0; i < BENCH_LABS * BENCH_MAX; i++)
+		box_stop(&boxes[i]);
+	return rc;
+}
+
 static bool
 can_unshare_net(void)
 {
@@ -741,15 +898,20 @@ main(int argc, char **argv)
 {
 	ino_t ns = own_netns();
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--hold") != 0)) {
+	bool bench = argc == 3 && !strcmp(argv[1], "--bench-attach");
+
+	if (!bench &&
+	    (argc > 2 || (argc == 2 && strcmp(argv[1], "--hold") != 0))) {
 		fprintf(stderr,
-			"test-lab: bad argument '%s': expected --hold "
-			"or nothing\n",
+			"test-lab: bad argument '%s': expected --hold, "
+			"--bench-attach N or nothing\n",
 			argv[argc - 1]);
 		return 2;
 	}
 	if (!can_unshare_net())
 		skip_all("unshare(CLONE_NEWNET) fails here (needs root)");
+	if (bench)
+		return bench_attach(argv[2]);
 	if (argc == 2)
 		return hold();
 	test_overlaps();

@@ -1,9 +1,11 @@
 /*
  * test-nl.c - the netlink layer (nl.c) in two throwaway network
  * namespaces held by children of this test: each link, address, route
- * and qdisc operation, checked by reading the namespace back, and the
- * error messages for bad names and existing objects. Nothing is sent on
- * any network. Needs root; skips (77) if unshare(CLONE_NEWNET) fails.
+ * and qdisc operation, checked by reading the namespace back, a veth
+ * made with its peer directly in the other namespace, batches (queued,
+ * sent together, a failure in the middle, dropped, full), and the error
+ * messages for bad names and existing objects. Nothing is sent on any
+ * network. Needs root; skips (77) if unshare(CLONE_NEWNET) fails.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -229,6 +231,142 @@ test_move(struct hv_nl *nl, struct ns *other)
 	hv_nl_close(&nl2);
 }
 
+/* A veth whose peer is made directly in the other namespace. */
+static void
+test_veth_create(struct hv_nl *nl, struct ns *other)
+{
+	struct hv_nl_veth v = {.name = "tc0",
+			       .master = "tb0",
+			       .peer = "eth1",
+			       .peer_nsfd = other->fd,
+			       .up = true};
+	struct hv_nl_link l, p, br;
+	struct hv_err err;
+	struct hv_nl nl2;
+	int rc;
+
+	is_int(hv_nl_veth_create(nl, &v, &err), 0,
+	       "veth tc0 with peer eth1 made in the other namespace");
+	is_int(hv_nl_ifindex(nl, "eth1", &err), -ENODEV,
+	       "eth1 never existed here");
+	rc = hv_nl_link_get(nl, "tc0", &l, &err) |
+	     hv_nl_link_get(nl, "tb0", &br, &err);
+	ok(rc == 0 && l.master == br.index && (l.flags & IFF_UP),
+	   "tc0 is up and a port of tb0");
+	if (!ok(hv_nl_open(&nl2, other->fd, &err) == 0, "open in the other"))
+		return;
+	rc = hv_nl_link_get(&nl2, "eth1", &p, &err);
+	ok(rc == 0 && !strcmp(p.kind, "veth") && !(p.flags & IFF_UP),
+	   "eth1 is a veth there, down");
+	v.name = "tc1";
+	rc = hv_nl_veth_create(nl, &v, &err);
+	ok(rc == -EEXIST && strstr(err.msg, "add veth tc1 with peer eth1") &&
+		   strstr(err.msg, "File exists"),
+	   "a taken peer name: %s", err.msg);
+	is_int(hv_nl_ifindex(nl, "tc1", &err), -ENODEV, "and no tc1");
+	v.peer_nsfd = -1;
+	rc = hv_nl_veth_create(nl, &v, &err);
+	ok(rc == -EBADF && strstr(err.msg, "netns fd -1"), "fd -1: %s",
+	   err.msg);
+	is_int(hv_nl_link_del(nl, "tc0", &err), 0, "delete tc0");
+	is_int(hv_nl_ifindex(&nl2, "eth1", &err), -ENODEV,
+	       "its peer eth1 went with it");
+	hv_nl_close(&nl2);
+}
+
+static bool
+is_up(struct hv_nl *nl, const char *name)
+{
+	struct hv_nl_link l;
+	struct hv_err err;
+
+	return hv_nl_link_get(nl, name, &l, &err) == 0 && (l.flags & IFF_UP);
+}
+
+/* Queued requests run only at the end, together, in order. */
+static void
+test_batch_ok(struct hv_nl *nl)
+{
+	struct hv_nl_route r = {
+		.dst = 0x0a090300, .dst_len = 24, .ifname = "tw0"};
+	struct want w = {.addr = 0x0a090201, .plen = 24};
+	struct hv_nl_batch b;
+	struct hv_err err;
+	int rc;
+
+	w.ifindex = hv_nl_ifindex(nl, "tw0", &err);
+	hv_nl_batch_begin(nl, &b);
+	if ((rc = hv_nl_addr_add(nl, "tw0", 0x0a090201, 24, &err)) == 0 &&
+	    (rc = hv_nl_link_up(nl, "tw0", true, &err)) == 0 &&
+	    (rc = hv_nl_link_up(nl, "tw1", true, &err)) == 0)
+		rc = hv_nl_route_add(nl, &r, &err);
+	ok(rc == 0 && b.n == 4, "four requests queued (%d)", b.n);
+	ok(hv_nl_addr_dump(nl, find_addr, &w, &err) == 0 && w.found == 0 &&
+		   !is_up(nl, "tw0"),
+	   "a dump in the batch goes out at once and sees none of them");
+	is_int(hv_nl_batch_end(nl, rc, &err), 0, "the batch is sent");
+	ok(hv_nl_addr_dump(nl, find_addr, &w, &err) == 0 && w.found == 1,
+	   "tw0 has 10.9.2.1/24");
+	ok(is_up(nl, "tw0") && is_up(nl, "tw1"), "tw0 and tw1 are up");
+	w.dst = 0x0a090300;
+	w.dst_len = 24;
+	w.found = 0;
+	ok(hv_nl_route_dump(nl, find_route, &w, &err) == 0 && w.found == 1,
+	   "the route that needed tw0 up is there");
+}
+
+/* A failure in the middle, a dropped batch, a full one. */
+static void
+test_batch_fail(struct hv_nl *nl)
+{
+	struct hv_nl_batch b;
+	struct hv_err err;
+	int i, rc;
+
+	hv_nl_batch_begin(nl, &b);
+	if ((rc = hv_nl_link_up(nl, "tw0", false, &err)) == 0 &&
+	    (rc = hv_nl_addr_add(nl, "tw0", 0x0a090201, 24, &err)) == 0)
+		rc = hv_nl_link_up(nl, "tw1", false, &err);
+	rc = hv_nl_batch_end(nl, rc, &err);
+	ok(rc == -EEXIST && !strcmp(err.msg, "netlink: add address "
+					     "10.9.2.1/24 to tw0: File exists"),
+	   "the failed request is named: %s", err.msg);
+	ok(!is_up(nl, "tw0") && !is_up(nl, "tw1"),
+	   "the requests before and after it ran");
+	ok(nl->batch == NULL && hv_nl_link_up(nl, "tw1", true, &err) == 0 &&
+		   is_up(nl, "tw1"),
+	   "after the batch, requests go out at once again");
+	hv_nl_batch_begin(nl, &b);
+	rc = hv_nl_link_up(nl, "tw1", false, &err);
+	is_int(hv_nl_batch_end(nl, -EINVAL, &err), -EINVAL,
+	       "a batch ended with an error returns it");
+	ok(rc == 0 && is_up(nl, "tw1"), "and sends nothing");
+	hv_nl_batch_begin(nl, &b);
+	for (i = 0, rc = 0; i <= HV_NL_BATCH_MAX && rc == 0; i++)
+		rc = hv_nl_link_up(nl, "tw1", false, &err);
+	ok(rc == -ENOBUFS && i == HV_NL_BATCH_MAX + 1 &&
+		   strstr(err.msg, "batch full"),
+	   "request %d does not fit: %s", i, err.msg);
+	rc = hv_nl_qdisc_del(nl, "tw1", &err);
+	ok(rc == -EINVAL && strstr(err.msg, "not in a batch"),
+	   "qdisc delete refuses a batch: %s", err.msg);
+	hv_nl_batch_end(nl, -ENOBUFS, &err);
+	ok(is_up(nl, "tw1"), "the full batch was dropped");
+	is_int(hv_nl_batch_end(nl, 0, &err), 0, "ending no batch is harmless");
+}
+
+static void
+test_batch(struct hv_nl *nl)
+{
+	struct hv_err err;
+
+	if (!ok(hv_nl_veth_add(nl, "tw0", "tw1", &err) == 0, "add veth tw0"))
+		return;
+	test_batch_ok(nl);
+	test_batch_fail(nl);
+	hv_nl_link_del(nl, "tw0", &err);
+}
+
 /* A socket made in the namespace can bind an address only it has. */
 static void
 test_ns_socket(struct ns *n)
@@ -273,6 +411,8 @@ main(void)
 		test_addr_route(&nl);
 		test_qdisc(&nl);
 		test_move(&nl, &b);
+		test_veth_create(&nl, &b);
+		test_batch(&nl);
 		hv_nl_close(&nl);
 	}
 	test_ns_socket(&a);
