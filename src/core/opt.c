@@ -101,6 +101,8 @@ hv_opt_secs(const char *opt, const char *s, double min, double max, double *out,
 		goto bad;
 	if (strcmp(end, "ms") == 0)
 		mul = 1e-3;
+	else if (strcmp(end, "us") == 0)
+		mul = 1e-6;
 	else if (strcmp(end, "m") == 0)
 		mul = 60;
 	else if (*end && strcmp(end, "s") != 0)
@@ -112,8 +114,8 @@ hv_opt_secs(const char *opt, const char *s, double min, double max, double *out,
 	return 0;
 bad:
 	return hv_err_set(err, EINVAL,
-			  "bad --%s '%s': expected seconds like 2, 0.5, 500ms "
-			  "or 2m, from %g to %g s",
+			  "bad --%s '%s': expected seconds like 2, 0.5, 500ms, "
+			  "80us or 2m, from %g to %g s",
 			  opt, s ? s : "", min, max);
 }
 
