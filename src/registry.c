@@ -30,15 +30,9 @@ static const struct hv_env *const envs[] = {
 };
 
 static const struct hv_bench *const benches[] = {
-	&hv_bench_net_rr,
-	&hv_bench_net_stream,
-	&hv_bench_fs,
-	&hv_bench_mem,
-	&hv_bench_npb_ep,
-	&hv_bench_npb_is,
-	&hv_bench_npb_cg,
-	&hv_bench_npb_mg,
-	&hv_bench_npb_ft,
+	&hv_bench_net_rr, &hv_bench_net_stream, &hv_bench_fs,
+	&hv_bench_mem,	  &hv_bench_npb_ep,	&hv_bench_npb_is,
+	&hv_bench_npb_cg, &hv_bench_npb_mg,	&hv_bench_npb_ft,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -18,6 +18,29 @@ limit=${HV_TEST_TIMEOUT:-600}
 pass=0 fail=0 skip=0
 failed_names=()
 
+# The host's network, mounts, cgroups and run directories, to check that
+# the whole suite leaves them as it found them.
+host_state() {
+	if command -v ip >/dev/null; then
+		ip -d link show | sed -E 's/ +(rx|tx)_[a-z_]+ [0-9]+//g'
+		ip addr show
+		ip route show table all
+		ip netns list
+	fi
+	awk '{print $5, $(NF-2)}' /proc/self/mountinfo | sort
+	find /sys/fs/cgroup -maxdepth 8 -type d -name 'hpcvirt-*' 2>/dev/null | sort
+	ls -d /tmp/hpcvirt-run.* 2>/dev/null
+	# processes running a program of this build
+	local p exe
+	for p in /proc/[0-9]*; do
+		exe=$(readlink "$p/exe" 2>/dev/null) || continue
+		case "$exe" in "$PWD/$build/"* | "$PWD/${asan:-build-asan}/"*)
+			echo "process $exe" ;;
+		esac
+	done
+}
+host_state >"$logs/host-before.txt" 2>&1
+
 run_one() { # name cmd...
 	local name=$1; shift
 	case "$name" in *"${HV_TESTS:-}"*) ;; *) return ;; esac
@@ -58,6 +81,18 @@ fi
 for t in tests/integ/*.sh; do
 	[ -f "$t" ] && run_one "integ/$(basename "$t" .sh)" bash "$t"
 done
+
+# Not a test of its own, but the promise of every test: the host as it was.
+host_state >"$logs/host-after.txt" 2>&1
+if diff "$logs/host-before.txt" "$logs/host-after.txt" >"$logs/host-diff.txt"; then
+	pass=$((pass + 1))
+	printf 'PASS %-40s\n' "host/unchanged-after-suite"
+else
+	fail=$((fail + 1))
+	failed_names+=("host/unchanged-after-suite")
+	printf 'FAIL %-40s\n' "host/unchanged-after-suite"
+	head -20 "$logs/host-diff.txt" | sed 's/^/    /'
+fi
 
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]} (logs in $logs/)"

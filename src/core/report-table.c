@@ -360,8 +360,9 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)
 		;
 	if (g < s->ncells)
-		fprintf(f, "contended: CPU pressure >= %.0f%% around a "
-			   "repetition; measure again on a quiet host\n",
+		fprintf(f,
+			"contended: CPU pressure >= %.0f%% around a "
+			"repetition; measure again on a quiet host\n",
 			HV_CONTENDED_PSI);
 	if (ferror(f))
 		rc = hv_err_sys(err, errno ? errno : EIO, "writing table");
