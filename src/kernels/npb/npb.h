@@ -1,0 +1,117 @@
+/*
+ * npb.h - shared declarations of hpcvirt-npb, our from-scratch C
+ * implementation of the NAS Parallel Benchmarks kernels EP, IS, CG, MG
+ * and FT. One set of sources builds both the serial program and the
+ * OpenMP one (-fopenmp); the class is chosen at run time. Each
+ * benchmark fills a struct hv_npb_result (timed seconds, nominal Mop/s,
+ * verified quantities) and the driver in npb-main.c prints it.
+ */
+#ifndef HPCVIRT_NPB_H
+#define HPCVIRT_NPB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define HV_NPB_MAX_CHECKS 32
+#define HV_NPB_MAXTHR 256 /* most threads any kernel accepts */
+
+/* One verified quantity; FT checksums are complex (is_complex). */
+struct hv_npb_check {
+	const char *name;
+	int index;
+	bool is_complex;
+	bool pass;
+	double value, value_im;
+	double reference, reference_im;
+	double rel_error;
+	double epsilon;
+};
+
+struct hv_npb_result {
+	char size[64];
+	int iterations;
+	double time_s;
+	double mops_total;
+	const char *op_type;
+	int nchecks;
+	struct hv_npb_check checks[HV_NPB_MAX_CHECKS];
+};
+
+/*
+ * A benchmark: classes it accepts, its memory need in bytes for a
+ * class and thread count, and the run itself. run() returns 0 when the
+ * benchmark completed (verified or not: see hv_npb_verified) or a
+ * negative errno.
+ */
+struct hv_npb_bench {
+	const char *name;
+	const char *classes;
+	uint64_t (*mem_bytes)(char cls, int threads);
+	int (*run)(char cls, int threads, struct hv_npb_result *r);
+};
+
+extern const struct hv_npb_bench hv_npb_ep, hv_npb_is, hv_npb_cg, hv_npb_mg,
+	hv_npb_ft;
+
+/* Reference values generated from verify.tsv (npb-verify-data.c). */
+struct hv_npb_ref {
+	const char *bench;
+	char cls;
+	const char *name;
+	int index;
+	double value;
+	double epsilon;
+};
+
+extern const struct hv_npb_ref hv_npb_refs[];
+extern const size_t hv_npb_nrefs;
+
+/* Find a reference value; returns 0, or -ENOENT when there is none. */
+int hv_npb_ref_get(const char *bench, char cls, const char *name, int index,
+		   double *value, double *epsilon);
+
+/*
+ * Append a real-valued check to r: relative error against the
+ * reference of (bench, cls, name, index). A missing reference or a NaN
+ * counts as a failed check.
+ */
+void hv_npb_check_real(struct hv_npb_result *r, const char *bench, char cls,
+		       const char *name, int index, double value);
+/* Same for a complex value whose parts are name_re / name_im. */
+void hv_npb_check_complex(struct hv_npb_result *r, const char *bench, char cls,
+			  const char *name, int index, double re, double im);
+/* An exact integer check (IS): value must equal reference. */
+void hv_npb_check_exact(struct hv_npb_result *r, const char *name, long value,
+			long reference);
+bool hv_npb_verified(const struct hv_npb_result *r);
+
+/* Wall clock in seconds, monotonic, sub-microsecond resolution. */
+double hv_npb_wtime(void);
+
+/* Thread helpers that also compile without OpenMP. */
+static inline int
+npb_nthreads(void)
+{
+#ifdef _OPENMP
+	return omp_get_num_threads();
+#else
+	return 1;
+#endif
+}
+
+static inline int
+npb_tid(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+#endif
