@@ -14,6 +14,7 @@ extern const struct hv_env hv_env_ns_routed;
 
 extern const struct hv_bench hv_bench_net_rr;
 extern const struct hv_bench hv_bench_net_stream;
+extern const struct hv_bench hv_bench_env_start;
 extern const struct hv_bench hv_bench_fs;
 extern const struct hv_bench hv_bench_mem;
 extern const struct hv_bench hv_bench_npb_ep;
@@ -30,9 +31,10 @@ static const struct hv_env *const envs[] = {
 };
 
 static const struct hv_bench *const benches[] = {
-	&hv_bench_net_rr, &hv_bench_net_stream, &hv_bench_fs,
-	&hv_bench_mem,	  &hv_bench_npb_ep,	&hv_bench_npb_is,
-	&hv_bench_npb_cg, &hv_bench_npb_mg,	&hv_bench_npb_ft,
+	&hv_bench_env_start, &hv_bench_net_rr, &hv_bench_net_stream,
+	&hv_bench_fs,	     &hv_bench_mem,    &hv_bench_npb_ep,
+	&hv_bench_npb_is,    &hv_bench_npb_cg, &hv_bench_npb_mg,
+	&hv_bench_npb_ft,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -70,6 +70,10 @@ struct hv_bench {
 	const struct hv_metric_def *metrics;
 	size_t nmetrics;
 	bool needs_peer; /* start "KERNEL server" natively for each rep */
+	/* No kernel: a repetition starts a fresh box of the env and measures
+	 * the start itself (metrics[0]: seconds to agent-ready, metrics[1]:
+	 * resident memory of the box's host processes, in bytes). */
+	bool box_start;
 	/* Per-repetition timeout for the agent, in ms. */
 	int timeout_ms;
 	/* Optional: false for a parameter combination that makes no sense

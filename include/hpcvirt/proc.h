@@ -56,6 +56,12 @@ bool hv_proc_alive(struct hv_proc *p);
  */
 int hv_proc_stop(struct hv_proc *p, int timeout_ms, int grace_ms);
 
+/*
+ * Resident memory (VmRSS) of root and all its descendants, in bytes; -1
+ * if root does not exist. A box's host-side footprint.
+ */
+int64_t hv_proc_tree_rss(pid_t root);
+
 /* Milliseconds of CLOCK_MONOTONIC, and nanoseconds. */
 int64_t hv_now_ms(void);
 int64_t hv_now_ns(void);

@@ -60,6 +60,7 @@ push_set(struct hv_plan *pl, const struct hv_bench *b,
 		pl->cap = cap;
 	}
 	pl->sets[pl->n].bench = b;
+	hv_params_init(&pl->sets[pl->n].params);
 	if (hv_params_copy(&pl->sets[pl->n].params, p) < 0)
 		return -ENOMEM;
 	pl->n++;

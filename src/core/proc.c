@@ -2,11 +2,14 @@
  * proc.c - spawning and stopping child processes with deadlines. The child
  * side between fork and exec only calls async-signal-safe functions.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -220,4 +223,76 @@ out:
 		p->out_fd = -1;
 	}
 	return rc;
+}
+
+/* Parent pid and VmRSS (bytes) of pid from /proc; false if it is gone. */
+static bool
+proc_info(pid_t pid, pid_t *ppid, int64_t *rss)
+{
+	char path[64], line[256];
+	long long kb = 0;
+	long pp = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "PPid:", 5) == 0)
+			pp = strtol(line + 5, NULL, 10);
+		else if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = strtoll(line + 6, NULL, 10);
+	}
+	fclose(f);
+	*ppid = (pid_t)pp;
+	*rss = kb * 1024;
+	return pp >= 0;
+}
+
+int64_t
+hv_proc_tree_rss(pid_t root)
+{
+	pid_t pids[4096], ppids[4096], pp;
+	bool in[4096] = {false};
+	int64_t rss[4096], total = 0, r;
+	size_t n = 0, i;
+	bool grew = true;
+	struct dirent *de;
+	DIR *d;
+
+	if (root <= 0 || !(d = opendir("/proc")))
+		return -1;
+	while ((de = readdir(d)) != NULL && n < 4096) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || !proc_info((pid_t)pid, &pp, &r))
+			continue;
+		pids[n] = (pid_t)pid;
+		ppids[n] = pp;
+		rss[n] = r;
+		in[n] = pid == root;
+		n++;
+	}
+	closedir(d);
+	/* Mark descendants until nothing changes (trees are shallow). */
+	while (grew) {
+		grew = false;
+		for (i = 0; i < n; i++) {
+			size_t j;
+
+			if (in[i])
+				continue;
+			for (j = 0; j < n && !(in[j] && pids[j] == ppids[i]);
+			     j++)
+				;
+			if (j < n)
+				in[i] = grew = true;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (in[i])
+			total += rss[i];
+	return total;
 }

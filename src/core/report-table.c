@@ -45,6 +45,8 @@ static const struct scale ns_scale[] = {
 	{1, "ns"}, {1e3, "us"}, {1e6, "ms"}, {1e9, "s"}, {0, NULL}};
 static const struct scale s_scale[] = {
 	{1e-6, "us"}, {1e-3, "ms"}, {1, "s"}, {0, NULL}};
+static const struct scale bytes_scale[] = {
+	{1, "B"}, {1e3, "kB"}, {1e6, "MB"}, {1e9, "GB"}, {0, NULL}};
 static const struct scale rate_scale[] = {{1, "B/s"},	  {1e3, "KB/s"},
 					  {1e6, "MB/s"},  {1e9, "GB/s"},
 					  {1e12, "TB/s"}, {0, NULL}};
@@ -56,6 +58,7 @@ static const struct {
 	{"ns", ns_scale},
 	{"s", s_scale},
 	{"bytes/s", rate_scale},
+	{"bytes", bytes_scale},
 };
 
 static bool
