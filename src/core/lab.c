@@ -431,3 +431,19 @@ out:
 	hv_nl_close(&nl);
 	return rc;
 }
+
+int
+hv_lab_attach_pid(struct hv_lab *lab, pid_t pid, enum hv_net_mode mode,
+		  struct hv_lab_port *port, struct hv_err *err)
+{
+	char path[64];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hv_err_sys(err, errno, "open %s", path);
+	rc = hv_lab_attach(lab, fd, mode, port, err);
+	close(fd);
+	return rc < 0 ? hv_err_prefix(err, "lab: ") : 0;
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hpcvirt/opt.h"
+#include "kernels/lib/klib.h"
 
 int
 hv_opt_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
@@ -33,52 +34,16 @@ bad:
 			  (unsigned long long)max);
 }
 
-static uint64_t
-suffix_mul(const char *p)
-{
-	static const struct {
-		const char *s;
-		uint64_t mul;
-	} tab[] = {
-		{"", 1},
-		{"B", 1},
-		{"k", 1ULL << 10},
-		{"K", 1ULL << 10},
-		{"KiB", 1ULL << 10},
-		{"M", 1ULL << 20},
-		{"MiB", 1ULL << 20},
-		{"G", 1ULL << 30},
-		{"GiB", 1ULL << 30},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcmp(p, tab[i].s) == 0)
-			return tab[i].mul;
-	return 0;
-}
-
+/*
+ * Byte sizes and durations are parsed by the kernels' runtime (klib), so
+ * the host tool and every kernel accept exactly the same forms.
+ */
 int
 hv_opt_bytes(const char *opt, const char *s, uint64_t min, uint64_t max,
 	     uint64_t *out, struct hv_err *err)
 {
-	unsigned long long v;
-	uint64_t mul;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		goto bad;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	mul = suffix_mul(end);
-	if (errno || mul == 0 || v > max / mul)
-		goto bad;
-	v *= mul;
-	if (v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
+	if (hv_k_parse_bytes(s, min, max, out) == 0)
+		return 0;
 	return hv_err_set(err, EINVAL,
 			  "bad --%s '%s': expected bytes like 64, 4KiB or "
 			  "1MiB, from %llu to %llu",
@@ -90,29 +55,13 @@ int
 hv_opt_secs(const char *opt, const char *s, double min, double max, double *out,
 	    struct hv_err *err)
 {
-	double v, mul = 1;
-	char *end;
+	int64_t ns;
 
-	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
-		goto bad;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v))
-		goto bad;
-	if (strcmp(end, "ms") == 0)
-		mul = 1e-3;
-	else if (strcmp(end, "us") == 0)
-		mul = 1e-6;
-	else if (strcmp(end, "m") == 0)
-		mul = 60;
-	else if (*end && strcmp(end, "s") != 0)
-		goto bad;
-	v *= mul;
-	if (v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
+	if (hv_k_parse_secs(s, (int64_t)(min * 1e9 + 0.5), (int64_t)(max * 1e9),
+			    &ns) == 0) {
+		*out = (double)ns / 1e9;
+		return 0;
+	}
 	return hv_err_set(err, EINVAL,
 			  "bad --%s '%s': expected seconds like 2, 0.5, 500ms, "
 			  "80us or 2m, from %g to %g s",

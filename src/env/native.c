@@ -11,7 +11,6 @@
  * the host namespace.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +33,9 @@ static int
 native_setup(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
 {
 	struct native_box *nb = arg;
-	char path[64];
-	int fd, rc;
 
 	(void)late;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hv_err_sys(err, errno, "open %s", path);
-	rc = hv_lab_attach(nb->lab, fd, HV_NET_BRIDGED, &nb->port, err);
-	close(fd);
-	return rc < 0 ? hv_err_prefix(err, "lab: ") : 0;
+	return hv_lab_attach_pid(nb->lab, pid, HV_NET_BRIDGED, &nb->port, err);
 }
 
 static int
