@@ -12,6 +12,7 @@
 #ifndef HPCVIRT_AGENTC_H
 #define HPCVIRT_AGENTC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +56,10 @@ struct hv_exec_req {
 	void (*on_output)(void *arg, int stream /* 1 out, 2 err */,
 			  const char *buf, size_t len);
 	void *arg;
+	/* optional: when *cancel becomes nonzero (set by a signal handler),
+	 * the command is killed at once (KILL frame) and the call returns
+	 * after its EXIT, within about 200 ms plus the agent's kill time. */
+	volatile sig_atomic_t *cancel;
 };
 
 struct hv_exec_res {

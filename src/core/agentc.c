@@ -387,7 +387,13 @@ on_exec_frame(struct hv_agent_conn *c, const struct hv_exec_req *req,
 	}
 }
 
-/* Read frames until EXIT; past the guard, send KILL once, then give up. */
+/* Poll slice while a cancel flag is watched. */
+#define CANCEL_POLL_MS 200
+
+/*
+ * Read frames until EXIT; past the guard, or when the caller cancels,
+ * send KILL once, then give up after KILL_WAIT_MS.
+ */
 static int
 exec_wait(struct hv_agent_conn *c, const struct hv_exec_req *req,
 	  struct hv_exec_res *res, int64_t deadline, struct hv_err *err)
@@ -396,10 +402,19 @@ exec_wait(struct hv_agent_conn *c, const struct hv_exec_req *req,
 	bool killed = false;
 	struct hv_frame_hdr h;
 	const uint8_t *p;
+	int64_t until;
 	int rc;
 
 	for (;;) {
-		rc = conn_next(c, deadline, &h, &p, err);
+		until = deadline;
+		if (req->cancel && !killed && now_ms() + CANCEL_POLL_MS < until)
+			until = now_ms() + CANCEL_POLL_MS;
+		rc = conn_next(c, until, &h, &p, err);
+		if (rc == -ETIMEDOUT && until < deadline) {
+			if (!*req->cancel)
+				continue;
+			rc = -ETIMEDOUT; /* cancelled: kill it now */
+		}
 		if (rc == -ETIMEDOUT && !killed) {
 			killed = true;
 			deadline = now_ms() + KILL_WAIT_MS;

@@ -458,6 +458,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 		goto fail;
 	req.argv = (const char *const *)av.v;
 	req.timeout_ms = b->timeout_ms;
+	req.cancel = r->o->stop;
 	hv_host_load_read(&before);
 	smp->t_start_ns = hv_realtime_ns();
 	if (hv_box_exec(box, &req, &res, &xerr) < 0) {
@@ -570,6 +571,11 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		rc = run_rep(r, u, &smp, why, sizeof(why), err);
 		if (rc < 0)
 			return rc;
+		if (r->o->stop && *r->o->stop) {
+			/* Cut short by the user: not the cell's failure. */
+			st->interrupted = true;
+			break;
+		}
 		if (why[0] && (rc = fail_unit(r, u, why, err)) < 0)
 			return rc;
 	}

@@ -57,6 +57,24 @@ ok $? "no agent, server or kernel left after SIGINT"
 ! ls -d /tmp/hpcvirt-run."$pid".* >/dev/null 2>&1
 ok $? "run directory removed after SIGINT"
 
+# --- SIGTERM in the middle of a long repetition ---------------------------
+"$HV" run --env native --bench net.rr --sizes 1 --duration 60 --reps 2 \
+	--warmup 0 --out "$T/term" --quiet >"$T/bg.out" 2>&1 &
+pid=$!
+sleep 2
+t0=$(date +%s%N)
+kill -TERM "$pid"
+wait_exit "$pid" 20
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+[ "$rc" -eq 1 ] && [ "$ms" -lt 5000 ]
+ok $? "SIGTERM cuts a 60 s repetition short (exit $rc after $ms ms)"
+grep -q "interrupted" "$T/bg.out" && ! grep -q "failed" "$T/bg.out"
+ok $? "the cut repetition is not counted as a failed cell"
+sleep 0.5
+[ -z "$(leftover_procs "$BIN/hpcvirt-")" ]
+ok $? "no agent, server or kernel left after SIGTERM"
+
 # --- SIGKILL -------------------------------------------------------------
 start_study "$T/kill"
 ok $? "second study stores samples"
