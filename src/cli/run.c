@@ -69,14 +69,14 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_VARIANT] = {"variant", "LIST", "NPB variants: ser, omp"},
 	[O_THREADS] = {"threads", "LIST", "OpenMP thread sweep, e.g. 1,2"},
 	[O_SET] = {"set", "KEY=LIST", "any bench parameter (repeatable)"},
-	[O_CPUS] = {"cpus", "N", "CPUs every box gets (default: all)"},
+	[O_CPUS] = {"cpus", "N", "CPUs for every box (default: all)"},
 	[O_LINK_DELAY] = {"link-delay", "TIME",
 			  "one-way delay on every box "
 			  "port, e.g. 80us (netem)"},
 	[O_LINK_RATE] = {"link-rate", "RATE",
 			 "rate limit on every box port, "
 			 "e.g. 1Gbit, 100Mbit (tbf)"},
-	[O_MEM] = {"mem", "MIB", "memory every box gets (default: no limit)"},
+	[O_MEM] = {"mem", "MIB", "memory for every box (default: no limit)"},
 	[O_QUIET] = {"quiet", NULL, "print no table"},
 	[O_NO_PROGRESS] = {"no-progress", NULL, "no progress line"},
 };
