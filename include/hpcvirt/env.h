@@ -25,6 +25,7 @@ struct hv_spec {
 };
 
 struct hv_lab;
+struct hv_bench;
 
 /* What the study gives a driver. */
 struct hv_env_ctx {
@@ -62,6 +63,11 @@ struct hv_env {
 	/* Optional: run a kernel some other way than through the agent. */
 	int (*exec)(struct hv_box *box, const struct hv_exec_req *req,
 		    struct hv_exec_res *res, struct hv_err *err);
+	/* Optional: in the default (reduced) study, leave out a parameter
+	 * set that would take this env far too long (e.g. a 512 MiB file
+	 * under binary translation); return true and say why. */
+	bool (*skip)(const struct hv_bench *b, const struct hv_params *p,
+		     char *why, size_t len);
 	/* Optional: after a kernel died of a signal, say why if the box
 	 * knows (e.g. "out of memory: the box's limit is 64 MiB"); write
 	 * nothing otherwise. */

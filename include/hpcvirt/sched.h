@@ -26,14 +26,17 @@ struct hv_run_opts {
 	/* User overrides of parameter lists: key = param name, value =
 	 * comma-separated list. A key no selected bench has is an error. */
 	const struct hv_params *sets;
-	int reps;		    /* measured repetitions per cell */
-	int warmup;		    /* discarded repetitions per cell, first */
-	uint64_t seed;		    /* schedule and bootstrap seed */
-	const char *out_dir;	    /* study directory (created) */
-	const char *bin_dir;	    /* agent and kernels */
-	struct hv_spec spec;	    /* resources every box gets */
-	struct hv_lab_opts lab;	    /* interconnect emulation on box ports */
-	bool progress;		    /* progress line on stderr */
+	int reps;		/* measured repetitions per cell */
+	int warmup;		/* discarded repetitions per cell, first */
+	uint64_t seed;		/* schedule and bootstrap seed */
+	const char *out_dir;	/* study directory (created) */
+	const char *bin_dir;	/* agent and kernels */
+	struct hv_spec spec;	/* resources every box gets */
+	struct hv_lab_opts lab; /* interconnect emulation on box ports */
+	bool progress;		/* progress line on stderr */
+	/* The default study: envs may leave out parameter sets that would
+	 * take them far too long (hv_env.skip); recorded as "reduced". */
+	bool reduce;
 	const char *const *cmdline; /* recorded in the context */
 	/* Set asynchronously (SIGINT/SIGTERM): stop after the current rep. */
 	volatile sig_atomic_t *stop;

@@ -50,6 +50,7 @@ enum {
 	O_MEM,
 	O_QUIET,
 	O_NO_PROGRESS,
+	O_FULL,
 };
 
 static const struct hv_cli_opt run_opts[] = {
@@ -79,6 +80,7 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_MEM] = {"mem", "MIB", "memory for every box (default: no limit)"},
 	[O_QUIET] = {"quiet", NULL, "print no table"},
 	[O_NO_PROGRESS] = {"no-progress", NULL, "no progress line"},
+	[O_FULL] = {"full", NULL, "no per-env reductions of the default study"},
 };
 
 struct run_args {
@@ -89,7 +91,7 @@ struct run_args {
 	char *env_list, *bench_list;
 	const char *json, *csv;
 	char out[512];
-	bool seed_set, quiet, no_progress;
+	bool seed_set, quiet, no_progress, full;
 };
 
 static int
@@ -196,6 +198,9 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return 0;
 	case O_NO_PROGRESS:
 		a->no_progress = true;
+		return 0;
+	case O_FULL:
+		a->full = true;
 		return 0;
 	}
 	return HV_EXIT_USAGE;
@@ -381,6 +386,9 @@ hv_cmd_run(int argc, char **argv)
 	a.o.bin_dir = bin;
 	a.o.cmdline = (const char *const *)argv;
 	a.o.progress = !a.no_progress && isatty(STDERR_FILENO);
+	/* Only a study whose benches and parameters are all defaults is
+	 * reduced: what the user asks for by name is what runs. */
+	a.o.reduce = !a.full && !a.bench_list && a.sets.n == 0;
 	a.o.stop = &stop_requested;
 	if (hv_run_validate(&a.o, &err) < 0) {
 		rc = bad(&err);

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "hpcvirt/report.h"
 
 enum {
@@ -325,6 +327,31 @@ print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows)
 		print_row(f, s, &rows[i], label, wl, we, wv, wc, wcv);
 	}
 	return 0;
+}
+
+/* The parameter sets envs left out of a reduced study, and why. */
+static void
+print_reduced(FILE *f, const struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "reduced");
+	cJSON *list = txt ? cJSON_Parse(txt) : NULL, *e;
+
+	cJSON_ArrayForEach(e, list)
+	{
+		const char *env = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "env"));
+		const char *bench = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "bench"));
+		const char *params = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "params"));
+		const char *why = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "why"));
+
+		if (env && bench && params && why)
+			fprintf(f, "reduced: %s left out %s %s: %s\n", env,
+				bench, params, why);
+	}
+	cJSON_Delete(list);
 }
 
 int

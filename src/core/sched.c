@@ -155,46 +155,86 @@ fail_unit(struct runner *r, struct unit *u, const char *why, struct hv_err *err)
 	return rc;
 }
 
+/* The cells of one unit, one per metric of its bench. */
+static int
+unit_cells(struct runner *r, struct unit *u, struct hv_err *err)
+{
+	const struct hv_bench *b = u->set->bench;
+	struct hv_cell *c;
+	size_t m;
+	int rc;
+
+	u->cell0 = r->study.ncells;
+	for (m = 0; m < b->nmetrics; m++) {
+		rc = hv_study_add_cell(&r->study, r->o->envs[u->env]->name,
+				       b->name, &u->set->params,
+				       b->metrics[m].name, b->metrics[m].unit,
+				       b->metrics[m].higher_is_better, &c);
+		if (rc < 0)
+			return hv_err_set(err, ENOMEM, "cells");
+		rc = hv_store_add_cell(r->st, c, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (r->box_err[u->env][0])
+		return fail_unit(r, u, r->box_err[u->env], err);
+	return 0;
+}
+
+/*
+ * Does the env leave this parameter set out of a reduced (default)
+ * study? Records why in reduced[] when it does.
+ */
+static bool
+reduced(struct runner *r, size_t env, const struct hv_plan_set *set,
+	cJSON *list)
+{
+	const struct hv_env *e = r->o->envs[env];
+	char why[256] = "", p[256];
+	cJSON *o;
+
+	if (!r->o->reduce || !e->skip ||
+	    !e->skip(set->bench, &set->params, why, sizeof(why)))
+		return false;
+	hv_params_format(&set->params, p, sizeof(p));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "env", e->name);
+	cJSON_AddStringToObject(o, "bench", set->bench->name);
+	cJSON_AddStringToObject(o, "params", p);
+	cJSON_AddStringToObject(o, "why", why);
+	cJSON_AddItemToArray(list, o);
+	return true;
+}
+
 static int
 add_cells(struct runner *r, struct hv_err *err)
 {
 	const struct hv_run_opts *o = r->o;
-	size_t i, s, m;
-	int rc;
+	cJSON *skipped = cJSON_CreateArray();
+	size_t i, s;
+	int rc = 0;
 
 	r->units = calloc(o->nenvs * r->plan.n, sizeof(*r->units));
-	if (!r->units)
+	if (!r->units || !skipped) {
+		cJSON_Delete(skipped);
 		return hv_err_set(err, ENOMEM, "units");
-	for (s = 0; s < r->plan.n; s++) {
-		for (i = 0; i < o->nenvs; i++) {
-			struct unit *u = &r->units[r->nunits++];
-			const struct hv_bench *b = r->plan.sets[s].bench;
+	}
+	for (s = 0; s < r->plan.n && rc == 0; s++) {
+		for (i = 0; i < o->nenvs && rc == 0; i++) {
+			struct unit *u = &r->units[r->nunits];
 
+			if (reduced(r, i, &r->plan.sets[s], skipped))
+				continue;
+			r->nunits++;
 			u->env = i;
 			u->set = &r->plan.sets[s];
-			u->cell0 = r->study.ncells;
-			for (m = 0; m < b->nmetrics; m++) {
-				struct hv_cell *c;
-
-				rc = hv_study_add_cell(
-					&r->study, o->envs[i]->name, b->name,
-					&u->set->params, b->metrics[m].name,
-					b->metrics[m].unit,
-					b->metrics[m].higher_is_better, &c);
-				if (rc < 0)
-					return hv_err_set(err, ENOMEM, "cells");
-				rc = hv_store_add_cell(r->st, c, err);
-				if (rc < 0)
-					return rc;
-			}
-			if (r->box_err[i][0]) {
-				rc = fail_unit(r, u, r->box_err[i], err);
-				if (rc < 0)
-					return rc;
-			}
+			rc = unit_cells(r, u, err);
 		}
 	}
-	return 0;
+	if (rc == 0 && cJSON_GetArraySize(skipped) > 0)
+		return put_ctx_cjson(r, "reduced", skipped, err);
+	cJSON_Delete(skipped);
+	return rc;
 }
 
 /* Unit label for the recorded order: "env bench k=v,...". */
