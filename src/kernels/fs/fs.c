@@ -33,83 +33,10 @@
  */
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "klib.h"
 #include "fs.h"
-
-enum opt_type { OT_DIR, OT_BYTES, OT_BYTES1, OT_LIST, OT_TESTS, OT_FLAG };
-
-struct opt {
-	const char *name;
-	enum opt_type type;
-	uint64_t min, max;
-	const char *def; /* NULL: zero */
-	size_t off;	 /* into struct hv_fs_cfg */
-	const char *help;
-};
-
-#define OFF(f) offsetof(struct hv_fs_cfg, f)
-
-static const struct opt opts[] = {
-	{"dir", OT_DIR, 0, 0, NULL, OFF(dir),
-	 "directory for the test files (required)"},
-	{"record", OT_BYTES, HV_FS_MIN_RECORD, HV_FS_MAX_RECORD, "1MiB",
-	 OFF(record), "size of each write and read"},
-	{"sizes", OT_LIST, HV_FS_MIN_RECORD, HV_FS_MAX_FILE,
-	 "1MiB,2MiB,4MiB,8MiB,16MiB,32MiB,64MiB,128MiB,256MiB,512MiB",
-	 OFF(sizes), "comma-separated file sizes to sweep"},
-	{"size", OT_BYTES1, HV_FS_MIN_RECORD, HV_FS_MAX_FILE, NULL, OFF(sizes),
-	 "a single file size"},
-	{"tests", OT_TESTS, 0, 0, "write,rewrite,read,reread", OFF(tests),
-	 "tests to report, any of write,rewrite,read,reread"},
-	{"fsync", OT_FLAG, 0, 0, NULL, OFF(fsync),
-	 "fsync and close inside the timed region (iozone -e -c)"},
-	{"direct", OT_FLAG, 0, 0, NULL, OFF(direct),
-	 "open with O_DIRECT (record: a multiple of the logical block)"},
-	{"cold", OT_FLAG, 0, 0, NULL, OFF(cold),
-	 "drop the file's cached pages before each read test"},
-	{"json", OT_FLAG, 0, 0, NULL, OFF(json),
-	 "print one HPCVIRT-RESULT {json} line"},
-};
-
-#define NOPTS (sizeof(opts) / sizeof(opts[0]))
-
-static const char *
-opt_form(enum opt_type t)
-{
-	switch (t) {
-	case OT_DIR:
-		return "a directory path";
-	case OT_BYTES:
-	case OT_BYTES1:
-		return "bytes like 4096, 64KiB or 1MiB";
-	case OT_LIST:
-		return "a list of bytes like 1MiB,2MiB,4MiB";
-	case OT_TESTS:
-		return "a list of write, rewrite, read, reread";
-	default:
-		return "no value";
-	}
-}
-
-static void
-usage(FILE *f)
-{
-	char arg[24];
-	size_t i;
-
-	fprintf(f, "usage: hpcvirt-fs --dir DIR [options]\n\n");
-	for (i = 0; i < NOPTS; i++) {
-		snprintf(arg, sizeof(arg), "--%s%s", opts[i].name,
-			 opts[i].type == OT_FLAG ? "" : " V");
-		fprintf(f, "  %-14s %s%s%s%s\n", arg, opts[i].help,
-			opts[i].def ? " (default " : "",
-			opts[i].def ? opts[i].def : "", opts[i].def ? ")" : "");
-	}
-	fprintf(f, "\nExit: 0 ok, 1 runtime failure, 2 bad usage.\n");
-}
 
 const char *
 hv_fs_test_name(enum hv_fs_test t)
@@ -127,9 +54,10 @@ hv_fs_test_name(enum hv_fs_test t)
 	return "?";
 }
 
-/* Parse "write,read"... into a mask; exits 2 naming a bad element. */
-static unsigned int
-parse_tests(const char *v)
+/* "write,read"... into the enum hv_fs_test mask at dst. */
+static int
+parse_tests(const struct hv_k_opt *o, const char *v, void *dst,
+	    struct hv_k_opt_err *err)
 {
 	static const enum hv_fs_test all[] = {HV_FS_WRITE, HV_FS_REWRITE,
 					      HV_FS_READ, HV_FS_REREAD};
@@ -145,118 +73,94 @@ parse_tests(const char *v)
 			    strncmp(hv_fs_test_name(all[i]), p, len) == 0)
 				hit = all[i];
 		if (!hit)
-			hv_k_die(
-				HV_K_EXIT_USAGE,
-				"unknown test '%.*s' in --tests '%s': expected "
+			return hv_k_opt_errf(
+				err, HV_K_EXIT_USAGE,
+				"unknown test '%.*s' in --%s '%s': expected "
 				"write, rewrite, read or reread, separated by "
 				"commas",
-				(int)len, p, v);
+				(int)len, p, o->name, v);
 		mask |= hit;
 		if (!comma)
-			return mask;
+			break;
 		p = comma + 1;
 	}
+	*(unsigned int *)dst = mask;
+	return 0;
 }
 
-/* Store one value; 0 or -1 if it does not parse or is out of range. */
-static int
-opt_set(const struct opt *o, const char *v, struct hv_fs_cfg *cfg)
-{
-	char *p = (char *)cfg + o->off, bad[64];
-	int n;
+#define OFF(f) offsetof(struct hv_fs_cfg, f)
+#define DIR_LEN sizeof(((struct hv_fs_cfg *)0)->dir)
+#define BYTES_FORM "bytes like 4096, 64KiB or 1MiB"
 
-	switch (o->type) {
-	case OT_DIR:
-		if (!*v || strlen(v) >= sizeof(cfg->dir) - 32)
-			return -1;
-		snprintf(cfg->dir, sizeof(cfg->dir), "%s", v);
-		return 0;
-	case OT_BYTES:
-		return hv_k_parse_bytes(v, o->min, o->max, (uint64_t *)p);
-	case OT_BYTES1:
-		cfg->nsizes = 1;
-		return hv_k_parse_bytes(v, o->min, o->max, cfg->sizes);
-	case OT_LIST:
-		n = hv_k_parse_bytes_list(v, o->min, o->max, cfg->sizes,
-					  HV_FS_MAX_SIZES, bad, sizeof(bad));
-		if (n < 0 && bad[0] && strcmp(bad, v) != 0)
-			hv_k_die(HV_K_EXIT_USAGE,
-				 "bad element '%s' in --%s '%s': expected "
-				 "bytes like 4KiB or 1MiB, from %llu to %llu, "
-				 "at most %d of them",
-				 bad, o->name, v, (unsigned long long)o->min,
-				 (unsigned long long)o->max, HV_FS_MAX_SIZES);
-		cfg->nsizes = n > 0 ? n : 0;
-		return n > 0 ? 0 : -1;
-	case OT_TESTS:
-		cfg->tests = parse_tests(v);
-		return 0;
-	case OT_FLAG:
-		*(bool *)p = true;
-		return 0;
-	}
-	return -1;
-}
+/* --dir leaves 32 bytes of its buffer for the file name. */
+static const struct hv_k_opt opts[] = {
+	{.name = "dir",
+	 .type = HV_K_OPT_STR,
+	 .min = 1,
+	 .max = DIR_LEN - 33,
+	 .off = OFF(dir),
+	 .cap = DIR_LEN,
+	 .form = "a directory path",
+	 .help = "directory for the test files (required)"},
+	{.name = "record",
+	 .type = HV_K_OPT_BYTES,
+	 .min = HV_FS_MIN_RECORD,
+	 .max = HV_FS_MAX_RECORD,
+	 .def = "1MiB",
+	 .off = OFF(record),
+	 .form = BYTES_FORM,
+	 .help = "size of each write and read"},
+	{.name = "sizes",
+	 .type = HV_K_OPT_BYTES_LIST,
+	 .min = HV_FS_MIN_RECORD,
+	 .max = HV_FS_MAX_FILE,
+	 .def = "1MiB,2MiB,4MiB,8MiB,16MiB,32MiB,64MiB,128MiB,256MiB,512MiB",
+	 .off = OFF(sizes),
+	 .count_off = OFF(nsizes),
+	 .cap = HV_FS_MAX_SIZES,
+	 .form = "a list of bytes like 1MiB,2MiB,4MiB",
+	 .item_form = "bytes like 4KiB or 1MiB",
+	 .help = "comma-separated file sizes to sweep"},
+	{.name = "size",
+	 .type = HV_K_OPT_BYTES_ONE,
+	 .min = HV_FS_MIN_RECORD,
+	 .max = HV_FS_MAX_FILE,
+	 .off = OFF(sizes),
+	 .count_off = OFF(nsizes),
+	 .form = BYTES_FORM,
+	 .help = "a single file size"},
+	{.name = "tests",
+	 .type = HV_K_OPT_CUSTOM,
+	 .def = "write,rewrite,read,reread",
+	 .off = OFF(tests),
+	 .form = "a list of write, rewrite, read, reread",
+	 .parse = parse_tests,
+	 .help = "tests to report, any of write,rewrite,read,reread"},
+	{.name = "fsync",
+	 .type = HV_K_OPT_FLAG,
+	 .off = OFF(fsync),
+	 .help = "fsync and close inside the timed region (iozone -e -c)"},
+	{.name = "direct",
+	 .type = HV_K_OPT_FLAG,
+	 .off = OFF(direct),
+	 .help = "open with O_DIRECT (record: a multiple of the logical "
+		 "block)"},
+	{.name = "cold",
+	 .type = HV_K_OPT_FLAG,
+	 .off = OFF(cold),
+	 .help = "drop the file's cached pages before each read test"},
+	{.name = "json",
+	 .type = HV_K_OPT_FLAG,
+	 .off = OFF(json),
+	 .help = "print one HPCVIRT-RESULT {json} line"},
+};
 
-static const struct opt *
-opt_find(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < NOPTS; i++)
-		if (strlen(opts[i].name) == len &&
-		    strncmp(opts[i].name, name, len) == 0)
-			return &opts[i];
-	return NULL;
-}
-
-static void
-bad_value(const struct opt *o, const char *v)
-{
-	if (o->type == OT_DIR)
-		hv_k_die(HV_K_EXIT_USAGE,
-			 "bad --%s '%s': expected %s, not empty, at most %zu "
-			 "bytes",
-			 o->name, v, opt_form(o->type),
-			 sizeof(((struct hv_fs_cfg *)0)->dir) - 33);
-	hv_k_die(HV_K_EXIT_USAGE,
-		 "bad --%s '%s': expected %s, from %llu to %llu", o->name, v,
-		 opt_form(o->type), (unsigned long long)o->min,
-		 (unsigned long long)o->max);
-}
-
-/* Handle argv[*i], which is "--name" or "--name=value". */
-static void
-parse_one(int argc, char **argv, int *i, struct hv_fs_cfg *cfg)
-{
-	const char *a = argv[*i], *eq, *v;
-	const struct opt *o;
-
-	if (strncmp(a, "--", 2) != 0)
-		hv_k_die(HV_K_EXIT_USAGE,
-			 "unexpected argument '%s': options look like "
-			 "--name VALUE (see --help)",
-			 a);
-	eq = strchr(a + 2, '=');
-	o = opt_find(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
-	if (!o)
-		hv_k_die(HV_K_EXIT_USAGE, "unknown option '%s' (see --help)",
-			 a);
-	if (o->type == OT_FLAG && eq)
-		hv_k_die(HV_K_EXIT_USAGE, "option --%s takes no value",
-			 o->name);
-	if (o->type == OT_FLAG)
-		v = "";
-	else if (eq)
-		v = eq + 1;
-	else if (*i + 1 < argc)
-		v = argv[++*i];
-	else
-		hv_k_die(HV_K_EXIT_USAGE, "option --%s needs a value: %s",
-			 o->name, opt_form(o->type));
-	if (opt_set(o, v, cfg) != 0)
-		bad_value(o, v);
-}
+static const struct hv_k_optset optset = {
+	.synopsis = "hpcvirt-fs --dir DIR [options]",
+	.opts = opts,
+	.nopts = sizeof(opts) / sizeof(opts[0]),
+	.width = 14,
+};
 
 /* Every file holds at least one record, and a whole number of them. */
 static void
@@ -284,23 +188,9 @@ check_sizes(const struct hv_fs_cfg *cfg)
 static void
 parse_args(int argc, char **argv, struct hv_fs_cfg *cfg)
 {
-	size_t k;
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			exit(fflush(stdout) == 0 ? HV_K_EXIT_OK
-						 : HV_K_EXIT_FAIL);
-		}
+	hv_k_opts_help(&optset, argc, argv);
 	memset(cfg, 0, sizeof(*cfg));
-	for (k = 0; k < NOPTS; k++)
-		if (opts[k].def && opt_set(&opts[k], opts[k].def, cfg) != 0)
-			hv_k_die(HV_K_EXIT_FAIL, "bad default of --%s",
-				 opts[k].name);
-	for (i = 1; i < argc; i++)
-		parse_one(argc, argv, &i, cfg);
+	hv_k_parse_opts_or_die(&optset, 0, cfg, NULL, argc - 1, argv + 1);
 	if (!cfg->dir[0])
 		hv_k_die(HV_K_EXIT_USAGE,
 			 "missing --dir DIR: the directory to write the test "

@@ -1,6 +1,7 @@
 /*
- * klib.c - option parsing, clocks, aligned buffers and the result-line JSON
- * writer shared by every kernel. Kept free of the host library so that the
+ * klib.c - option parsing (value parsers and the option-table parser with
+ * its --help), clocks, aligned buffers and the result-line JSON writer
+ * shared by every kernel. Kept free of the host library so that the
  * kernels link statically for guests.
  */
 #include <ctype.h>
@@ -202,6 +203,311 @@ bad:
 	if (bad && badlen)
 		snprintf(bad, badlen, "%s", s ? s : "");
 	return -1;
+}
+
+/* --- option tables ---------------------------------------------------- */
+
+int
+hv_k_opt_errf(struct hv_k_opt_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The expected form of an option's value, for messages. */
+static const char *
+opt_form(const struct hv_k_opt *o)
+{
+	if (o->form)
+		return o->form;
+	switch (o->type) {
+	case HV_K_OPT_U64:
+		return "an integer";
+	case HV_K_OPT_BYTES:
+	case HV_K_OPT_BYTES_ONE:
+		return "bytes like 64, 4KiB or 1M";
+	case HV_K_OPT_BYTES_LIST:
+		return "a list of bytes like 1,64,4KiB";
+	case HV_K_OPT_SECS:
+		return "seconds like 2, 0.5 or 500ms";
+	case HV_K_OPT_STR:
+		return "a string";
+	case HV_K_OPT_CUSTOM:
+		return "a value";
+	default:
+		return "no value";
+	}
+}
+
+/* The bounds as they follow the form in a message, or "". */
+static void
+opt_bounds(const struct hv_k_opt *o, char *buf, size_t len)
+{
+	unsigned long long lo = o->min, hi = o->max;
+
+	buf[0] = '\0';
+	if (o->form_has_bounds)
+		return;
+	switch (o->type) {
+	case HV_K_OPT_U64:
+	case HV_K_OPT_BYTES:
+	case HV_K_OPT_BYTES_ONE:
+	case HV_K_OPT_BYTES_LIST:
+		snprintf(buf, len, ", from %llu to %llu", lo, hi);
+		break;
+	case HV_K_OPT_SECS:
+		snprintf(buf, len, ", from %g to %g s", o->min / 1e9,
+			 o->max / 1e9);
+		break;
+	case HV_K_OPT_STR:
+		if (lo == 0)
+			snprintf(buf, len, ", at most %llu bytes", hi);
+		else if (lo == 1)
+			snprintf(buf, len, ", not empty, at most %llu bytes",
+				 hi);
+		else
+			snprintf(buf, len, ", from %llu to %llu bytes", lo, hi);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A byte-size list; a bad element other than the whole value is named. */
+static int
+opt_set_list(const struct hv_k_opt *o, const char *v, void *cfg,
+	     struct hv_k_opt_err *err)
+{
+	uint64_t *dst = (uint64_t *)((char *)cfg + o->off);
+	int *count = (int *)((char *)cfg + o->count_off);
+	char bad[64], bounds[64];
+	int n;
+
+	n = hv_k_parse_bytes_list(v, o->min, o->max, dst, (int)o->cap, bad,
+				  sizeof(bad));
+	*count = n > 0 ? n : 0;
+	if (n > 0)
+		return 0;
+	if (bad[0] && strcmp(bad, v) != 0) {
+		opt_bounds(o, bounds, sizeof(bounds));
+		return hv_k_opt_errf(err, HV_K_EXIT_USAGE,
+				     "bad element '%s' in --%s '%s': expected "
+				     "%s%s, at most %zu of them",
+				     bad, o->name, v,
+				     o->item_form ? o->item_form
+						  : "bytes like 64 or 4KiB",
+				     bounds, o->cap);
+	}
+	return -1;
+}
+
+/* Store one value; 0, or -1 if it does not parse or is out of range. */
+static int
+opt_set(const struct hv_k_opt *o, const char *v, void *cfg,
+	struct hv_k_opt_err *err)
+{
+	char *dst = (char *)cfg + o->off;
+	size_t len;
+
+	switch (o->type) {
+	case HV_K_OPT_FLAG:
+		*(bool *)dst = true;
+		return 0;
+	case HV_K_OPT_U64:
+		return hv_k_parse_u64(v, o->min, o->max, (uint64_t *)dst);
+	case HV_K_OPT_BYTES:
+		return hv_k_parse_bytes(v, o->min, o->max, (uint64_t *)dst);
+	case HV_K_OPT_BYTES_ONE:
+		*(int *)((char *)cfg + o->count_off) = 1;
+		return hv_k_parse_bytes(v, o->min, o->max, (uint64_t *)dst);
+	case HV_K_OPT_BYTES_LIST:
+		return opt_set_list(o, v, cfg, err);
+	case HV_K_OPT_SECS:
+		return hv_k_parse_secs(v, (int64_t)o->min, (int64_t)o->max,
+				       (int64_t *)dst);
+	case HV_K_OPT_STR:
+		len = strlen(v);
+		if (len < o->min || len > o->max || len >= o->cap)
+			return -1;
+		snprintf(dst, o->cap, "%s", v);
+		return 0;
+	case HV_K_OPT_CUSTOM:
+		return o->parse(o, v, dst, err);
+	}
+	return -1;
+}
+
+const struct hv_k_opt *
+hv_k_opt_find(const struct hv_k_optset *set, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < set->nopts; i++)
+		if (strlen(set->opts[i].name) == len &&
+		    strncmp(set->opts[i].name, name, len) == 0)
+			return &set->opts[i];
+	return NULL;
+}
+
+/* The name of the mode bit mode, for messages. */
+static const char *
+mode_name(const struct hv_k_optset *set, unsigned int mode)
+{
+	size_t b;
+
+	for (b = 0; b < set->nmodes; b++)
+		if (mode == 1u << b)
+			return set->mode_names[b];
+	return "this mode";
+}
+
+/* The value of option o given as argv[*i]; NULL (err filled) if none. */
+static const char *
+opt_value(const struct hv_k_opt *o, const char *eq, int argc, char **argv,
+	  int *i, struct hv_k_opt_err *err)
+{
+	if (o->type == HV_K_OPT_FLAG && eq) {
+		hv_k_opt_errf(err, HV_K_EXIT_USAGE,
+			      "option --%s takes no value", o->name);
+		return NULL;
+	}
+	if (o->type == HV_K_OPT_FLAG)
+		return "";
+	if (eq)
+		return eq + 1;
+	if (*i + 1 < argc)
+		return argv[++*i];
+	hv_k_opt_errf(err, HV_K_EXIT_USAGE, "option --%s needs a value: %s",
+		      o->name, opt_form(o));
+	return NULL;
+}
+
+/* Handle argv[*i], "--name", "--name VALUE" or "--name=VALUE". */
+static int
+parse_one(const struct hv_k_optset *set, unsigned int mode, void *cfg,
+	  bool *seen, int argc, char **argv, int *i, struct hv_k_opt_err *err)
+{
+	const char *a = argv[*i], *eq, *v;
+	const struct hv_k_opt *o;
+	char bounds[64];
+
+	if (strncmp(a, "--", 2) != 0)
+		return hv_k_opt_errf(err, HV_K_EXIT_USAGE,
+				     "unexpected argument '%s': options look "
+				     "like --name VALUE (see --help)",
+				     a);
+	eq = strchr(a + 2, '=');
+	o = hv_k_opt_find(set, a + 2,
+			  eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+	if (!o)
+		return hv_k_opt_errf(err, HV_K_EXIT_USAGE,
+				     "unknown option '%s' (see --help)", a);
+	if (mode && o->modes && !(o->modes & mode))
+		return hv_k_opt_errf(err, HV_K_EXIT_USAGE,
+				     "option --%s does not apply to %s",
+				     o->name, mode_name(set, mode));
+	v = opt_value(o, eq, argc, argv, i, err);
+	if (!v)
+		return -1;
+	if (opt_set(o, v, cfg, err) != 0) {
+		if (err->msg[0])
+			return -1;
+		opt_bounds(o, bounds, sizeof(bounds));
+		return hv_k_opt_errf(err, HV_K_EXIT_USAGE,
+				     "bad --%s '%s': expected %s%s", o->name, v,
+				     opt_form(o), bounds);
+	}
+	if (seen)
+		seen[o - set->opts] = true;
+	return 0;
+}
+
+int
+hv_k_parse_opts(const struct hv_k_optset *set, unsigned int mode, void *cfg,
+		bool *seen, int argc, char **argv, struct hv_k_opt_err *err)
+{
+	const struct hv_k_opt *o;
+	int i;
+
+	err->code = 0;
+	err->msg[0] = '\0';
+	for (o = set->opts; o < set->opts + set->nopts; o++)
+		if (o->def && opt_set(o, o->def, cfg, err) != 0) {
+			hv_k_opt_errf(err, HV_K_EXIT_FAIL,
+				      "bad default of --%s", o->name);
+			return -EINVAL;
+		}
+	for (i = 0; i < argc; i++)
+		if (parse_one(set, mode, cfg, seen, argc, argv, &i, err) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+void
+hv_k_parse_opts_or_die(const struct hv_k_optset *set, unsigned int mode,
+		       void *cfg, bool *seen, int argc, char **argv)
+{
+	struct hv_k_opt_err err;
+
+	if (hv_k_parse_opts(set, mode, cfg, seen, argc, argv, &err) != 0)
+		hv_k_die(err.code, "%s", err.msg);
+}
+
+/*
+ * " [rr stream]": the modes an option applies to, for --help. Every name
+ * but the set's last is followed by a space (" [rr ]"), as hpcvirt-net
+ * has always printed them.
+ */
+static void
+usage_modes(const struct hv_k_optset *set, const struct hv_k_opt *o, FILE *f)
+{
+	size_t b;
+
+	fputs(" [", f);
+	for (b = 0; b < set->nmodes; b++)
+		if (!o->modes || (o->modes & (1u << b)))
+			fprintf(f, "%s%s", set->mode_names[b],
+				b + 1 < set->nmodes ? " " : "");
+	fputc(']', f);
+}
+
+void
+hv_k_opts_usage(const struct hv_k_optset *set, FILE *f)
+{
+	const struct hv_k_opt *o;
+	char arg[64];
+
+	fprintf(f, "usage: %s\n\n", set->synopsis);
+	for (o = set->opts; o < set->opts + set->nopts; o++) {
+		snprintf(arg, sizeof(arg), "--%s%s", o->name,
+			 o->type == HV_K_OPT_FLAG ? "" : " V");
+		fprintf(f, "  %-*s %s", set->width, arg, o->help);
+		if (o->def)
+			fprintf(f, " (default %s)", o->def);
+		if (set->nmodes)
+			usage_modes(set, o, f);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nExit: 0 ok, 1 runtime failure, 2 bad usage.\n");
+}
+
+void
+hv_k_opts_help(const struct hv_k_optset *set, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			hv_k_opts_usage(set, stdout);
+			exit(fflush(stdout) == 0 ? HV_K_EXIT_OK
+						 : HV_K_EXIT_FAIL);
+		}
 }
 
 void *

@@ -16,9 +16,8 @@
  * Exit codes: 0 ok, 1 runtime failure or failed verification, 2 bad usage.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -43,48 +42,36 @@ struct mem_result {
 	int64_t cpu_ns;
 };
 
-static const char usage_text[] =
-	"usage: hpcvirt-mem --size BYTES [--json]\n"
-	"  --size BYTES  buffer size, 64KiB..1TiB (suffixes KiB, MiB, GiB)\n"
-	"  --json        print one HPCVIRT-RESULT {json} line\n"
-	"Exit: 0 ok, 1 runtime failure, 2 bad usage.\n";
+#define OFF(f) offsetof(struct mem_opts, f)
+
+static const struct hv_k_opt opts[] = {
+	{.name = "size",
+	 .type = HV_K_OPT_BYTES,
+	 .min = MIN_SIZE,
+	 .max = MAX_SIZE,
+	 .off = OFF(size),
+	 .form = "bytes from 64KiB to 1TiB, like 256MiB",
+	 .form_has_bounds = true,
+	 .help = "buffer size, 64KiB..1TiB (suffixes KiB, MiB, GiB)"},
+	{.name = "json",
+	 .type = HV_K_OPT_FLAG,
+	 .off = OFF(json),
+	 .help = "print one HPCVIRT-RESULT {json} line"},
+};
+
+static const struct hv_k_optset optset = {
+	.synopsis = "hpcvirt-mem --size BYTES [--json]",
+	.opts = opts,
+	.nopts = sizeof(opts) / sizeof(opts[0]),
+	.width = 12,
+};
 
 static void
 parse_args(int argc, char **argv, struct mem_opts *o)
 {
-	static const struct option longopts[] = {
-		{"size", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
-
+	hv_k_opts_help(&optset, argc, argv);
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (hv_k_parse_bytes(optarg, MIN_SIZE, MAX_SIZE,
-					     &o->size) < 0)
-				hv_k_die(HV_K_EXIT_USAGE,
-					 "bad --size '%s': expected bytes "
-					 "from 64KiB to 1TiB, like 256MiB",
-					 optarg);
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(HV_K_EXIT_OK);
-		default:
-			fputs(usage_text, stderr);
-			exit(HV_K_EXIT_USAGE);
-		}
-	}
-	if (optind < argc)
-		hv_k_die(HV_K_EXIT_USAGE, "unexpected argument '%s'",
-			 argv[optind]);
+	hv_k_parse_opts_or_die(&optset, 0, o, NULL, argc - 1, argv + 1);
 	if (!o->size)
 		hv_k_die(HV_K_EXIT_USAGE, "missing --size BYTES (e.g. 256MiB)");
 }
