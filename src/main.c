@@ -33,6 +33,7 @@ static const struct {
 	 "and benches"},
 	{"report", hv_cmd_report, "render a stored study"},
 	{"clean", hv_cmd_clean, "remove what killed runs left behind"},
+	{"image", hv_cmd_image, "build the guest image of the VM/UML boxes"},
 };
 
 static void

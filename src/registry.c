@@ -11,10 +11,14 @@ extern const struct hv_env hv_env_native;
 extern const struct hv_env hv_env_native_aa;
 extern const struct hv_env hv_env_ns;
 extern const struct hv_env hv_env_ns_routed;
+extern const struct hv_env hv_env_uml;
+extern const struct hv_env hv_env_tcg;
+extern const struct hv_env hv_env_tcg_e1000;
+extern const struct hv_env hv_env_kvm;
 
+extern const struct hv_bench hv_bench_env_start;
 extern const struct hv_bench hv_bench_net_rr;
 extern const struct hv_bench hv_bench_net_stream;
-extern const struct hv_bench hv_bench_env_start;
 extern const struct hv_bench hv_bench_fs;
 extern const struct hv_bench hv_bench_mem;
 extern const struct hv_bench hv_bench_npb_ep;
@@ -23,19 +27,31 @@ extern const struct hv_bench hv_bench_npb_cg;
 extern const struct hv_bench hv_bench_npb_mg;
 extern const struct hv_bench hv_bench_npb_ft;
 
+/* clang-format off */
 static const struct hv_env *const envs[] = {
 	&hv_env_native,
 	&hv_env_native_aa,
 	&hv_env_ns,
 	&hv_env_ns_routed,
+	&hv_env_uml,
+	&hv_env_tcg,
+	&hv_env_tcg_e1000,
+	&hv_env_kvm,
 };
 
 static const struct hv_bench *const benches[] = {
-	&hv_bench_env_start, &hv_bench_net_rr, &hv_bench_net_stream,
-	&hv_bench_fs,	     &hv_bench_mem,    &hv_bench_npb_ep,
-	&hv_bench_npb_is,    &hv_bench_npb_cg, &hv_bench_npb_mg,
+	&hv_bench_env_start,
+	&hv_bench_net_rr,
+	&hv_bench_net_stream,
+	&hv_bench_fs,
+	&hv_bench_mem,
+	&hv_bench_npb_ep,
+	&hv_bench_npb_is,
+	&hv_bench_npb_cg,
+	&hv_bench_npb_mg,
 	&hv_bench_npb_ft,
 };
+/* clang-format on */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -35,8 +35,11 @@ hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 	rc = env->start(ctx, box, err);
 	if (rc < 0)
 		goto fail;
-	rc = hv_agent_connect(&box->conn, box->agent_addr, AGENT_CONNECT_MS,
-			      err);
+	/* A driver may connect itself (a VM's agent is reachable only from
+	 * inside the lab); then box->conn is already set. */
+	if (!box->conn)
+		rc = hv_agent_connect(&box->conn, box->agent_addr,
+				      AGENT_CONNECT_MS, err);
 	if (rc < 0) {
 		hv_err_prefix(err, "agent at %s: ", box->agent_addr);
 		goto fail;

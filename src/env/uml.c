@@ -1,0 +1,105 @@
+/*
+ * uml.c - the paravirtualized environment: User-Mode Linux (Debian's
+ * user-mode-linux package, /usr/bin/linux.uml), a Linux kernel that runs
+ * as a set of host processes. It boots the guest image's initramfs (the
+ * same /init, agent and kernels as the VMs; UML's own drivers are built
+ * in, so no module is loaded), with a vector/tap NIC on the lab bridge
+ * (guest interface vec0), the fs bench's ext4 image as ubd0 (/dev/ubda)
+ * and guest memory from the spec. UML is uniprocessor: the spec's CPU
+ * count does not apply and is recorded as such. The console goes to the
+ * box's log through fd 2.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "env/vmcommon.h"
+
+#define UML_BIN "/usr/bin/linux.uml"
+#define UML_DEFAULT_MIB 512
+#define UML_DISK_MIB 1536
+#define UML_BOOT_MS 20000
+
+struct uml_box {
+	struct hv_vm vm; /* first: hv_vm_exec finds it in box->priv */
+};
+
+static int
+uml_probe(struct hv_err *why)
+{
+	if (access(UML_BIN, X_OK) != 0)
+		return hv_err_set(why, ENOENT,
+				  "%s not found (apt-get install "
+				  "user-mode-linux)",
+				  UML_BIN);
+	return hv_vm_probe_image(why);
+}
+
+static int
+uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
+{
+	char mem[32], initrd[640], ubd[640], vec[64], ip[40], v[32];
+	char *argv[] = {
+		UML_BIN,    mem,	initrd,		  ubd,
+		vec,	    "con=null", "con0=fd:0,fd:2", "quiet",
+		"panic=-1", ip,		"hv.if=vec0",	  "hv.disk=/dev/ubda",
+		NULL,	    NULL};
+	int mib = ctx->spec.mem_mib > 0 ? ctx->spec.mem_mib : UML_DEFAULT_MIB;
+	struct uml_box *ub = calloc(1, sizeof(*ub));
+	char crash[40];
+	const char *c = getenv("HPCVIRT_VM_CRASH_AFTER");
+	int rc;
+
+	if (!ub)
+		return hv_err_set(err, ENOMEM, "uml box");
+	box->priv = ub;
+	ub->vm.boot_timeout_ms = hv_vm_boot_timeout(UML_BOOT_MS);
+	rc = hv_vm_prepare(&ub->vm, ctx, box, UML_DISK_MIB, err);
+	if (rc < 0)
+		return rc;
+	snprintf(mem, sizeof(mem), "mem=%dM", mib);
+	snprintf(initrd, sizeof(initrd), "initrd=%s", ub->vm.img.initrd);
+	snprintf(ubd, sizeof(ubd), "ubd0=%s", ub->vm.disk);
+	snprintf(vec, sizeof(vec), "vec0:transport=tap,ifname=%s", ub->vm.tap);
+	snprintf(ip, sizeof(ip), "hv.ip=%s/24", ub->vm.ip);
+	if (c && *c) {
+		snprintf(crash, sizeof(crash), "hv.crash=%s", c);
+		argv[12] = crash;
+	}
+	rc = hv_vm_spawn(&ub->vm, box, argv, err);
+	if (rc == 0)
+		rc = hv_vm_wait_connect(&ub->vm, box, err);
+	if (rc < 0)
+		return rc;
+	snprintf(v, sizeof(v), "%d", mib);
+	hv_params_set(&box->config, "mem_mib", v);
+	hv_params_set(&box->config, "cpus", "1 (UML is uniprocessor)");
+	hv_params_set(&box->config, "kernel", UML_BIN);
+	hv_params_set(&box->config, "nic", "UML vector driver, tap (vec0)");
+	hv_params_set(&box->config, "disk", "ubd0 (/dev/ubda)");
+	return 0;
+}
+
+static void
+uml_stop(struct hv_box *box)
+{
+	struct uml_box *ub = box->priv;
+
+	if (!ub)
+		return;
+	hv_vm_release(&ub->vm, box);
+	free(ub);
+	box->priv = NULL;
+}
+
+const struct hv_env hv_env_uml = {
+	.name = "uml",
+	.summary = "User-Mode Linux: the guest kernel as host processes, "
+		   "vector/tap NIC, ubd disk",
+	.paper_role = "paravirt",
+	.probe = uml_probe,
+	.start = uml_start,
+	.exec = hv_vm_exec,
+	.stop = uml_stop,
+};

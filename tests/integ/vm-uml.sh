@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# User-Mode Linux boxes (issue 6): a study of uml against native runs a
+# kernel inside the guest (NPB EP, verified by the kernel itself) and the
+# net bench over the vec0/tap port; the guest image hash is recorded.
+# Faults: a guest that crashes mid-run fails its cells with the panic in
+# the reason; SIGINT mid-study leaves no linux.uml process, tap or run
+# directory behind.
+set -u
+. tests/lib.sh
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+[ -x "$HV" ] || skip_all "hpcvirt not built"
+line=$("$HV" list | grep "^  uml ")
+echo "$line" | grep -q "available " || skip_all "uml: ${line#*not available: }"
+
+runs_of() { ls -d /tmp/hpcvirt-run."$1".* 2>/dev/null || true; }
+
+expect_exit 0 "native,uml x npb.ep (class S), net.rr" -- \
+	"$HV" run --env native,uml --bench npb.ep,net.rr --class S \
+	--variant ser --sizes 1 --duration 0.3 --reps 2 --warmup 0 \
+	--out "$T/s" --json "$T/s.json" --quiet --no-progress
+python3 - "$T/s.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+uml = [c for c in d["cells"] if c["env"] == "uml"]
+bad = [(c["bench"], c["reason"]) for c in uml if c["status"] != "ok"]
+cfg = d["context"]["envs"]["uml"]["config"]
+print("# uml cells %d, failed %s, image %s" % (len(uml), bad, cfg.get("image")))
+ok = (uml and not bad and all(c["ratio_ci95"] is not None for c in uml)
+      and len(cfg.get("image", "")) == 64 and cfg["disk"].startswith("ubd0"))
+sys.exit(0 if ok else 1)
+PY
+ok $? "every uml cell ran with a ratio to native; image hash recorded"
+[ -z "$(pgrep -f linux.uml)" ]
+ok $? "no linux.uml process left after a normal run"
+
+# A guest that panics mid-run (fault injection: /init panics the guest).
+HPCVIRT_VM_CRASH_AFTER=4 timeout -k 5 120 "$HV" run --env uml \
+	--bench net.rr --sizes 1 --duration 2 --reps 3 --warmup 0 \
+	--out "$T/c" --json "$T/c.json" --quiet --no-progress >"$T/out" 2>&1
+rc=$?
+[ "$rc" -eq 1 ]
+ok $? "a crashing guest fails the study's cell (exit $rc, want 1)"
+python3 - "$T/c.json" <<'PY'
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"]
+r = [c["reason"] or "" for c in cells if c["status"] == "failed"]
+print("# reasons: %s" % [x[:160] for x in r])
+sys.exit(0 if r and any("guest" in x for x in r) else 1)
+PY
+ok $? "the failed cell's reason says what became of the guest"
+pgrep -f "linux.uml" >/dev/null
+ok $((!$?)) "no linux.uml process left after the crash"
+
+# SIGINT mid-study.
+timeout -k 5 120 "$HV" run --env uml --bench net.rr --sizes 1 \
+	--duration 1 --reps 20 --warmup 0 --out "$T/i" --quiet \
+	--no-progress >"$T/out" 2>&1 &
+pid=$!
+sleep 0.3
+hp=$(pgrep -P $pid -x hpcvirt)
+for _ in $(seq 1 100); do
+	pgrep -f "linux.uml" >/dev/null && break
+	sleep 0.1
+done
+sleep 3
+kill -INT $pid
+wait $pid
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+ok $? "SIGINT ends the study (exit $rc)"
+sleep 0.5
+[ -n "$hp" ] && [ -z "$(pgrep -f linux.uml)" ] && [ -z "$(runs_of "$hp")" ]
+ok $? "no linux.uml process or run directory left after SIGINT"
+finish
