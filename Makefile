@@ -100,6 +100,16 @@ $(BIN)/hpcvirt-net: $(call kobj,$(NET_SRC) $(KLIB_SRC))
 kernels-extra:
 -include $(wildcard src/kernels/*/kernel.mk)
 
+# --- static agent and kernels for guests -------------------------------------
+# VMs and UML boot an initramfs holding the agent and kernels, linked
+# statically, from $(BIN)/static (src/core/image.c). Kernels that cannot
+# link statically (MPI) skip themselves when STATIC=1.
+.PHONY: static
+static:
+	$(MAKE) STATIC=1 BUILD=$(BUILD)/static-obj BIN=$(BIN)/static \
+		$(BIN)/static/hpcvirt-agent $(BIN)/static/hpcvirt-net \
+		kernels-extra
+
 # --- tests ------------------------------------------------------------------
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -127,6 +137,7 @@ tests: all $(UNIT_BINS) $(KUNIT_BINS)
 check:
 	./scripts/setup-deps.sh --test
 	$(MAKE) -j$(NPROC) tests
+	$(MAKE) -j$(NPROC) static
 	$(MAKE) -j$(NPROC) asan-tests
 	./tests/run.sh $(BUILD) build-asan
 
@@ -146,6 +157,7 @@ fuzz:
 study:
 	./scripts/setup-deps.sh
 	$(MAKE) -j$(NPROC) all
+	$(MAKE) -j$(NPROC) static
 	./scripts/study.sh
 
 # Benchmarks, not tests: each compares a kernel or env with a reference
@@ -166,6 +178,10 @@ install: all
 	install -m 0755 $(BIN)/hpcvirt $(DESTDIR)$(PREFIX)/bin/
 	for f in $(BIN)/hpcvirt-*; do \
 		install -m 0755 $$f $(DESTDIR)$(PREFIX)/libexec/hpcvirt/; done
+	if [ -d $(BIN)/static ]; then \
+		install -d $(DESTDIR)$(PREFIX)/libexec/hpcvirt/static; \
+		for f in $(BIN)/static/hpcvirt-*; do install -m 0755 $$f \
+			$(DESTDIR)$(PREFIX)/libexec/hpcvirt/static/; done; fi
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 

@@ -497,14 +497,12 @@ resolve_inputs(const struct hv_image_opts *o, struct hv_image *img,
 		snprintf(img->static_dir, sizeof(img->static_dir), "%s", env);
 	else
 		snprintf(img->static_dir, sizeof(img->static_dir),
-			 "%s/../../build-static/bin",
-			 o->bin_dir ? o->bin_dir : ".");
+			 "%s/static", o->bin_dir ? o->bin_dir : ".");
 	snprintf(agent, sizeof(agent), "%s/hpcvirt-agent", img->static_dir);
 	if (!elf_is_static(agent))
 		return hv_err_set(err, ENOENT,
-				  "no static agent %s (run make STATIC=1 "
-				  "BUILD=build-static, or set "
-				  "HPCVIRT_STATIC_DIR)",
+				  "no static agent %s (run make static, "
+				  "or set HPCVIRT_STATIC_DIR)",
 				  agent);
 	if (!elf_is_static("/bin/busybox"))
 		return hv_err_set(err, ENOENT,

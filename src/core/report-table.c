@@ -387,6 +387,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 		"cv: stddev / mean\n",
 		hv_boot_method_name(HV_BOOT_DEFAULT),
 		(unsigned long long)s->seed);
+	print_reduced(f, s);
 	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)
 		;
 	if (g < s->ncells)
