@@ -122,6 +122,13 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIBHV)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -o $@ $< $(filter %.a %.o,$^) $(HOST_LIBS)
 
+# test-host-*.c also link the drivers, benches and registry of the CLI.
+HOST_OBJS := $(call obj,$(filter-out src/main.c,$(HOST_SRC)))
+$(BUILD)/tests/test-host-%: tests/unit/test-host-%.c $(HOST_OBJS) $(LIBHV)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -o $@ $< \
+		$(filter %.a %.o,$^) $(HOST_LIBS)
+
 $(BUILD)/tests/ktest-%: tests/unit/ktest-%.c $(call kobj,$(KLIB_SRC) $(wildcard src/proto/*.c))
 	@mkdir -p $(dir $@)
 	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto -Itests \

@@ -386,9 +386,9 @@ hv_cmd_run(int argc, char **argv)
 	a.o.bin_dir = bin;
 	a.o.cmdline = (const char *const *)argv;
 	a.o.progress = !a.no_progress && isatty(STDERR_FILENO);
-	/* Only a study whose benches and parameters are all defaults is
-	 * reduced: what the user asks for by name is what runs. */
-	a.o.reduce = !a.full && !a.bench_list && a.sets.n == 0;
+	/* Only parameter lists that are all defaults are reduced: values
+	 * the user asks for by name are what runs. */
+	a.o.reduce = !a.full && a.sets.n == 0;
 	a.o.stop = &stop_requested;
 	if (hv_run_validate(&a.o, &err) < 0) {
 		rc = bad(&err);

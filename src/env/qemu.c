@@ -269,6 +269,7 @@ const struct hv_env hv_env_tcg = {
 	.probe = tcg_probe,
 	.start = tcg_start,
 	.exec = hv_vm_exec,
+	.skip = hv_vm_skip,
 	.stop = qemu_stop,
 };
 
@@ -280,6 +281,7 @@ const struct hv_env hv_env_tcg_e1000 = {
 	.probe = tcg_probe,
 	.start = tcg_e1000_start,
 	.exec = hv_vm_exec,
+	.skip = hv_vm_skip,
 	.stop = qemu_stop,
 };
 
@@ -290,5 +292,6 @@ const struct hv_env hv_env_kvm = {
 	.probe = kvm_probe,
 	.start = kvm_start,
 	.exec = hv_vm_exec,
+	.skip = hv_vm_skip,
 	.stop = qemu_stop,
 };

@@ -101,5 +101,6 @@ const struct hv_env hv_env_uml = {
 	.probe = uml_probe,
 	.start = uml_start,
 	.exec = hv_vm_exec,
+	.skip = hv_vm_skip,
 	.stop = uml_stop,
 };

@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "env/vmcommon.h"
+#include "hpcvirt/bench.h"
+#include "kernels/lib/klib.h"
 #include "hpcvirt/lab.h"
 #include "hpcvirt/nl.h"
 
@@ -510,4 +512,34 @@ hv_vm_probe_image(struct hv_err *why)
 		io.bin_dir = self;
 	}
 	return hv_image_check_inputs(&io, why);
+}
+
+/*
+ * The default study on a VM or UML box: its CPU work runs up to ~19x
+ * slower (TCG) and its page faults ~10-20x, so the full 1-512 MiB file
+ * sweep and classes above S would take far longer than every other env
+ * together. Leave those parameter sets out (hpcvirt run --full keeps
+ * them); the report lists what was left out.
+ */
+bool
+hv_vm_skip(const struct hv_bench *b, const struct hv_params *p, char *why,
+	   size_t len)
+{
+	const char *v;
+	uint64_t bytes;
+
+	v = hv_params_get(p, "file_bytes");
+	if (v && hv_k_parse_bytes(v, 0, UINT64_MAX, &bytes) == 0 &&
+	    bytes > (64ULL << 20)) {
+		snprintf(why, len,
+			 "files over 64 MiB take minutes under emulation");
+		return true;
+	}
+	v = hv_params_get(p, "class");
+	if (v && strcmp(v, "S") != 0 && strcmp(v, "W") != 0) {
+		snprintf(why, len, "%s class %s takes minutes under emulation",
+			 b->name, v);
+		return true;
+	}
+	return false;
 }

@@ -68,4 +68,8 @@ int hv_vm_probe_image(struct hv_err *why);
 /* Boot timeout: HPCVIRT_BOOT_TIMEOUT (seconds, for tests) or def_ms. */
 int hv_vm_boot_timeout(int def_ms);
 
+/* The env skip hook of VM and UML boxes for the default study. */
+bool hv_vm_skip(const struct hv_bench *b, const struct hv_params *p, char *why,
+		size_t len);
+
 #endif

@@ -1,0 +1,119 @@
+/*
+ * test-host-sched.c - the scheduler end to end with real boxes (native),
+ * through the library: units and cells, interleaved blocks recorded in
+ * the context, warm-up samples stored but not analysed, and the per-env
+ * reduction of a default study (an env's skip hook leaves a parameter set
+ * out, records why, and the same set still runs elsewhere).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hpcvirt/registry.h"
+#include "hpcvirt/sched.h"
+#include "hpcvirt/store.h"
+#include "tap.h"
+
+static const struct hv_param_def params[] = {
+	{.name = "size_bytes", .defval = "1,64", .check = hv_check_bytes},
+	{.name = "duration_s", .defval = "0.1", .check = hv_check_secs},
+};
+
+static bool
+skip_64(const struct hv_bench *b, const struct hv_params *p, char *why,
+	size_t len)
+{
+	(void)b;
+	if (strcmp(hv_params_get(p, "size_bytes"), "64") != 0)
+		return false;
+	snprintf(why, len, "64 bytes is too much for this test env");
+	return true;
+}
+
+static size_t
+count(const struct hv_study *s, const char *env, const char *size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->ncells; i++)
+		if (strcmp(s->cells[i].env, env) == 0 &&
+		    strcmp(hv_params_get(&s->cells[i].params, "size_bytes"),
+			   size) == 0)
+			n++;
+	return n;
+}
+
+static void
+remove_study(const char *dir)
+{
+	static const char *const files[] = {"study.db", "study.db-wal",
+					    "study.db-shm"};
+	char path[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const char *build = getenv("HV_BUILD") ? getenv("HV_BUILD") : "build";
+	struct hv_env slow = *hv_env_find("native-aa");
+	struct hv_bench rr = *hv_bench_find("net.rr");
+	const struct hv_env *envs[] = {hv_env_find("native"), &slow};
+	const struct hv_bench *benches[] = {&rr};
+	struct hv_run_opts o = {0};
+	struct hv_run_stats st;
+	struct hv_store *store = NULL;
+	struct hv_study s;
+	struct hv_err err;
+	char bin[512], cwd[400], dir[] = "/tmp/hpcvirt-test-sched.XXXXXX";
+	const char *red;
+	int rc;
+
+	if (geteuid() != 0)
+		skip_all("needs root (the lab network)");
+	plan(9);
+	if (!getcwd(cwd, sizeof(cwd)) || !mkdtemp(dir))
+		return 1;
+	snprintf(bin, sizeof(bin), "%s/%s/bin", cwd, build);
+	slow.name = "slow";
+	slow.skip = skip_64;
+	rr.params = params;
+	o.envs = envs;
+	o.nenvs = 2;
+	o.benches = benches;
+	o.nbenches = 1;
+	o.reps = 2;
+	o.warmup = 1;
+	o.seed = 7;
+	o.out_dir = dir;
+	o.bin_dir = bin;
+	o.reduce = true;
+	hv_err_init(&err);
+	rc = hv_run_study(&o, &st, &err);
+	ok(rc == 0, "study runs (%s)", err.msg);
+	is_int(st.cells, 3 * 3, "3 units x 3 metrics (one unit left out)");
+	is_int(st.failed, 0, "no cell failed");
+	hv_study_init(&s);
+	rc = hv_store_open(&store, dir, false, &err);
+	if (rc == 0)
+		rc = hv_store_load(store, &s, &err);
+	ok(rc == 0, "stored study loads (%s)", err.msg);
+	is_int(count(&s, "native", "64"), 3, "native runs size 64");
+	is_int(count(&s, "slow", "64"), 0, "the slow env left size 64 out");
+	red = hv_context_get(&s, "reduced");
+	ok(red && strstr(red, "\"slow\"") && strstr(red, "too much"),
+	   "the context says what was left out and why: %s", red ? red : "");
+	ok(s.ncells && s.cells[0].n == 2, "warm-up not among the samples");
+	ok(hv_context_get(&s, "order") != NULL, "the run order is recorded");
+	if (store)
+		hv_store_close(store);
+	hv_study_release(&s);
+	remove_study(dir);
+	return done_testing();
+}
