@@ -12,11 +12,17 @@ set -eu
 
 # Build and library dependencies of the host tool, agent and kernels.
 BUILD="make gcc libc6-dev libsqlite3-dev libcjson-dev libmnl-dev pkg-config"
-# Tests: sanitizers, libFuzzer (clang), formatting, JSON checks in shell.
-TEST="clang libclang-rt-14-dev clang-format python3 iproute2 procps util-linux file strace"
-# Peers of make bench-* (sockperf, iperf3, fio, bubblewrap), MPI and
-# OpenMP for the kernels.
-STUDY="sockperf iperf3 fio bubblewrap openmpi-bin libopenmpi-dev libgomp1"
+# Every environment's technology (tests skip an env that is missing, but
+# make check is meant to exercise them all), OpenMP and MPI for the
+# kernels, and the test tools: sanitizers, libFuzzer (clang), formatting,
+# JSON checks in shell, pseudo-terminals, fault injection.
+TEST="clang libclang-rt-14-dev clang-format python3 iproute2 procps
+	util-linux file strace libgomp1 openmpi-bin libopenmpi-dev
+	bubblewrap crun runc lxc podman systemd-container uidmap
+	qemu-system-x86 qemu-utils user-mode-linux linux-image-amd64
+	busybox-static cpio xz-utils e2fsprogs"
+# Reference tools of the make bench-* comparisons.
+STUDY="sockperf iperf3 fio"
 
 mode=${1:-}
 case "$mode" in

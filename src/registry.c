@@ -11,6 +11,12 @@ extern const struct hv_env hv_env_native;
 extern const struct hv_env hv_env_native_aa;
 extern const struct hv_env hv_env_ns;
 extern const struct hv_env hv_env_ns_routed;
+extern const struct hv_env hv_env_crun;
+extern const struct hv_env hv_env_runc;
+extern const struct hv_env hv_env_lxc;
+extern const struct hv_env hv_env_podman;
+extern const struct hv_env hv_env_nspawn;
+extern const struct hv_env hv_env_bwrap;
 extern const struct hv_env hv_env_uml;
 extern const struct hv_env hv_env_tcg;
 extern const struct hv_env hv_env_tcg_e1000;
@@ -33,6 +39,12 @@ static const struct hv_env *const envs[] = {
 	&hv_env_native_aa,
 	&hv_env_ns,
 	&hv_env_ns_routed,
+	&hv_env_crun,
+	&hv_env_runc,
+	&hv_env_lxc,
+	&hv_env_podman,
+	&hv_env_nspawn,
+	&hv_env_bwrap,
 	&hv_env_uml,
 	&hv_env_tcg,
 	&hv_env_tcg_e1000,

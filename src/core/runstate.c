@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hpcvirt/cgroup.h"
+#include "hpcvirt/rtclean.h"
 #include "hpcvirt/runstate.h"
 
 #define PREFIX "hpcvirt-run."
@@ -98,6 +99,8 @@ hv_runstate_clean_stale(void)
 	int n = 0;
 	DIR *d = opendir(base);
 
+	/* Runtimes' cgroups and mounts first: the run dirs hold mounts. */
+	hv_rt_clean_stale();
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
