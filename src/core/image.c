@@ -496,8 +496,8 @@ resolve_inputs(const struct hv_image_opts *o, struct hv_image *img,
 	else if (env && env[0])
 		snprintf(img->static_dir, sizeof(img->static_dir), "%s", env);
 	else
-		snprintf(img->static_dir, sizeof(img->static_dir),
-			 "%s/static", o->bin_dir ? o->bin_dir : ".");
+		snprintf(img->static_dir, sizeof(img->static_dir), "%s/static",
+			 o->bin_dir ? o->bin_dir : ".");
 	snprintf(agent, sizeof(agent), "%s/hpcvirt-agent", img->static_dir);
 	if (!elf_is_static(agent))
 		return hv_err_set(err, ENOENT,

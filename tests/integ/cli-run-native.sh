@@ -7,7 +7,9 @@ set -u
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 
 out=$T/study
-runs_before=$(ls -d /tmp/hpcvirt-run.* 2>/dev/null | sort)
+# A private base for run directories, so that other runs do not count.
+export HPCVIRT_RUN_BASE=$T/runs
+mkdir -p "$HPCVIRT_RUN_BASE"
 expect_exit 0 "run native net.rr + net.stream" -- \
 	"$HV" run --env native --bench net.rr,net.stream --sizes 1,64,1024 \
 	--duration 0.2 --reps 3 --warmup 1 --seed 42 --out "$out" \
@@ -71,7 +73,7 @@ sys.exit(0 if ca == cb else 1)
 PY
 ok $? "report has the same cells and samples as run"
 
-[ "$(ls -d /tmp/hpcvirt-run.* 2>/dev/null | sort)" = "$runs_before" ]
+[ -z "$(ls -A "$HPCVIRT_RUN_BASE")" ]
 ok $? "the run directory was removed"
 [ -z "$(leftover_procs "$BIN/hpcvirt-")" ]
 ok $? "no agent or kernel process left"
