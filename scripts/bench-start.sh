@@ -59,6 +59,16 @@ for ((r = 1; r <= rounds; r++)); do
 		--ro-bind / / --proc /proc --dev /dev true
 done
 
+# The agent's link mode matters (a dynamic one spends about 1 ms more in
+# ld.so and in its fork per connection here), so say which was measured.
+agent=$build/bin/hpcvirt-agent
+if ! command -v readelf >/dev/null; then
+	echo "agent: $agent (link mode unknown: no readelf)"
+elif readelf -l "$agent" | grep -q 'INTERP'; then
+	echo "agent: $agent (dynamically linked)"
+else
+	echo "agent: $agent (statically linked)"
+fi
 median() { sort -n "$1" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 base=$(median "$out/unshare")
 printf '%-8s %8s %10s %8s\n' tool samples median_ms vs_unshare

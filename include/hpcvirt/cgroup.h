@@ -74,14 +74,27 @@ int hv_cg_detect(struct hv_cg_layout *l, struct hv_err *err);
  * the spec has no CPU placement) and set the limits: cpus -> CFS quota of cpus
  * * 100 ms per 100 ms period, mem_mib -> the memory limit (and the memory+swap
  * limit, or swap.max 0, where the kernel has one), 0 meaning unlimited.
- * Each limit is read back and compared. A controller that is needed for
- * a limit but absent is an error (-ENOTSUP). On failure nothing is left.
+ * A value the kernel refuses fails its write; the values are exact, so
+ * they are not read back here (this is on a box's start path):
+ * hv_cg_read_limits does that, and the tests compare. A controller that
+ * is needed for a limit but absent is an error (-ENOTSUP). On failure
+ * nothing is left.
  */
 int hv_cg_create(struct hv_cg *cg, const struct hv_cg_layout *l,
 		 const char *box, int cpus, int mem_mib, struct hv_err *err);
 
 /* Put pid into every group of the box. */
 int hv_cg_attach(const struct hv_cg *cg, pid_t pid, struct hv_err *err);
+
+/*
+ * Open the cgroup.procs file of each group of the box (once per
+ * directory), write-only and close-on-exec, so that a process can join
+ * the groups itself by writing "0" (a container's first process, before
+ * it execs). Fills fds[0..n-1] and returns n, or -errno with nothing
+ * left open. The caller closes them.
+ */
+int hv_cg_open_procs(const struct hv_cg *cg, int fds[HV_CG_NCTRL],
+		     struct hv_err *err);
 
 /* Read the limits back from the kernel. */
 int hv_cg_read_limits(const struct hv_cg *cg, struct hv_cg_limits *lim,

@@ -14,11 +14,17 @@
  * detach the old root. The mount namespace is made private first, so
  * nothing propagates to the host, and every mount dies with it.
  *
- * Between clone and exec the parent runs a setup callback with the
- * child's pid (to put it into cgroups, or attach /proc/PID/ns/net to the
- * lab); the child execs only after the callback succeeded. The same
- * runtime with ns_flags = CLONE_NEWNET and new_root = false gives the
- * native baseline its own network namespace and nothing else.
+ * The child shares the caller's memory and the caller is suspended
+ * until the child execs (CLONE_VM | CLONE_VFORK, as posix_spawn does):
+ * no copy of the caller's page tables and no copy-on-write faults, which
+ * on a virtual machine were most of the start's CPU time. So the child
+ * must prepare alone what has to precede the exec: it joins its cgroups
+ * itself (through cgroup.procs files the caller opened) and sets the
+ * hostname. An optional started callback then runs in the caller while
+ * the program starts (a network port: its waits overlap the program's
+ * start-up). The same runtime with ns_flags = CLONE_NEWNET and new_root
+ * = false gives the native baseline its own network namespace and
+ * nothing else.
  */
 #ifndef HPCVIRT_CONTAINER_H
 #define HPCVIRT_CONTAINER_H
@@ -34,11 +40,6 @@
 #define HV_CT_SOCK_DIR "/run/hpcvirt"
 #define HV_CT_SCRATCH "/scratch"
 
-/* Filled by the setup callback; sent to the child before it execs. */
-struct hv_ct_late {
-	char hostname[64]; /* "" keeps the hostname (new UTS ns: the host's) */
-};
-
 struct hv_ct_opts {
 	int ns_flags;  /* CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS ... */
 	bool new_root; /* build and pivot into the root (needs CLONE_NEWNS) */
@@ -51,11 +52,16 @@ struct hv_ct_opts {
 	char *const *argv;	 /* argv[0] as a path seen inside the box */
 	const char *log_path;	 /* stderr is appended here, else /dev/null */
 	bool pipe_stdout;	 /* else stdout goes to /dev/null */
-	/* Runs in the parent after clone, before the child execs; a
-	 * negative return aborts the start (the child is killed). */
-	int (*setup)(void *arg, pid_t pid, struct hv_ct_late *late,
-		     struct hv_err *err);
-	void *setup_arg;
+	const char *hostname;	 /* NULL: keep it (new UTS ns: the host's) */
+	/* Open cgroup.procs files (hv_cg_open_procs): the child writes
+	 * itself into each before the exec, so its program never runs
+	 * outside its limits. */
+	const int *join_fds;
+	int njoin;
+	/* Optional; runs in the caller after the exec, with the child's
+	 * pid. A negative return fails the start (the child is killed). */
+	int (*started)(void *arg, pid_t pid, struct hv_err *err);
+	void *started_arg;
 };
 
 /*

@@ -96,8 +96,8 @@ int hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
 int hv_lab_attach(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
 		  struct hv_lab_port *port, struct hv_err *err);
 
-/* hv_lab_attach for the network namespace of process pid (a box whose
- * first process was just created, before it execs). */
+/* hv_lab_attach for the network namespace of process pid (a box's first
+ * process, e.g. from the container runtime's started callback). */
 int hv_lab_attach_pid(struct hv_lab *lab, pid_t pid, enum hv_net_mode mode,
 		      struct hv_lab_port *port, struct hv_err *err);
 

@@ -50,31 +50,46 @@ in_list(const char *list, const char *word, char sep)
 	return false;
 }
 
-/* Our cgroup path in the hierarchy carrying ctrl ("" = v2 line). */
+/* /proc/self/cgroup, whole: read once, it holds a few short lines. */
 static int
-own_path(const char *ctrl, char *out, size_t len)
+read_self_cgroup(char *buf, size_t len)
+{
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	return got == len - 1 ? -E2BIG : 0;
+}
+
+/* Our cgroup path in the hierarchy carrying ctrl ("" = v2 line), from
+ * self, the text of /proc/self/cgroup. */
+static int
+own_path(const char *self, const char *ctrl, char *out, size_t len)
 {
 	char line[1024];
-	int rc = -ENOENT;
-	FILE *f = fopen("/proc/self/cgroup", "re");
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':'), *c2;
+	while (*self) {
+		size_t n = strcspn(self, "\n");
+		char *c1, *c2;
 
+		snprintf(line, sizeof(line), "%.*s", (int)n, self);
+		self += n + (self[n] == '\n');
+		c1 = strchr(line, ':');
 		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
 			continue;
 		*c2 = '\0';
-		c2[strcspn(c2 + 1, "\n") + 1] = '\0';
 		if (ctrl[0] ? in_list(c1 + 1, ctrl, ',') : !c1[1]) {
 			snprintf(out, len, "%s", c2 + 1);
-			rc = 0;
-			break;
+			return 0;
 		}
 	}
-	fclose(f);
-	return rc;
+	return -ENOENT;
 }
 
 /* The mount's directory for our path: mountpoint + (own - mount root). */
@@ -131,8 +146,8 @@ split_mountinfo(char *line, char **root, char **mnt, char **fstype,
 }
 
 static void
-place_v1(struct hv_cg_layout *l, const char *root, const char *mnt,
-	 const char *super)
+place_v1(struct hv_cg_layout *l, const char *self, const char *root,
+	 const char *mnt, const char *super)
 {
 	char own[512];
 
@@ -141,7 +156,7 @@ place_v1(struct hv_cg_layout *l, const char *root, const char *mnt,
 
 		if (p->present || !in_list(super, ctrl_names[c], ','))
 			continue;
-		if (own_path(ctrl_names[c], own, sizeof(own)) < 0)
+		if (own_path(self, ctrl_names[c], own, sizeof(own)) < 0)
 			continue;
 		join_own(p->own_dir, sizeof(p->own_dir), mnt, root, own);
 		p->present = true;
@@ -150,7 +165,8 @@ place_v1(struct hv_cg_layout *l, const char *root, const char *mnt,
 
 /* Controllers the cgroup2 mount owns (those not bound to v1). */
 static void
-place_v2(struct hv_cg_layout *l, const char *root, const char *mnt)
+place_v2(struct hv_cg_layout *l, const char *self, const char *root,
+	 const char *mnt)
 {
 	char path[512], list[512] = "", own[512];
 	size_t n;
@@ -167,7 +183,7 @@ place_v2(struct hv_cg_layout *l, const char *root, const char *mnt)
 	fclose(f);
 	list[n] = '\0';
 	list[strcspn(list, "\n")] = '\0';
-	if (own_path("", own, sizeof(own)) < 0)
+	if (own_path(self, "", own, sizeof(own)) < 0)
 		return;
 	for (int c = 0; c < HV_CG_NCTRL; c++) {
 		struct hv_cg_place *p = &l->ctrl[c];
@@ -179,33 +195,50 @@ place_v2(struct hv_cg_layout *l, const char *root, const char *mnt)
 	}
 }
 
+/* A controller on cgroup2 is on no v1 mount: v2 wins, else the first
+ * v1 mount that carries it. */
+static void
+merge_v1(struct hv_cg_layout *l, const struct hv_cg_layout *v1)
+{
+	for (int c = 0; c < HV_CG_NCTRL; c++)
+		if (!l->ctrl[c].present)
+			l->ctrl[c] = v1->ctrl[c];
+}
+
 int
 hv_cg_detect(struct hv_cg_layout *l, struct hv_err *err)
 {
-	char line[2048], *root, *mnt, *fstype, *super;
+	char line[2048], self[8192], *root, *mnt, *fstype, *super;
+	struct hv_cg_layout v1;
+	int rc;
 	FILE *f;
 
 	memset(l, 0, sizeof(*l));
+	memset(&v1, 0, sizeof(v1));
+	rc = read_self_cgroup(self, sizeof(self));
+	if (rc < 0)
+		return hv_err_sys(err, -rc, "/proc/self/cgroup");
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return hv_err_sys(err, errno, "/proc/self/mountinfo");
-	/* v2 first: a controller cgroup2 lists is not on any v1 mount. */
-	while (fgets(line, sizeof(line), f))
-		if (split_mountinfo(line, &root, &mnt, &fstype, &super) &&
-		    strcmp(fstype, "cgroup2") == 0)
-			place_v2(l, root, mnt);
-	rewind(f);
-	while (fgets(line, sizeof(line), f))
-		if (split_mountinfo(line, &root, &mnt, &fstype, &super) &&
-		    strcmp(fstype, "cgroup") == 0)
-			place_v1(l, root, mnt, super);
+	/* One pass; the v1 placements are merged after it (merge_v1). */
+	while (fgets(line, sizeof(line), f)) {
+		if (!split_mountinfo(line, &root, &mnt, &fstype, &super))
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0)
+			place_v2(l, self, root, mnt);
+		else if (strcmp(fstype, "cgroup") == 0)
+			place_v1(&v1, self, root, mnt, super);
+	}
 	fclose(f);
+	merge_v1(l, &v1);
 	return 0;
 }
 
+/* Write val to dir/name; if optional, a missing file is no error. */
 static int
-write_file(const char *dir, const char *name, const char *val,
-	   struct hv_err *err)
+write_at(const char *dir, const char *name, const char *val, bool optional,
+	 struct hv_err *err)
 {
 	char path[700];
 	size_t n = strlen(val);
@@ -213,12 +246,21 @@ write_file(const char *dir, const char *name, const char *val,
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && optional && errno == ENOENT)
+		return 0;
 	if (fd < 0)
 		return hv_err_sys(err, errno, "open %s", path);
 	if (write(fd, val, n) != (ssize_t)n)
 		rc = hv_err_sys(err, errno, "write '%s' to %s", val, path);
 	close(fd);
 	return rc;
+}
+
+static int
+write_file(const char *dir, const char *name, const char *val,
+	   struct hv_err *err)
+{
+	return write_at(dir, name, val, false, err);
 }
 
 /* Read a file's first line; -errno if missing. */
@@ -278,66 +320,48 @@ same_dir(const struct hv_cg *cg, int c)
 	return -1;
 }
 
+/*
+ * The limits are written, not read back: a value the kernel refuses
+ * fails the write, and these are exact (whole periods, whole pages).
+ * hv_cg_read_limits reads them back; the tests compare.
+ */
 static int
 set_cpu(const struct hv_cg *cg, int cpus, struct hv_err *err)
 {
 	const char *d = cg->dir[HV_CG_CPU];
-	int64_t quota = (int64_t)cpus * CFS_PERIOD_US, got = 0;
+	long long quota = (long long)cpus * CFS_PERIOD_US;
 	char val[64];
 	int rc;
 
 	if (cg->v2[HV_CG_CPU]) {
-		snprintf(val, sizeof(val), "%lld %d", (long long)quota,
-			 CFS_PERIOD_US);
-		rc = write_file(d, "cpu.max", val, err);
-		if (rc == 0 && read_i64(d, "cpu.max", 0, &got) < 0)
-			got = -2;
-	} else {
-		snprintf(val, sizeof(val), "%d", CFS_PERIOD_US);
-		rc = write_file(d, "cpu.cfs_period_us", val, err);
-		snprintf(val, sizeof(val), "%lld", (long long)quota);
-		if (rc == 0)
-			rc = write_file(d, "cpu.cfs_quota_us", val, err);
-		if (rc == 0 && read_i64(d, "cpu.cfs_quota_us", 0, &got) < 0)
-			got = -2;
+		snprintf(val, sizeof(val), "%lld %d", quota, CFS_PERIOD_US);
+		return write_file(d, "cpu.max", val, err);
 	}
-	if (rc == 0 && got != quota)
-		rc = hv_err_set(err, EIO,
-				"%s: CPU quota reads back as %lld, "
-				"not %lld",
-				d, (long long)got, (long long)quota);
+	snprintf(val, sizeof(val), "%d", CFS_PERIOD_US);
+	rc = write_file(d, "cpu.cfs_period_us", val, err);
+	snprintf(val, sizeof(val), "%lld", quota);
+	if (rc == 0)
+		rc = write_file(d, "cpu.cfs_quota_us", val, err);
 	return rc;
 }
 
-/* v1: memory.limit_in_bytes then memsw; v2: memory.max, swap.max 0. */
+/* v1: memory.limit_in_bytes then memsw; v2: memory.max, swap.max 0.
+ * Without swap accounting the swap files are absent: not an error. */
 static int
 set_mem(const struct hv_cg *cg, int mem_mib, struct hv_err *err)
 {
 	const char *d = cg->dir[HV_CG_MEMORY];
-	bool v2 = cg->v2[HV_CG_MEMORY];
-	int64_t bytes = (int64_t)mem_mib << 20, got = 0;
 	char val[64];
 	int rc;
 
-	snprintf(val, sizeof(val), "%lld", (long long)bytes);
-	rc = write_file(d, v2 ? "memory.max" : "memory.limit_in_bytes", val,
-			err);
-	if (rc == 0 &&
-	    read_i64(d, v2 ? "memory.max" : "memory.limit_in_bytes", 0, &got) ==
-		    0 &&
-	    got != bytes)
-		return hv_err_set(err, EIO,
-				  "%s: memory limit reads back as "
-				  "%lld, not %lld",
-				  d, (long long)got, (long long)bytes);
-	if (rc < 0)
-		return rc;
-	/* Without swap accounting the files are absent: not an error. */
-	if (v2 && read_i64(d, "memory.swap.max", 0, &got) == 0)
-		rc = write_file(d, "memory.swap.max", "0", err);
-	else if (!v2 &&
-		 read_i64(d, "memory.memsw.limit_in_bytes", 0, &got) == 0)
-		rc = write_file(d, "memory.memsw.limit_in_bytes", val, err);
+	snprintf(val, sizeof(val), "%lld", (long long)mem_mib << 20);
+	if (cg->v2[HV_CG_MEMORY]) {
+		rc = write_file(d, "memory.max", val, err);
+		return rc ? rc : write_at(d, "memory.swap.max", "0", true, err);
+	}
+	rc = write_file(d, "memory.limit_in_bytes", val, err);
+	if (rc == 0)
+		rc = write_at(d, "memory.memsw.limit_in_bytes", val, true, err);
 	return rc;
 }
 
@@ -430,6 +454,30 @@ hv_cg_attach(const struct hv_cg *cg, pid_t pid, struct hv_err *err)
 			return rc;
 	}
 	return 0;
+}
+
+int
+hv_cg_open_procs(const struct hv_cg *cg, int fds[HV_CG_NCTRL],
+		 struct hv_err *err)
+{
+	char path[700];
+	int n = 0;
+
+	for (int c = 0; c < HV_CG_NCTRL; c++) {
+		if (!cg->dir[c][0] || same_dir(cg, c) >= 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dir[c]);
+		fds[n] = open(path, O_WRONLY | O_CLOEXEC);
+		if (fds[n] < 0) {
+			int rc = hv_err_sys(err, errno, "open %s", path);
+
+			while (n > 0)
+				close(fds[--n]);
+			return rc;
+		}
+		n++;
+	}
+	return n;
 }
 
 int

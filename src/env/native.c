@@ -28,13 +28,13 @@ struct native_box {
 	struct hv_lab_port port;
 };
 
-/* Between clone and exec: plug the box's network namespace into the lab. */
+/* After the exec, while the agent starts: plug the box's network
+ * namespace into the lab (hv_ct_start returns once it is plugged). */
 static int
-native_setup(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
+native_started(void *arg, pid_t pid, struct hv_err *err)
 {
 	struct native_box *nb = arg;
 
-	(void)late;
 	return hv_lab_attach_pid(nb->lab, pid, HV_NET_BRIDGED, &nb->port, err);
 }
 
@@ -85,8 +85,8 @@ native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	o.bin_dir = ctx->bin_dir;
 	o.argv = argv;
 	o.log_path = log;
-	o.setup = native_setup;
-	o.setup_arg = nb;
+	o.started = native_started;
+	o.started_arg = nb;
 	rc = hv_ct_start(&box->proc, &o, err);
 	if (rc == 0)
 		rc = hv_box_wait_ready(box, READY_MS, err);

@@ -43,7 +43,8 @@ struct ns_box {
 	bool attached;
 	struct hv_cg cg;
 	int64_t oom_kills; /* OOM kills already explained */
-	int mem_mib;
+	int cpus, mem_mib;
+	const char *name; /* of the box's cgroups: its workdir's basename */
 	char root[600], sock[600], scratch[600], log[600];
 };
 
@@ -74,17 +75,38 @@ ns_probe(struct hv_err *why)
 	return 0;
 }
 
-/* In the parent, between clone and exec: cgroups, lab port, hostname. */
+/*
+ * Before the clone: the box's cgroups with their limits, and their
+ * cgroup.procs files open for the child, which joins them itself before
+ * it execs (the runtime suspends us until then: container.h).
+ */
 static int
-ns_setup(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
+ns_cgroups(struct ns_box *nb, int fds[HV_CG_NCTRL], struct hv_err *err)
+{
+	struct hv_cg_layout l;
+	int rc = hv_cg_detect(&l, err);
+
+	if (rc == 0)
+		rc = hv_cg_create(&nb->cg, &l, nb->name, nb->cpus, nb->mem_mib,
+				  err);
+	if (rc == 0)
+		rc = hv_cg_open_procs(&nb->cg, fds, err);
+	return rc;
+}
+
+/*
+ * After the exec, while the agent starts: the lab port. Its netlink
+ * requests wait on the kernel (RCU grace periods), so they overlap the
+ * agent's start-up instead of delaying it. Nothing uses the network
+ * before hv_box_start returns, and the start fails if this does.
+ */
+static int
+ns_started(void *arg, pid_t pid, struct hv_err *err)
 {
 	struct ns_box *nb = arg;
 	char path[64];
 	int fd, rc;
 
-	rc = hv_cg_attach(&nb->cg, pid, err);
-	if (rc < 0)
-		return rc;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -94,8 +116,6 @@ ns_setup(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
 	if (rc < 0)
 		return hv_err_prefix(err, "lab: ");
 	nb->attached = true;
-	snprintf(late->hostname, sizeof(late->hostname), "hv-ns-%d",
-		 nb->port.index);
 	return 0;
 }
 
@@ -161,7 +181,8 @@ ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 			      "unix:" HV_CT_SOCK_DIR "/agent.sock",
 			      NULL};
 	struct hv_ct_opts o = {.ns_flags = NS_FLAGS, .new_root = true};
-	struct hv_cg_layout l;
+	int fds[HV_CG_NCTRL], nfds = 0;
+	char host[64];
 	struct ns_box *nb;
 	int rc;
 
@@ -173,6 +194,7 @@ ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 	box->priv = nb;
 	nb->lab = ctx->lab;
 	nb->mode = mode;
+	nb->cpus = ctx->spec.cpus;
 	nb->mem_mib = ctx->spec.mem_mib;
 	snprintf(box->workdir, sizeof(box->workdir), "%s/ns.XXXXXX",
 		 ctx->run_dir);
@@ -181,14 +203,16 @@ ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 		box->workdir[0] = '\0';
 		return rc;
 	}
+	nb->name = strrchr(box->workdir, '/') + 1;
 	rc = make_dirs(box, nb, err);
 	if (rc == 0)
-		rc = hv_cg_detect(&l, err);
-	if (rc == 0)
-		rc = hv_cg_create(&nb->cg, &l, strrchr(box->workdir, '/') + 1,
-				  ctx->spec.cpus, ctx->spec.mem_mib, err);
+		rc = nfds = ns_cgroups(nb, fds, err);
 	if (rc < 0)
 		return rc;
+	/* "hv-ns-XXXXXX" after the workdir ns.XXXXXX, as the cgroups are */
+	snprintf(host, sizeof(host), "hv-%s", nb->name);
+	if (strchr(host, '.'))
+		*strchr(host, '.') = '-';
 	o.root_dir = nb->root;
 	o.bin_dir = ctx->bin_dir;
 	o.sock_dir = nb->sock;
@@ -196,9 +220,14 @@ ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 	o.argv = argv;
 	o.log_path = nb->log;
 	o.pipe_stdout = true;
-	o.setup = ns_setup;
-	o.setup_arg = nb;
+	o.hostname = host;
+	o.join_fds = fds;
+	o.njoin = nfds;
+	o.started = ns_started;
+	o.started_arg = nb;
 	rc = hv_ct_start(&box->proc, &o, err);
+	while (nfds > 0)
+		close(fds[--nfds]);
 	if (rc == 0)
 		rc = hv_box_wait_ready(box, READY_MS, err);
 	if (rc < 0)

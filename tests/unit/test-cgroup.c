@@ -41,6 +41,32 @@ test_detect(const struct hv_cg_layout *l)
 	}
 }
 
+/* The memory group's own dir ends with our path in /proc/self/cgroup
+ * (read here independently of the module). */
+static void
+test_own_path(const struct hv_cg_layout *l)
+{
+	const struct hv_cg_place *p = &l->ctrl[HV_CG_MEMORY];
+	const char *key = p->v2 ? "0::" : ":memory:";
+	char line[1024], *at = NULL;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	while (f && !at && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		at = strstr(line, key);
+	}
+	if (f)
+		fclose(f);
+	at = at ? at + strlen(key) : NULL;
+	if (at && strcmp(at, "/") == 0)
+		at = "";
+	ok(at && strlen(p->own_dir) >= strlen(at) &&
+		   strcmp(p->own_dir + strlen(p->own_dir) - strlen(at), at) ==
+			   0,
+	   "memory own dir %s ends with our cgroup path %s", p->own_dir,
+	   at ? at : "(none)");
+}
+
 static void
 test_limits(const struct hv_cg_layout *l)
 {
@@ -127,8 +153,9 @@ main(void)
 		skip_all("cannot detect cgroups");
 	if (!l.ctrl[HV_CG_CPU].present || !l.ctrl[HV_CG_MEMORY].present)
 		skip_all("no cpu or memory cgroup controller here");
-	plan(23);
+	plan(24);
 	test_detect(&l);
+	test_own_path(&l);
 	test_limits(&l);
 	test_bad(&l);
 	test_stale(&l);

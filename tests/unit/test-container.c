@@ -45,26 +45,15 @@ struct box {
 	char dir[64], root[128], sock[128], scratch[128], bin[PATH_MAX];
 	struct hv_cg cg;
 	bool with_cg;
+	int cgfd[HV_CG_NCTRL], ncg; /* open cgroup.procs, for the child */
 	const char *hostname;
 };
 
 static int
-setup_cb(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
-{
-	struct box *b = arg;
-
-	if (b->hostname)
-		snprintf(late->hostname, sizeof(late->hostname), "%s",
-			 b->hostname);
-	return b->with_cg ? hv_cg_attach(&b->cg, pid, err) : 0;
-}
-
-static int
-fail_cb(void *arg, pid_t pid, struct hv_ct_late *late, struct hv_err *err)
+fail_started(void *arg, pid_t pid, struct hv_err *err)
 {
 	(void)arg;
-	(void)late;
-	return hv_err_set(err, EPERM, "refused pid %d", (int)pid);
+	return hv_err_set(err, EPERM, "started refused pid %d", (int)pid);
 }
 
 static void
@@ -114,8 +103,9 @@ box_opts(struct box *b, struct hv_ct_opts *o, char *const *argv)
 	o->scratch_dir = b->scratch;
 	o->argv = argv;
 	o->pipe_stdout = true;
-	o->setup = setup_cb;
-	o->setup_arg = b;
+	o->hostname = b->hostname;
+	o->join_fds = b->cgfd;
+	o->njoin = b->ncg;
 }
 
 /* All of the child's stdout, until it exits (bounded). */
@@ -137,6 +127,15 @@ read_all(struct hv_proc *p, char *buf, size_t len)
 	hv_proc_stop(p, 2000, 500);
 }
 
+static mode_t
+host_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
 static const char script[] =
 	"echo pid=$$; echo host=$(cat /proc/sys/kernel/hostname);"
 	"echo net=$(ls /sys/class/net | tr '\\n' ' ');"
@@ -148,6 +147,9 @@ static const char script[] =
 	"echo x > /tmp/t && echo tmp=rw;"
 	"test -x " HV_CT_BIN_DIR "/hpcvirt-agent && echo agent=yes;"
 	"test -c /dev/null && test -d /dev/shm && echo dev=ok;"
+	"echo null=$(stat -c %%t:%%T:%%a /dev/null)"
+	" zero=$(head -c 3 /dev/zero | wc -c) umask=$(umask);"
+	"echo x > /dev/null && echo nullw=ok;"
 	"test -d /run/hpcvirt && echo sock=ok\n";
 
 static void
@@ -182,6 +184,12 @@ test_isolation(void)
 	ok(strstr(out, "agent=yes\n") != NULL,
 	   "the build is at " HV_CT_BIN_DIR);
 	ok(strstr(out, "dev=ok\n") != NULL, "a minimal /dev");
+	ok(strstr(out, "null=1:3:666 zero=3 ") && strstr(out, "nullw=ok\n"),
+	   "/dev/null is the host's null device, 0666, writable; "
+	   "/dev/zero reads");
+	snprintf(path, sizeof(path), "umask=%04o\n", (unsigned)host_umask());
+	ok(strstr(out, path) != NULL, "the box keeps the host's umask %04o",
+	   (unsigned)host_umask());
 	ok(strstr(out, "sock=ok\n") != NULL, "the socket dir is mounted");
 	box_rmdirs(&b);
 }
@@ -203,8 +211,17 @@ start_agent(struct box *b, struct hv_proc *p, struct hv_agent_conn **conn,
 	struct hv_ct_opts o;
 	int rc;
 
+	b->ncg = 0;
+	if (b->with_cg) {
+		rc = hv_cg_open_procs(&b->cg, b->cgfd, err);
+		if (rc < 0)
+			return rc;
+		b->ncg = rc;
+	}
 	box_opts(b, &o, argv);
 	rc = hv_ct_start(p, &o, err);
+	while (b->ncg > 0)
+		close(b->cgfd[--b->ncg]);
 	while (rc == 0) {
 		rc = hv_proc_read_line(p, line, sizeof(line), 5000, err);
 		if (rc == 0 && strncmp(line, READY, sizeof(READY) - 1) == 0)
@@ -316,10 +333,21 @@ test_errors(void)
 	ok(rc < 0 && strstr(err.msg, "exec /nonexistent/prog"),
 	   "a missing program is reported: %s", err.msg);
 	box_opts(&b, &o, sh);
-	o.setup = fail_cb;
+	o.join_fds = (const int[]){-1};
+	o.njoin = 1;
 	rc = hv_ct_start(&p, &o, &err);
-	ok(rc == -EPERM && strstr(err.msg, "refused pid"),
-	   "a failing setup aborts the start: %s", err.msg);
+	ok(rc == -EBADF && strstr(err.msg, "join cgroup"),
+	   "a cgroup the child cannot join fails the start: %s", err.msg);
+	box_opts(&b, &o, sh);
+	o.started = fail_started;
+	rc = hv_ct_start(&p, &o, &err);
+	ok(rc == -EPERM && strstr(err.msg, "started refused pid") && p.pid <= 0,
+	   "a failing started callback fails the start: %s", err.msg);
+	box_opts(&b, &o, bad);
+	o.started = fail_started;
+	rc = hv_ct_start(&p, &o, &err);
+	ok(rc < 0 && strstr(err.msg, "exec /nonexistent/prog"),
+	   "the child's own error wins over the callback's: %s", err.msg);
 	box_opts(&b, &o, sh);
 	o.root_dir = "/nonexistent/root";
 	rc = hv_ct_start(&p, &o, &err);
@@ -426,6 +454,22 @@ ifnames(const char *dev, char *out, size_t len)
 	}
 }
 
+/* Does the file (its first 4 KiB) contain text? */
+static bool
+file_has(const char *path, const char *text)
+{
+	char buf[4096];
+	size_t n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return strstr(buf, text) != NULL;
+}
+
 /* A /proc/net/route line whose destination is 0.0.0.0? */
 static bool
 has_default(const char *route)
@@ -473,6 +517,28 @@ test_ns_driver(const struct hv_env *env, struct hv_lab *lab)
 	}
 	diag("%s: start to agent ready %.2f ms, ip %s", env->name,
 	     box.start_ns / 1e6, hv_params_get(&box.config, "ip"));
+	snprintf(work, sizeof(work), " hv-ns-%s ",
+		 strrchr(box.workdir, '.') ? strrchr(box.workdir, '.') + 1
+					   : "?");
+	ok(strstr(hv_agent_peer_info(box.conn), work) != NULL,
+	   "%s: the agent's hostname is after its workdir: %s", env->name,
+	   hv_agent_peer_info(box.conn));
+	{
+		/* hv_cg_create does not read back; check the kernel here. */
+		const struct ns_box *nb = box.priv;
+		struct hv_cg_limits lim;
+
+		rc = hv_cg_read_limits(&nb->cg, &lim, &err);
+		ok(rc == 0 && lim.cpu_quota_us == 100000 &&
+			   lim.cpu_period_us == 100000 &&
+			   lim.mem_bytes == 128 << 20 &&
+			   (lim.memsw_bytes == -1 || lim.memsw_bytes == 0 ||
+			    lim.memsw_bytes == 128 << 20),
+		   "%s: the kernel has the limits (quota %lld/%lld us, "
+		   "%lld bytes)",
+		   env->name, (long long)lim.cpu_quota_us,
+		   (long long)lim.cpu_period_us, (long long)lim.mem_bytes);
+	}
 	box_net_file(box.proc.pid, "/proc/net/dev", dev, sizeof(dev));
 	ifnames(dev, names, sizeof(names));
 	is_str(names, "lo eth0 ", "%s: the box has lo and eth0 only",
@@ -495,6 +561,9 @@ test_ns_driver(const struct hv_env *env, struct hv_lab *lab)
 	snprintf(cgdir, sizeof(cgdir), "%s",
 		 hv_params_get(&box.config, "cgroup_memory"));
 	cgdir[strcspn(cgdir, " ")] = '\0';
+	snprintf(work, sizeof(work), "%s/box.log", box.workdir);
+	ok(file_has(work, "listening on unix:" HV_CT_SOCK_DIR),
+	   "%s: the agent's stderr goes to %s", env->name, work);
 	snprintf(work, sizeof(work), "%s", box.workdir);
 	hv_box_stop(&box);
 	ok(access(cgdir, F_OK) != 0, "%s: the cgroup is removed", env->name);
@@ -613,7 +682,7 @@ main(int argc, char **argv)
 	}
 	mounts = count_lines("/proc/self/mountinfo");
 	groups = count_groups(&l);
-	plan(47);
+	plan(57);
 	test_isolation();
 	test_agent_oom(&l);
 	test_netns_only();
