@@ -83,20 +83,23 @@ struct hv_ratio {
 
 /*
  * How the interval is built from the resamples (docs/METHOD.md has the
- * A/A coverage of each). HV_BOOT_DEFAULT is HV_BOOT_SYMMETRIC_T; the
- * other two are kept for comparison and tests: the percentile interval
- * covers only about 87 % instead of 95 % at n = 5.
+ * A/A coverage of each). HV_BOOT_DEFAULT is HV_BOOT_EXPANDED; the others
+ * are kept for comparison and tests: the percentile interval covers only
+ * about 87 % instead of 95 % at n = 5, and the two bootstrap-t intervals
+ * explode at n = 3 (a resample with a near-zero se* makes t* huge).
  */
 enum hv_boot_method {
 	HV_BOOT_DEFAULT = 0,
 	HV_BOOT_PERCENTILE,  /* quantiles of mean(env*) / mean(native*) */
 	HV_BOOT_STUDENT_LOG, /* equal-tailed bootstrap-t on log(ratio) */
 	HV_BOOT_SYMMETRIC_T, /* symmetric bootstrap-t on log(ratio) */
+	HV_BOOT_EXPANDED,    /* expanded percentile on log(ratio) */
 };
 
 /*
- * "symmetric-t-log" (also for DEFAULT), "studentized-log", "percentile",
- * or "" for an unknown value: the study's context records it.
+ * "expanded-percentile-log" (also for DEFAULT), "symmetric-t-log",
+ * "studentized-log", "percentile", or "" for an unknown value: the
+ * study's context records it.
  */
 const char *hv_boot_method_name(enum hv_boot_method m);
 
@@ -105,7 +108,7 @@ struct hv_boot_opts {
 	double level;	       /* confidence level; 0 means 0.95 */
 	uint64_t seed;	       /* the study's seed, recorded in its context */
 	bool higher_is_better; /* bandwidth yes, time and latency no */
-	enum hv_boot_method method; /* 0: HV_BOOT_SYMMETRIC_T */
+	enum hv_boot_method method; /* 0: HV_BOOT_EXPANDED */
 };
 
 /*
@@ -123,13 +126,25 @@ struct hv_boot_opts {
  * se = sqrt(s_e^2/(n_e m_e^2) + s_b^2/(n_b m_b^2)) (s: sample standard
  * deviation, m: mean); each resample gives t* = (L* - L) / se*.
  * HV_BOOT_STUDENT_LOG: CI = [exp(L - t*_(1-alpha/2) se),
- * exp(L - t*_(alpha/2) se)]. HV_BOOT_SYMMETRIC_T (the default): with c
- * the 1-alpha quantile of |t*|, CI = [exp(L - c se), exp(L + c se)].
- * When se is 0 (both samples constant) the CI is [ratio, ratio]. A
- * resample with se* = 0 has t* = +-inf, so with n = 2 the studentized
- * CI is usually [0, +inf] (indistinguishable): renderers must print an
- * infinite bound (JSON has no inf: use null). In every case the
- * interval is widened, if needed, to contain the point estimate.
+ * exp(L - t*_(alpha/2) se)]. HV_BOOT_SYMMETRIC_T: with c the 1-alpha
+ * quantile of |t*|, CI = [exp(L - c se), exp(L + c se)]. When se is 0
+ * (both samples constant) the CI is [ratio, ratio]. A resample with
+ * se* = 0 has t* = +-inf, so with n = 2 the studentized CI is usually
+ * [0, +inf] (indistinguishable): renderers must print an infinite bound
+ * (JSON has no inf: use null).
+ *
+ * HV_BOOT_EXPANDED (the default): the replicates are L* = log(mean(env*)
+ * / mean(native*)), qlo and qhi their alpha/2 and 1-alpha/2 quantiles,
+ * and CI = [exp(L + f (qlo - L)), exp(L + f (qhi - L))] with
+ * f = k t_{1-alpha/2, df} / z_{1-alpha/2}. With a = s_e^2/(n_e m_e^2)
+ * and b = s_b^2/(n_b m_b^2) (the two terms of se^2), k = sqrt((a + b) /
+ * (a (n_e-1)/n_e + b (n_b-1)/n_b)) undoes the bootstrap's (n-1)/n
+ * variance shrinkage (k = sqrt(n/(n-1)) when n_e = n_b = n) and df is
+ * Welch-Satterthwaite's (a + b)^2 / (a^2/(n_e-1) + b^2/(n_b-1)), which
+ * lies in [min(n_e, n_b) - 1, n_e + n_b - 2]; when a = b = 0, k = 1 and
+ * df = min(n_e, n_b) - 1. The bounds never leave exp(L +- f (range of
+ * L*)), so they stay finite. In every case the interval is widened, if
+ * needed, to contain the point estimate.
  *
  * The verdict is hv_verdict_from_ci(lo, hi, higher_is_better).
  * opts may be NULL (every default, seed 0, lower is better). Needs
@@ -142,5 +157,15 @@ struct hv_boot_opts {
 int hv_ratio_bootstrap(const double *env, size_t n_env, const double *base,
 		       size_t n_base, const struct hv_boot_opts *opts,
 		       struct hv_ratio *out, struct hv_err *err);
+
+/*
+ * Quantile p in (0, 1) of Student's t distribution with df > 0 degrees
+ * of freedom (df need not be an integer), from the regularized
+ * incomplete beta function; accurate to about 1e-12 relative. NaN when
+ * p or df is out of range or NaN. hv_normal_quantile is the same for
+ * the standard normal distribution.
+ */
+double hv_student_t_quantile(double p, double df);
+double hv_normal_quantile(double p);
 
 #endif

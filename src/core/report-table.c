@@ -382,8 +382,8 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 		}
 	}
 	fprintf(f,
-		"\nratio: mean(env) / mean(native); 95%% CI: bootstrap (%s), "
-		"seed %llu\nunits: decimal SI (1 MB/s = 10^6 bytes/s); "
+		"\nratio: mean(env) / mean(native); 95%% CI: bootstrap (%s),\n"
+		"  seed %llu\nunits: decimal SI (1 MB/s = 10^6 bytes/s); "
 		"cv: stddev / mean\n",
 		hv_boot_method_name(HV_BOOT_DEFAULT),
 		(unsigned long long)s->seed);
