@@ -631,6 +631,7 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* How long one bootstrap takes, for the record (a study has hundreds). */
 static void
 test_speed(void)
 {
@@ -650,14 +651,14 @@ test_speed(void)
 		hv_ratio_bootstrap(e, 10, b, 10, &o, &q, &err);
 	}
 	per = (now_s() - t0) / 50.0 * 1e3;
+	/* Reported, not asserted: tests check correctness, never speed. */
 	diag("one bootstrap, n = 10, 4000 resamples: %.3f ms", per);
-	ok(per < 10.0, "bootstrap n = 10 x 4000 under 10 ms (%.3f ms)", per);
 }
 
 int
 main(void)
 {
-	plan(112);
+	plan(111);
 	test_summary();
 	test_quantile();
 	test_quantiles_t_z();
