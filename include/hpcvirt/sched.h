@@ -34,8 +34,8 @@ struct hv_run_opts {
 	struct hv_spec spec;	/* resources every box gets */
 	struct hv_lab_opts lab; /* interconnect emulation on box ports */
 	bool progress;		/* progress line on stderr */
-	/* The default study: envs may leave out parameter sets that would
-	 * take them far too long (hv_env.skip); recorded as "reduced". */
+	/* Envs may leave out parameter sets that would take them far too
+	 * long (hv_env.skip); recorded in the context as "reduced". */
 	bool reduce;
 	const char *const *cmdline; /* recorded in the context */
 	/* Set asynchronously (SIGINT/SIGTERM): stop after the current rep. */

@@ -348,8 +348,10 @@ print_reduced(FILE *f, const struct hv_study *s)
 			cJSON_GetObjectItemCaseSensitive(e, "why"));
 
 		if (env && bench && params && why)
-			fprintf(f, "reduced: %s left out %s %s: %s\n", env,
-				bench, params, why);
+			fprintf(f,
+				"reduced: %s left out %s %s: %s (--full runs "
+				"it)\n",
+				env, bench, params, why);
 	}
 	cJSON_Delete(list);
 }
