@@ -1,9 +1,14 @@
 /*
  * npb.c - the NAS Parallel Benchmarks as hpcvirt benches (the paper's
  * Figures 3a and 3b): npb.ep, npb.is, ... each with parameters class,
- * variant (ser = hpcvirt-npb, omp = hpcvirt-npb-omp) and threads. One
+ * variant (ser = hpcvirt-npb, omp = hpcvirt-npb-omp, mpi =
+ * hpcvirt-npb-mpi under hpcvirt-mpirun), threads and ranks. One
  * repetition is one run of the benchmark; a run that fails verification
  * exits 1 and its cell fails, so an unverified time is never a result.
+ * MPI ranks are native processes of the box; hpcvirt-mpirun sets the
+ * mpirun options (docs/mpi.md). Rank counts follow NPB's rules: any for
+ * EP, a power of two for IS, CG, MG, FT and LU, a square for BT and SP;
+ * other combinations are skipped by the valid hook.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,12 +31,11 @@ check_class(const char *name, const char *v, struct hv_err *err)
 static int
 check_variant(const char *name, const char *v, struct hv_err *err)
 {
-	if (strcmp(v, "ser") == 0 || strcmp(v, "omp") == 0)
+	if (strcmp(v, "ser") == 0 || strcmp(v, "omp") == 0 ||
+	    strcmp(v, "mpi") == 0)
 		return 0;
 	return hv_err_set(err, EINVAL,
-			  "bad --%s '%s': expected ser or omp (mpi comes "
-			  "with the MPI variants)",
-			  name, v);
+			  "bad --%s '%s': expected ser, omp or mpi", name, v);
 }
 
 static int
@@ -49,6 +53,21 @@ check_threads(const char *name, const char *v, struct hv_err *err)
 			  name, v);
 }
 
+static int
+check_ranks(const char *name, const char *v, struct hv_err *err)
+{
+	uint64_t n;
+	char *end;
+
+	n = strtoull(v, &end, 10);
+	if (*v >= '1' && *v <= '9' && !*end && n <= 256)
+		return 0;
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected an MPI rank count from 1 "
+			  "to 256",
+			  name, v);
+}
+
 static const struct hv_param_def npb_params[] = {
 	{.name = "class",
 	 .defval = "S",
@@ -56,12 +75,16 @@ static const struct hv_param_def npb_params[] = {
 	 .check = check_class},
 	{.name = "variant",
 	 .defval = "ser,omp",
-	 .help = "ser (serial) or omp (OpenMP) (--variant)",
+	 .help = "ser (serial), omp (OpenMP) or mpi (--variant)",
 	 .check = check_variant},
 	{.name = "threads",
 	 .defval = "1,2",
 	 .help = "OpenMP threads; ser runs 1 only (--threads)",
 	 .check = check_threads},
+	{.name = "ranks",
+	 .defval = "1",
+	 .help = "MPI ranks for variant mpi (--set ranks=1,2,4)",
+	 .check = check_ranks},
 };
 
 static const struct hv_metric_def npb_metrics[] = {
@@ -69,12 +92,62 @@ static const struct hv_metric_def npb_metrics[] = {
 	{.name = "mops_total", .unit = "Mop/s", .higher_is_better = true},
 };
 
-/* The serial variant has one thread; other combinations are skipped. */
+/* NPB's MPI rank-count rule for bench "npb.xx". */
 static bool
-npb_valid(const struct hv_params *p)
+npb_ranks_ok(const char *bench, long n)
 {
-	return strcmp(hv_params_get(p, "variant"), "ser") != 0 ||
-	       strcmp(hv_params_get(p, "threads"), "1") == 0;
+	long r;
+
+	if (strcmp(bench, "npb.ep") == 0)
+		return true;
+	if (strcmp(bench, "npb.bt") == 0 || strcmp(bench, "npb.sp") == 0) {
+		for (r = 1; r * r < n; r++)
+			;
+		return r * r == n;
+	}
+	return (n & (n - 1)) == 0;
+}
+
+/*
+ * The serial variant has one thread; the MPI variant one thread per
+ * rank and a rank count the benchmark accepts; ser and omp one rank.
+ * Other combinations are skipped.
+ */
+static bool
+npb_valid_for(const char *bench, const struct hv_params *p)
+{
+	const char *variant = hv_params_get(p, "variant");
+	const char *ranks = hv_params_get(p, "ranks");
+	bool one_thread = strcmp(hv_params_get(p, "threads"), "1") == 0;
+
+	if (!ranks)
+		ranks = "1";
+	if (strcmp(variant, "mpi") == 0)
+		return one_thread &&
+		       npb_ranks_ok(bench, strtol(ranks, NULL, 10));
+	if (strcmp(ranks, "1") != 0)
+		return false;
+	return strcmp(variant, "ser") != 0 || one_thread;
+}
+
+/* MPI: hpcvirt-mpirun --np N hpcvirt-npb-mpi cg --class C --json. */
+static int
+npb_argv_mpi(const char *bench, const struct hv_params *p, struct hv_argv *out,
+	     struct hv_err *err)
+{
+	int rc = 0;
+
+	rc |= hv_argv_add(out, "hpcvirt-mpirun");
+	rc |= hv_argv_add(out, "--np");
+	rc |= hv_argv_add(out, hv_params_get(p, "ranks"));
+	rc |= hv_argv_add(out, "hpcvirt-npb-mpi");
+	rc |= hv_argv_add(out, bench + 4);
+	rc |= hv_argv_add(out, "--class");
+	rc |= hv_argv_add(out, hv_params_get(p, "class"));
+	rc |= hv_argv_add(out, "--json");
+	if (rc)
+		return hv_err_set(err, ENOMEM, "%s: argv", bench);
+	return 0;
 }
 
 /* argv for "npb.cg": the benchmark name is what follows "npb.". */
@@ -85,6 +158,8 @@ npb_argv_for(const char *bench, const struct hv_params *p, struct hv_argv *out,
 	bool omp = strcmp(hv_params_get(p, "variant"), "omp") == 0;
 	int rc = 0;
 
+	if (strcmp(hv_params_get(p, "variant"), "mpi") == 0)
+		return npb_argv_mpi(bench, p, out, err);
 	rc |= hv_argv_add(out, omp ? "hpcvirt-npb-omp" : "hpcvirt-npb");
 	rc |= hv_argv_add(out, bench + 4);
 	rc |= hv_argv_add(out, "--class");
@@ -121,6 +196,10 @@ npb_parse(const struct hv_params *p, const cJSON *res, double *values,
 		(void)bc;                                                 \
 		return npb_argv_for("npb." #id, p, out, err);             \
 	}                                                                 \
+	static bool npb_valid_##id(const struct hv_params *p)             \
+	{                                                                 \
+		return npb_valid_for("npb." #id, p);                      \
+	}                                                                 \
 	const struct hv_bench hv_bench_npb_##id = {                       \
 		.name = "npb." #id,                                       \
 		.summary = title,                                         \
@@ -130,7 +209,7 @@ npb_parse(const struct hv_params *p, const cJSON *res, double *values,
 		.metrics = npb_metrics,                                   \
 		.nmetrics = sizeof(npb_metrics) / sizeof(npb_metrics[0]), \
 		.timeout_ms = 3600 * 1000,                                \
-		.valid = npb_valid,                                       \
+		.valid = npb_valid_##id,                                  \
 		.argv = npb_argv_##id,                                    \
 		.parse = npb_parse,                                       \
 	}
@@ -140,3 +219,6 @@ NPB_BENCH(is, "NPB IS: integer bucket sort");
 NPB_BENCH(cg, "NPB CG: conjugate gradient, irregular memory access");
 NPB_BENCH(mg, "NPB MG: multigrid on a 3-D grid");
 NPB_BENCH(ft, "NPB FT: 3-D FFT spectral solver");
+NPB_BENCH(bt, "NPB BT: block-tridiagonal ADI Navier-Stokes solver");
+NPB_BENCH(sp, "NPB SP: scalar-pentadiagonal ADI Navier-Stokes solver");
+NPB_BENCH(lu, "NPB LU: SSOR wavefront Navier-Stokes solver");

@@ -43,6 +43,7 @@ enum {
 	O_CLASS,
 	O_VARIANT,
 	O_THREADS,
+	O_RANKS,
 	O_SET,
 	O_CPUS,
 	O_LINK_DELAY,
@@ -69,6 +70,8 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_CLASS] = {"class", "LIST", "NPB classes, e.g. S,W,A"},
 	[O_VARIANT] = {"variant", "LIST", "NPB variants: ser, omp"},
 	[O_THREADS] = {"threads", "LIST", "OpenMP thread sweep, e.g. 1,2"},
+	[O_RANKS] = {"ranks", "LIST",
+		     "MPI rank sweep (variant mpi), e.g. 1,2,4"},
 	[O_SET] = {"set", "KEY=LIST", "any bench parameter (repeatable)"},
 	[O_CPUS] = {"cpus", "N", "CPUs for every box (default: all)"},
 	[O_LINK_DELAY] = {"link-delay", "TIME",
@@ -163,6 +166,8 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return set_param(a, "variant", v);
 	case O_THREADS:
 		return set_param(a, "threads", v);
+	case O_RANKS:
+		return set_param(a, "ranks", v);
 	case O_SET:
 		eq = strchr(v, '=');
 		if (!eq || eq == v) {

@@ -1,0 +1,307 @@
+/*
+ * npb-mpi-main.c - command line of hpcvirt-npb-mpi, run under mpirun:
+ *
+ *   mpirun -np N hpcvirt-npb-mpi BENCH [--class S|W|A|B|C] [--json]
+ *
+ * Every rank parses the same argv, so every rank reaches the same
+ * verdict on bad input; only rank 0 prints. A rank count the benchmark
+ * does not accept is refused with the valid counts (exit 2). The time
+ * is the maximum over the ranks; rank 0 prints the NPB-style block and,
+ * with --json, one "HPCVIRT-RESULT {json}" line with "variant":"mpi"
+ * and "ranks". Exit: 0 verified, 1 verification failed, 2 bad input.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "klib.h"
+#include "npb-mpi.h"
+
+#define PROG "hpcvirt-npb-mpi"
+
+static const struct hv_npbm_bench *const benches[] = {
+	&hv_npbm_ep, &hv_npbm_is, &hv_npbm_cg, &hv_npbm_mg, &hv_npbm_ft,
+};
+
+struct opts {
+	const struct hv_npbm_bench *bench;
+	char cls;
+	bool json;
+	int rank, nranks;
+};
+
+bool
+hv_npbm_any(int n)
+{
+	return n >= 1;
+}
+
+bool
+hv_npbm_pow2(int n)
+{
+	return n >= 1 && (n & (n - 1)) == 0;
+}
+
+/* Bad input: rank 0 says why; every rank leaves with exit status 2. */
+static void __attribute__((format(printf, 2, 3), noreturn))
+usage_die(const struct opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->rank == 0) {
+		fprintf(stderr, PROG ": ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	MPI_Finalize();
+	exit(HV_K_EXIT_USAGE);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mpirun -np N " PROG " BENCH [--class C] [--json]\n"
+		"  BENCH       ep (any N); is, cg, mg, ft (N a power of two)\n"
+		"  --class C   problem class S, W, A, B or C (default S)\n"
+		"  --json      also print one HPCVIRT-RESULT {json} line\n"
+		"Exit status: 0 verified; 1 verification failed or "
+		"runtime error;\n"
+		"2 bad arguments, a rank count the benchmark does not "
+		"accept,\nor a class that does not fit in memory.\n");
+}
+
+static const struct hv_npbm_bench *
+find_bench(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (strcmp(benches[i]->name, name) == 0)
+			return benches[i];
+	return NULL;
+}
+
+static void
+parse_class(struct opts *o, const char *s)
+{
+	if (strlen(s) != 1 || !strchr("SWABC", s[0]))
+		usage_die(o, "bad --class '%s': expected S, W, A, B or C", s);
+	o->cls = s[0];
+}
+
+static void
+parse_one(struct opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		if (o->rank == 0)
+			usage(stdout);
+		MPI_Finalize();
+		exit(HV_K_EXIT_OK);
+	} else if (!strcmp(a, "--class")) {
+		if (*i + 1 >= argc)
+			usage_die(o, "option --class needs a value");
+		parse_class(o, argv[++*i]);
+	} else if (!strncmp(a, "--class=", 8)) {
+		parse_class(o, a + 8);
+	} else if (!strcmp(a, "--json")) {
+		o->json = true;
+	} else if (a[0] == '-') {
+		usage_die(o, "unknown option '%s'", a);
+	} else if (o->bench) {
+		usage_die(o, "extra argument '%s': one BENCH per run", a);
+	} else if (!(o->bench = find_bench(a))) {
+		usage_die(o,
+			  "bad benchmark '%s': expected ep, is, cg, mg or ft",
+			  a);
+	}
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	o->cls = 'S';
+	for (i = 1; i < argc; i++)
+		parse_one(o, argc, argv, &i);
+	if (!o->bench)
+		usage_die(o, "missing BENCH (ep, is, cg, mg, ft)");
+	if (!strchr(o->bench->classes, o->cls))
+		usage_die(o, "bad --class '%c' for %s: supported are %s",
+			  o->cls, o->bench->name, o->bench->classes);
+	if (!o->bench->ranks_ok(o->nranks))
+		usage_die(o,
+			  "bad rank count %d for %s: it needs %s (mpirun -np "
+			  "N)",
+			  o->nranks, o->bench->name, o->bench->ranks_rule);
+}
+
+/* MemAvailable in bytes, or -1 if unknown. */
+static long long
+mem_available(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+	long long kib = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+		long long v;
+
+		if (strncmp(line, "MemAvailable:", 13) != 0)
+			continue;
+		v = strtoll(line + 13, &end, 10);
+		if (end != line + 13 && v >= 0)
+			kib = v;
+		break;
+	}
+	fclose(f);
+	return kib < 0 ? -1 : kib * 1024;
+}
+
+/* Rank 0 decides (ranks may share the machine), all follow. */
+static void
+check_memory(const struct opts *o)
+{
+	double need = (double)o->bench->mem_bytes(o->cls, o->nranks);
+	double have = (double)mem_available();
+	int refuse = have >= 0 && need > have;
+
+	MPI_Bcast(&refuse, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (refuse)
+		usage_die(o,
+			  "%s class %c on %d ranks needs %.0f MiB but only "
+			  "%.0f MiB are available",
+			  o->bench->name, o->cls, o->nranks, need / 1048576.0,
+			  have / 1048576.0);
+}
+
+static void
+print_block(const struct opts *o, const struct hv_npb_result *r, bool ok)
+{
+	const struct hv_npb_check *c;
+	int i;
+
+	printf("\n NPB %s Benchmark Completed (hpcvirt, mpi)\n",
+	       o->bench->name);
+	printf("Class = %c\n", o->cls);
+	printf("Size = %s\n", r->size);
+	printf("Iterations = %d\n", r->iterations);
+	printf("Total processes = %d\n", o->nranks);
+	printf("Time in seconds = %.6f\n", r->time_s);
+	printf("Mop/s total = %.2f\n", r->mops_total);
+	printf("Mop/s/process = %.2f\n", r->mops_total / o->nranks);
+	printf("Operation type = %s\n", r->op_type);
+	for (i = 0; i < r->nchecks; i++) {
+		c = &r->checks[i];
+		printf("Check %s[%d] = %.13e", c->name, c->index, c->value);
+		if (c->is_complex)
+			printf(" %+.13e i", c->value_im);
+		printf(" ref %.13e rel_error %.3e %s\n", c->reference,
+		       c->rel_error, c->pass ? "ok" : "FAILED");
+	}
+	printf("Verification = %s\n", ok ? "SUCCESSFUL" : "UNSUCCESSFUL");
+}
+
+static void
+json_check(struct hv_k_json *j, const struct hv_npb_check *c)
+{
+	hv_k_json_obj(j, NULL);
+	hv_k_json_str(j, "name", c->name);
+	hv_k_json_i64(j, "index", c->index);
+	hv_k_json_dbl(j, "value", c->value);
+	if (c->is_complex)
+		hv_k_json_dbl(j, "value_im", c->value_im);
+	hv_k_json_dbl(j, "reference", c->reference);
+	if (c->is_complex)
+		hv_k_json_dbl(j, "reference_im", c->reference_im);
+	hv_k_json_dbl(j, "rel_error", c->rel_error);
+	hv_k_json_dbl(j, "epsilon", c->epsilon);
+	hv_k_json_bool(j, "pass", c->pass);
+	hv_k_json_end(j);
+}
+
+static int
+print_json(const struct opts *o, const struct hv_npb_result *r, bool ok)
+{
+	struct hv_k_json j;
+	char cls[2] = {o->cls, '\0'};
+	int i;
+
+	hv_k_json_begin(&j, stdout);
+	hv_k_json_obj(&j, NULL);
+	hv_k_json_str(&j, "kernel", "npb");
+	hv_k_json_str(&j, "benchmark", o->bench->name);
+	hv_k_json_str(&j, "class", cls);
+	hv_k_json_str(&j, "variant", "mpi");
+	hv_k_json_i64(&j, "ranks", o->nranks);
+	hv_k_json_i64(&j, "threads", 1);
+	hv_k_json_i64(&j, "iterations", r->iterations);
+	hv_k_json_str(&j, "size", r->size);
+	hv_k_json_dbl(&j, "time_s", r->time_s);
+	hv_k_json_dbl(&j, "mops_total", r->mops_total);
+	hv_k_json_dbl(&j, "mops_per_rank", r->mops_total / o->nranks);
+	hv_k_json_bool(&j, "verified", ok);
+	hv_k_json_arr(&j, "checks");
+	for (i = 0; i < r->nchecks; i++)
+		json_check(&j, &r->checks[i]);
+	hv_k_json_end(&j);
+	hv_k_json_end(&j);
+	return hv_k_json_finish(&j);
+}
+
+/* NPB's MPI timer: the slowest rank's time; Mop/s follows from it. */
+static void
+reduce_time(struct hv_npb_result *r)
+{
+	double t = r->time_s, tmax = t;
+
+	MPI_Allreduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+	if (tmax > 0 && t > 0)
+		r->mops_total *= t / tmax;
+	r->time_s = tmax;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hv_npb_result r = {0};
+	struct opts o = {0};
+	int err, rc = HV_K_EXIT_OK;
+	bool ok;
+
+	hv_k_progname(PROG);
+	if (MPI_Init(&argc, &argv) != MPI_SUCCESS)
+		hv_k_die(HV_K_EXIT_FAIL, "MPI_Init failed");
+	MPI_Comm_rank(MPI_COMM_WORLD, &o.rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &o.nranks);
+	parse_args(argc, argv, &o);
+	check_memory(&o);
+	err = o.bench->run(o.cls, o.rank, o.nranks, &r);
+	if (err < 0) {
+		fprintf(stderr, PROG ": %s class %c failed on rank %d: %s\n",
+			o.bench->name, o.cls, o.rank, strerror(-err));
+		MPI_Abort(MPI_COMM_WORLD, HV_K_EXIT_FAIL);
+	}
+	reduce_time(&r);
+	ok = hv_npb_verified(&r);
+	if (o.rank == 0) {
+		print_block(&o, &r, ok);
+		if (o.json && print_json(&o, &r, ok) < 0)
+			rc = HV_K_EXIT_FAIL;
+		fflush(stdout);
+	}
+	if (!ok)
+		rc = HV_K_EXIT_FAIL;
+	MPI_Finalize();
+	return rc;
+}

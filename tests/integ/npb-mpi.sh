@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# NPB MPI: class S of every MPI benchmark verifies with 2 ranks through
+# the hpcvirt-mpirun launcher (the path a repetition takes), the JSON
+# line says variant mpi and the rank count, bad rank counts and bad input
+# exit 2 with a message naming the valid counts, and the launcher
+# refuses a program outside the kernel directory.
+set -u
+. tests/lib.sh
+MR=$BIN/hpcvirt-mpirun
+[ -x "$BIN/hpcvirt-npb-mpi" ] || skip_all "hpcvirt-npb-mpi not built (no mpicc)"
+[ -x "$MR" ] || skip_all "hpcvirt-mpirun not built"
+command -v mpirun >/dev/null || [ -x /usr/bin/mpirun ] ||
+	skip_all "no mpirun (openmpi-bin)"
+
+for b in ep is cg mg ft; do
+	expect_exit 0 "$b class S, 2 ranks" -- \
+		"$MR" --np 2 hpcvirt-npb-mpi "$b" --class S --json
+	grep -q "^Verification = SUCCESSFUL" "$T/out" &&
+		grep -q '^HPCVIRT-RESULT .*"variant":"mpi","ranks":2,' "$T/out" &&
+		grep -q '"verified":true' "$T/out"
+	ok $? "$b: verified, JSON with variant mpi and 2 ranks"
+done
+
+expect_exit 0 "ep class S, 3 ranks (any count)" -- \
+	"$MR" --np 3 hpcvirt-npb-mpi ep --class S
+grep -q "^Total processes = 3" "$T/out"
+ok $? "ep ran on 3 ranks"
+
+for b in is cg mg ft; do
+	expect_exit 2 "$b refuses 3 ranks" -- \
+		"$MR" --np 3 hpcvirt-npb-mpi "$b" --class S
+	stderr_has "bad rank count 3 for $b: it needs a power of two" \
+		"$b names the valid rank counts"
+done
+
+expect_exit 2 "bad class" -- "$MR" --np 1 hpcvirt-npb-mpi cg --class Q
+stderr_has "bad --class 'Q'" "the bad class is named"
+expect_exit 2 "bad benchmark" -- "$MR" --np 1 hpcvirt-npb-mpi xx
+stderr_has "bad benchmark 'xx'" "the bad benchmark is named"
+expect_exit 2 "launcher: no shell" -- "$MR" --np 1 sh -c true
+stderr_has "bad KERNEL 'sh'" "the launcher names the bad kernel"
+expect_exit 2 "launcher: bad --np" -- "$MR" --np 0 hpcvirt-npb-mpi ep
+stderr_has "bad --np '0'" "the launcher names the bad rank count"
+
+# The launch agent tokenizes without a shell and refuses shell syntax.
+if [ -x "$BIN/hpcvirt-rsh" ]; then
+	echo "10.9.9.9 unix:$T/no-such.sock" >"$T/map"
+	expect_exit 2 "rsh: unknown host" -- \
+		"$BIN/hpcvirt-rsh" --map "$T/map" 10.9.9.8 hpcvirt-orted
+	stderr_has "unknown host '10.9.9.8'" "rsh names the unknown host"
+	expect_exit 2 "rsh: shell syntax refused" -- \
+		"$BIN/hpcvirt-rsh" --map "$T/map" 10.9.9.9 hpcvirt-orted "a;b"
+	stderr_has "refusing shell syntax at ';b'" "rsh names the shell syntax"
+	expect_exit 2 "rsh: unterminated quote" -- \
+		"$BIN/hpcvirt-rsh" --map "$T/map" 10.9.9.9 'x "a;b'
+	stderr_has "unterminated quote" "rsh names the bad quoting"
+	expect_exit 255 "rsh: quoted ';' passes, dead agent gives 255" -- \
+		"$BIN/hpcvirt-rsh" --map "$T/map" 10.9.9.9 x '"a;b"'
+fi
+finish
