@@ -32,6 +32,9 @@ extern const struct hv_bench hv_bench_npb_is;
 extern const struct hv_bench hv_bench_npb_cg;
 extern const struct hv_bench hv_bench_npb_mg;
 extern const struct hv_bench hv_bench_npb_ft;
+extern const struct hv_bench hv_bench_npb_bt;
+extern const struct hv_bench hv_bench_npb_sp;
+extern const struct hv_bench hv_bench_npb_lu;
 
 /* clang-format off */
 static const struct hv_env *const envs[] = {
@@ -62,6 +65,9 @@ static const struct hv_bench *const benches[] = {
 	&hv_bench_npb_cg,
 	&hv_bench_npb_mg,
 	&hv_bench_npb_ft,
+	&hv_bench_npb_bt,
+	&hv_bench_npb_sp,
+	&hv_bench_npb_lu,
 };
 /* clang-format on */
 

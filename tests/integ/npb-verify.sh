@@ -1,6 +1,7 @@
 #!/bin/bash
 # npb-verify.sh - end-to-end test of hpcvirt-npb and hpcvirt-npb-omp:
-# classes S and W of EP, IS, CG, MG and FT must print
+# classes S and W of EP, IS, CG, MG, FT and of the pseudo-applications
+# BT, SP and LU must print
 # "Verification = SUCCESSFUL" and exit 0, serially and with OpenMP at 1
 # and 2 threads; --json must give one well-formed HPCVIRT-RESULT line;
 # bad benchmark, class or thread count must exit 2 with a message
@@ -50,7 +51,7 @@ else
 	echo "# $OMP not built: OpenMP variant not tested"
 fi
 for cls in S W; do
-	for bm in ep is cg mg ft; do
+	for bm in ep is cg mg ft bt sp lu; do
 		for v in "${variants[@]}"; do
 			set -- $v
 			t "$bm class $cls $(basename "$1") threads $2 verifies" \
@@ -91,6 +92,20 @@ if [ "${avail_kib:-0}" -lt $((60 * 1024 * 1024)) ]; then
 else
 	echo "# more than 60 GiB available: memory refusal not tested"
 fi
+# The dt check and the LU surface integral are part of the verification.
+lu_checks() {
+	"$SER" lu --class S --json >"$out/lu.txt" 2>&1 &&
+		grep -q '^Check dt\[0\] = 5.0000000000000e-01 .* ok$' "$out/lu.txt" &&
+		grep -q '^Check xci\[0\] = .* ok$' "$out/lu.txt" &&
+		[ "$(grep -c '^Check xc[re]\[[1-5]\] = .* ok$' "$out/lu.txt")" -eq 10 ] &&
+		grep -q '"name":"xci"' "$out/lu.txt"
+}
+t "lu class S checks dt, 5 xcr, 5 xce and xci" lu_checks
+bt_checks() {
+	"$SER" bt --class S >"$out/bt.txt" 2>&1 &&
+		[ "$(grep -c '^Check .* ok$' "$out/bt.txt")" -eq 11 ]
+}
+t "bt class S checks dt, 5 xcr and 5 xce" bt_checks
 help_ok() {
 	"$SER" --help >"$out/help.txt" 2>&1 &&
 		grep -q '^usage: hpcvirt-npb BENCH' "$out/help.txt"

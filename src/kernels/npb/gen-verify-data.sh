@@ -1,7 +1,8 @@
 #!/bin/bash
 # gen-verify-data.sh - generate npb-verify-data.c from the official NPB
 # verification values in verify.tsv (benchmark, class, quantity, index,
-# value, tolerance). Only the kernels EP, IS, CG, MG and FT are kept.
+# value, tolerance) of EP, IS, CG, MG, FT, BT, SP and LU; "rel" and
+# "abs" tolerances both give the epsilon (abs only for dt of BT/SP/LU).
 # IS rank adjustments "+it", "-(it-1)"... become adjust_sign and
 # adjust_off rows (rank + sign * (it + off)); forms that do not fit
 # (IS class E) are left out, and IS refuses that class.
@@ -22,10 +23,10 @@ const struct hv_npb_ref hv_npb_refs[] = {
 HDR
 awk -F'\t' '
 NR == 1 { next }
-$1 !~ /^(EP|IS|CG|MG|FT)$/ { next }
+$1 !~ /^(EP|IS|CG|MG|FT|BT|SP|LU)$/ { next }
 {
 	eps = 0
-	if (match($6, /rel [0-9.eE+-]+/))
+	if (match($6, /(rel|abs) [0-9.eE+-]+/))
 		eps = substr($6, RSTART + 4, RLENGTH - 4)
 	if ($3 == "test_rank_adjust") {
 		v = $5; sign = substr(v, 1, 1) == "-" ? -1 : 1; off = 0

@@ -29,7 +29,8 @@
 #define MAX_THREADS HV_NPB_MAXTHR
 
 static const struct hv_npb_bench *const benches[] = {
-	&hv_npb_ep, &hv_npb_is, &hv_npb_cg, &hv_npb_mg, &hv_npb_ft,
+	&hv_npb_ep, &hv_npb_is, &hv_npb_cg, &hv_npb_mg,
+	&hv_npb_ft, &hv_npb_bt, &hv_npb_sp, &hv_npb_lu,
 };
 
 struct opts {
@@ -44,7 +45,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " BENCH [--class C] [--threads N] [--json]\n"
-		"  BENCH       ep, is, cg, mg or ft\n"
+		"  BENCH       ep, is, cg, mg, ft, bt, sp or lu\n"
 		"  --class C   problem class S, W, A, B, C or D (default S)\n"
 		"  --threads N OpenMP threads, 1..%d (serial build: 1 only;\n"
 		"              default: OMP_NUM_THREADS or the CPU count)\n"
@@ -146,14 +147,15 @@ parse_args(int argc, char **argv, struct opts *o)
 				 "extra argument '%s': one BENCH per run", a);
 		} else if (!(o->bench = find_bench(a))) {
 			hv_k_die(HV_K_EXIT_USAGE,
-				 "bad benchmark '%s': expected ep, is, cg, mg "
-				 "or ft",
+				 "bad benchmark '%s': expected ep, is, cg, mg, "
+				 "ft, bt, sp or lu",
 				 a);
 		}
 	}
 	if (!o->bench) {
 		usage(stderr);
-		hv_k_die(HV_K_EXIT_USAGE, "missing BENCH (ep, is, cg, mg, ft)");
+		hv_k_die(HV_K_EXIT_USAGE,
+			 "missing BENCH (ep, is, cg, mg, ft, bt, sp, lu)");
 	}
 	if (!strchr(o->bench->classes, o->cls))
 		hv_k_die(HV_K_EXIT_USAGE,

@@ -1,10 +1,10 @@
 /*
  * npb.h - shared declarations of hpcvirt-npb, our from-scratch C
  * implementation of the NAS Parallel Benchmarks kernels EP, IS, CG, MG
- * and FT. One set of sources builds both the serial program and the
- * OpenMP one (-fopenmp); the class is chosen at run time. Each
- * benchmark fills a struct hv_npb_result (timed seconds, nominal Mop/s,
- * verified quantities) and the driver in npb-main.c prints it.
+ * and FT and the pseudo-applications BT, SP and LU. One set of sources builds
+ * both the serial program and the OpenMP one (-fopenmp); the class is chosen at
+ * run time. Each benchmark fills a struct hv_npb_result (timed seconds, nominal
+ * Mop/s, verified quantities) and the driver in npb-main.c prints it.
  */
 #ifndef HPCVIRT_NPB_H
 #define HPCVIRT_NPB_H
@@ -57,6 +57,8 @@ struct hv_npb_bench {
 
 extern const struct hv_npb_bench hv_npb_ep, hv_npb_is, hv_npb_cg, hv_npb_mg,
 	hv_npb_ft;
+/* The pseudo-applications (cfd.h, bt.c, sp.c, lu.c). */
+extern const struct hv_npb_bench hv_npb_bt, hv_npb_sp, hv_npb_lu;
 
 /* Reference values generated from verify.tsv (npb-verify-data.c). */
 struct hv_npb_ref {
@@ -85,6 +87,12 @@ void hv_npb_check_real(struct hv_npb_result *r, const char *bench, char cls,
 /* Same for a complex value whose parts are name_re / name_im. */
 void hv_npb_check_complex(struct hv_npb_result *r, const char *bench, char cls,
 			  const char *name, int index, double re, double im);
+/*
+ * An absolute check (the dt of BT, SP, LU): |value - reference| <=
+ * epsilon; rel_error then holds the absolute difference.
+ */
+void hv_npb_check_abs(struct hv_npb_result *r, const char *bench, char cls,
+		      const char *name, int index, double value);
 /* An exact integer check (IS): value must equal reference. */
 void hv_npb_check_exact(struct hv_npb_result *r, const char *name, long value,
 			long reference);

@@ -1,0 +1,272 @@
+/*
+ * bt.c - NPB BT: the model problem of cfd.h advanced by an implicit
+ * approximate factorisation (ADI). Each time step forms rhs = dt*(f +
+ * L(u)) and solves three block-tridiagonal systems, along x, y and z
+ * lines in turn, whose 5x5 blocks are the flux Jacobians and viscous
+ * Jacobians of the neighbours (block Thomas, no pivoting), then adds
+ * the correction to u. Lines are independent: threads share the planes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfd.h"
+#include "npb.h"
+
+struct bt_prm {
+	char cls;
+	int n, niter;
+	double dt;
+};
+
+static const struct bt_prm bt_prms[] = {
+	{'S', 12, 60, 0.010},	 {'W', 24, 200, 0.0008},
+	{'A', 64, 200, 0.0008},	 {'B', 102, 200, 0.0003},
+	{'C', 162, 200, 0.0001}, {'D', 408, 250, 0.00002},
+};
+
+static const struct bt_prm *
+bt_prm(char cls)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bt_prms) / sizeof(bt_prms[0]); i++)
+		if (bt_prms[i].cls == cls)
+			return &bt_prms[i];
+	return NULL;
+}
+
+/* Per-thread line work space: Jacobians and the eliminated C blocks. */
+struct bt_work {
+	double *fj, *nj, *cp;
+};
+
+/*
+ * Solve B X = [C r] in place (C may be NULL): Gauss-Jordan on a 5x5
+ * block without pivoting; B is destroyed.
+ */
+static inline void
+bt_binv(double *restrict B, double *restrict C, double *restrict r)
+{
+	int p, q, x;
+
+	for (p = 0; p < 5; p++) {
+		double piv = 1.0 / B[p * 5 + p];
+
+		for (x = p + 1; x < 5; x++)
+			B[p * 5 + x] *= piv;
+		if (C)
+			for (x = 0; x < 5; x++)
+				C[p * 5 + x] *= piv;
+		r[p] *= piv;
+		for (q = 0; q < 5; q++) {
+			double f;
+
+			if (q == p)
+				continue;
+			f = B[q * 5 + p];
+			for (x = p + 1; x < 5; x++)
+				B[q * 5 + x] -= f * B[p * 5 + x];
+			if (C)
+				for (x = 0; x < 5; x++)
+					C[q * 5 + x] -= f * C[p * 5 + x];
+			r[q] -= f * r[p];
+		}
+	}
+}
+
+/*
+ * The blocks of line position l: A couples l-1, B l, C l+1.
+ * F and N are the Jacobians of the line's points.
+ */
+static inline void
+bt_blocks(const struct hv_cfd *c, int dir, const double *F, const double *N,
+	  int l, double *A, double *B, double *C)
+{
+	double t1 = c->dt * c->t1[dir], t2 = c->dt * c->t2[dir];
+	const double *Fm = F + 25 * (l - 1), *Nm = N + 25 * (l - 1);
+	const double *Fp = F + 25 * (l + 1), *Np = N + 25 * (l + 1);
+	const double *N0 = N + 25 * l;
+	int x, m;
+
+	for (x = 0; x < 25; x++) {
+		A[x] = -t2 * Fm[x] - t1 * Nm[x];
+		B[x] = 2.0 * t1 * N0[x];
+		C[x] = t2 * Fp[x] - t1 * Np[x];
+	}
+	for (m = 0; m < 5; m++) {
+		double dm = t1 * c->d[dir][m];
+
+		A[m * 6] -= dm;
+		B[m * 6] += 1.0 + 2.0 * dm;
+		C[m * 6] -= dm;
+	}
+}
+
+/* One block-tridiagonal line solve, in place on c->rhs. */
+static void
+bt_line(struct hv_cfd *c, size_t p0, size_t s, int dir, struct bt_work *w)
+{
+	int n = c->n, l, m, q, x;
+	double A[25], B[25], C[25];
+
+	for (l = 0; l < n; l++)
+		hv_cfd_jacobians(c, dir, c->u + 5 * (p0 + l * s),
+				 w->fj + 25 * l, w->nj + 25 * l);
+	for (l = 1; l < n - 1; l++) {
+		double *r = c->rhs + 5 * (p0 + l * s);
+		double *cp = w->cp + 25 * l;
+
+		bt_blocks(c, dir, w->fj, w->nj, l, A, B, C);
+		if (l > 1) {
+			const double *rm = r - 5 * s, *cm = cp - 25;
+
+			for (m = 0; m < 5; m++)
+				for (q = 0; q < 5; q++)
+					r[m] -= A[m * 5 + q] * rm[q];
+			for (m = 0; m < 5; m++)
+				for (x = 0; x < 5; x++) {
+					double acc = 0.0;
+
+					for (q = 0; q < 5; q++)
+						acc += A[m * 5 + q] *
+						       cm[q * 5 + x];
+					B[m * 5 + x] -= acc;
+				}
+		}
+		memcpy(cp, C, sizeof(C));
+		bt_binv(B, l < n - 2 ? cp : NULL, r);
+	}
+	for (l = n - 3; l >= 1; l--) {
+		double *r = c->rhs + 5 * (p0 + l * s);
+		const double *rp = r + 5 * s, *cp = w->cp + 25 * l;
+
+		for (m = 0; m < 5; m++)
+			for (q = 0; q < 5; q++)
+				r[m] -= cp[m * 5 + q] * rp[q];
+	}
+}
+
+static void
+bt_adi(struct hv_cfd *c, struct bt_work *w)
+{
+	int n = c->n, a, b;
+	size_t sy = (size_t)c->ni, sz = sy * c->nj, p;
+
+	hv_cfd_compute_rhs(c, true);
+#pragma omp for schedule(static)
+	for (b = 1; b < n - 1; b++)
+		for (a = 1; a < n - 1; a++)
+			bt_line(c, hv_cfd_ix(c, 0, a, b), 1, 0, w);
+#pragma omp for schedule(static)
+	for (b = 1; b < n - 1; b++)
+		for (a = 1; a < n - 1; a++)
+			bt_line(c, hv_cfd_ix(c, a, 0, b), sy, 1, w);
+#pragma omp for schedule(static)
+	for (b = 1; b < n - 1; b++)
+		for (a = 1; a < n - 1; a++)
+			bt_line(c, hv_cfd_ix(c, a, b, 0), sz, 2, w);
+#pragma omp for schedule(static)
+	for (b = 1; b < n - 1; b++) {
+		int i, j, m;
+
+		for (j = 1; j < n - 1; j++)
+			for (i = 1; i < n - 1; i++) {
+				p = hv_cfd_ix(c, i, j, b);
+				for (m = 0; m < 5; m++)
+					c->u[5 * p + m] += c->rhs[5 * p + m];
+			}
+	}
+}
+
+/* Run nsteps ADI steps with every thread of the team. */
+static int
+bt_steps(struct hv_cfd *c, int nsteps)
+{
+	int err = 0;
+
+#pragma omp parallel
+	{
+		struct bt_work w;
+		size_t sz = (size_t)c->n * 25 * sizeof(double);
+		int step, ok;
+
+		w.fj = malloc(sz);
+		w.nj = malloc(sz);
+		w.cp = malloc(sz);
+		ok = w.fj && w.nj && w.cp;
+#pragma omp atomic update
+		err |= !ok;
+#pragma omp barrier
+		for (step = 0; step < nsteps && !err; step++)
+			bt_adi(c, &w);
+		free(w.fj);
+		free(w.nj);
+		free(w.cp);
+	}
+	return err ? -ENOMEM : 0;
+}
+
+static int
+bt_run(char cls, int threads, struct hv_npb_result *r)
+{
+	const struct bt_prm *p = bt_prm(cls);
+	struct hv_cfd c;
+	double t0, xce[5], xcr[5], n;
+	int err, m;
+
+	(void)threads;
+	if (!p)
+		return -EINVAL;
+	err = hv_cfd_init(&c, p->n, p->dt, false);
+	if (err < 0)
+		return err;
+	hv_cfd_exact_rhs(&c);
+	hv_cfd_initialize(&c);
+	err = bt_steps(&c, 1); /* untimed warm-up step */
+	if (err < 0)
+		goto out;
+	hv_cfd_initialize(&c);
+	t0 = hv_npb_wtime();
+	err = bt_steps(&c, p->niter);
+	r->time_s = hv_npb_wtime() - t0;
+	if (err < 0)
+		goto out;
+	hv_cfd_error_norm(&c, 0, p->n - 1, xce);
+	hv_cfd_compute_rhs(&c, true);
+	hv_cfd_field_norm(&c, c.rhs, xcr);
+	n = p->n;
+	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
+	r->iterations = p->niter;
+	r->op_type = "floating point";
+	r->mops_total = p->niter *
+			(3478.8 * n * n * n - 17655.7 * n * n + 28023.7 * n) /
+			r->time_s / 1e6;
+	hv_npb_check_abs(r, "BT", cls, "dt", 0, p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "BT", cls, "xcr", m + 1, xcr[m] / p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "BT", cls, "xce", m + 1, xce[m]);
+out:
+	hv_cfd_free(&c);
+	return err;
+}
+
+static uint64_t
+bt_mem(char cls, int threads)
+{
+	const struct bt_prm *p = bt_prm(cls);
+
+	if (!p)
+		return 0;
+	return hv_cfd_mem_bytes(p->n, false) +
+	       (uint64_t)threads * 75 * p->n * sizeof(double) + (4ULL << 20);
+}
+
+const struct hv_npb_bench hv_npb_bt = {
+	.name = "bt",
+	.classes = "SWABCD",
+	.mem_bytes = bt_mem,
+	.run = bt_run,
+};
