@@ -377,6 +377,18 @@ open_fds(struct child *c, struct hv_err *err)
 	return 0;
 }
 
+/*
+ * Under AddressSanitizer the child's frames poison the shadow of the clone
+ * stack and nothing unpoisons it (the child never returns); the next mmap
+ * may reuse the address, so the stack is unpoisoned around each clone.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define unpoison_stack(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define unpoison_stack(p, n) ((void)(p), (void)(n))
+#endif
+
 /* Returns once the child has exec'd or exited (CLONE_VFORK). */
 static pid_t
 clone_child(struct child *c, struct hv_err *err)
@@ -389,12 +401,14 @@ clone_child(struct child *c, struct hv_err *err)
 
 	if (stack == MAP_FAILED)
 		return hv_err_sys(err, errno, "mmap a clone stack");
+	unpoison_stack(stack, STACK_SIZE);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &c->mask);
 	pid = clone(child_main, (char *)stack + STACK_SIZE,
 		    c->o->ns_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	e = errno;
 	sigprocmask(SIG_SETMASK, &c->mask, NULL);
+	unpoison_stack(stack, STACK_SIZE);
 	munmap(stack, STACK_SIZE); /* the child has exec'd or exited */
 	if (pid < 0)
 		return hv_err_sys(err, e, "clone with namespace flags 0x%x",
