@@ -9,8 +9,6 @@
  * hierarchy: a single component, hpcvirt-<pid>-crun.XXXXXX, so no parent
  * directory is created and the stop (or hv_rt_clean_stale) removes it.
  */
-#include <errno.h>
-#include <stdio.h>
 
 #include "oci.h"
 
@@ -23,29 +21,10 @@ crun_probe(struct hv_err *why)
 static int
 crun_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 {
-	char bin[256], state[700];
-	char *ver[] = {bin, "--version", NULL};
-	char *argv[] = {bin,	    "--root",	  state, "run",
-			"--bundle", box->workdir, NULL,	 NULL};
-	struct hv_rt *rt;
-	int rc;
-
-	rc = hv_rt_find("crun", "crun", bin, sizeof(bin), err);
-	if (rc == 0)
-		rc = hv_rt_prepare(ctx, box, ver, err);
-	if (rc < 0)
-		return rc;
-	rt = box->priv;
-	snprintf(state, sizeof(state), "%s/state", box->workdir);
-	argv[6] = rt->name;
-	rc = hv_oci_write_bundle(box, rt->name, err);
-	if (rc == 0)
-		rc = hv_oci_start(box, argv, true, err);
-	if (rc == 0)
-		hv_params_set(&box->config, "cgroups",
-			      "crun: cgroupsPath at the root of each v1 "
-			      "hierarchy (cgroup2 hidden)");
-	return rc;
+	return hv_oci_run(ctx, box, "crun", true,
+			  "crun: cgroupsPath at the root of each v1 "
+			  "hierarchy (cgroup2 hidden)",
+			  err);
 }
 
 const struct hv_env hv_env_crun = {

@@ -255,3 +255,30 @@ hv_oci_start(struct hv_box *box, char *const argv[], bool hide_cgroup2,
 		rc = hv_rt_wait(box, READY_MS, err);
 	return rc;
 }
+
+int
+hv_oci_run(const struct hv_env_ctx *ctx, struct hv_box *box, const char *prog,
+	   bool hide_cgroup2, const char *cgroup_note, struct hv_err *err)
+{
+	char bin[256], state[700];
+	char *ver[] = {bin, "--version", NULL};
+	char *argv[] = {bin,	    "--root",	  state, "run",
+			"--bundle", box->workdir, NULL,	 NULL};
+	struct hv_rt *rt;
+	int rc;
+
+	rc = hv_rt_find(prog, prog, bin, sizeof(bin), err);
+	if (rc == 0)
+		rc = hv_rt_prepare(ctx, box, ver, err);
+	if (rc < 0)
+		return rc;
+	rt = box->priv;
+	snprintf(state, sizeof(state), "%s/state", box->workdir);
+	argv[6] = rt->name;
+	rc = hv_oci_write_bundle(box, rt->name, err);
+	if (rc == 0)
+		rc = hv_oci_start(box, argv, hide_cgroup2, err);
+	if (rc == 0)
+		hv_params_set(&box->config, "cgroups", cgroup_note);
+	return rc;
+}

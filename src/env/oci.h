@@ -24,4 +24,14 @@ int hv_oci_write_bundle(struct hv_box *box, const char *cgroups_path,
 int hv_oci_start(struct hv_box *box, char *const argv[], bool hide_cgroup2,
 		 struct hv_err *err);
 
+/*
+ * The whole start of an OCI runtime box: find the runtime binary (prog),
+ * prepare the box, write the bundle, run "PROG --root STATE run --bundle
+ * WORKDIR NAME" (in a private mount namespace without the cgroup2 mount
+ * when hide_cgroup2), and record cgroup_note in the box's configuration.
+ */
+int hv_oci_run(const struct hv_env_ctx *ctx, struct hv_box *box,
+	       const char *prog, bool hide_cgroup2, const char *cgroup_note,
+	       struct hv_err *err);
+
 #endif

@@ -8,8 +8,6 @@
  * --root under the box's workdir (absolute, not a symlink, as runc
  * requires).
  */
-#include <errno.h>
-#include <stdio.h>
 
 #include "oci.h"
 
@@ -22,29 +20,10 @@ runc_probe(struct hv_err *why)
 static int
 runc_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 {
-	char bin[256], state[700];
-	char *ver[] = {bin, "--version", NULL};
-	char *argv[] = {bin,	    "--root",	  state, "run",
-			"--bundle", box->workdir, NULL,	 NULL};
-	struct hv_rt *rt;
-	int rc;
-
-	rc = hv_rt_find("runc", "runc", bin, sizeof(bin), err);
-	if (rc == 0)
-		rc = hv_rt_prepare(ctx, box, ver, err);
-	if (rc < 0)
-		return rc;
-	rt = box->priv;
-	snprintf(state, sizeof(state), "%s/state", box->workdir);
-	argv[6] = rt->name;
-	rc = hv_oci_write_bundle(box, rt->name, err);
-	if (rc == 0)
-		rc = hv_oci_start(box, argv, false, err);
-	if (rc == 0)
-		hv_params_set(&box->config, "cgroups",
-			      "runc: cgroupsPath under hpcvirt's own group "
-			      "of each hierarchy");
-	return rc;
+	return hv_oci_run(ctx, box, "runc", false,
+			  "runc: cgroupsPath under hpcvirt's own group "
+			  "of each hierarchy",
+			  err);
 }
 
 const struct hv_env hv_env_runc = {
