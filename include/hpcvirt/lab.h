@@ -122,6 +122,16 @@ int hv_lab_socket(const struct hv_lab *lab, int domain, int type,
  */
 void hv_lab_destroy(struct hv_lab *lab);
 
+/*
+ * A network namespace held by a holder process called name (which dies
+ * with the caller: PR_SET_PDEATHSIG): *holder is its pid, *nsfd an open
+ * /proc/HOLDER/ns/net. Kill the holder to let the kernel remove the
+ * namespace and its interfaces. The lab and container-runtime boxes use
+ * it.
+ */
+int hv_netns_hold(const char *name, pid_t *holder, int *nsfd,
+		  struct hv_err *err);
+
 /* Do the IPv4 prefixes a/alen and b/blen overlap? (host byte order) */
 bool hv_lab_overlaps(uint32_t a, int alen, uint32_t b, int blen);
 

@@ -114,14 +114,14 @@ out:
 
 /* The holder: owns the namespace, waits for SIGKILL; never returns. */
 static void
-holder_main(pid_t parent, int ready_w)
+holder_main(pid_t parent, int ready_w, const char *name)
 {
 	int e = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	prctl(PR_SET_NAME, "hv-lab-holder");
+	prctl(PR_SET_NAME, name);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
@@ -139,9 +139,8 @@ holder_main(pid_t parent, int ready_w)
 		pause();
 }
 
-/* Start the holder; fill lab->holder and lab->nsfd. */
-static int
-holder_start(struct hv_lab *lab, struct hv_err *err)
+int
+hv_netns_hold(const char *name, pid_t *holder, int *nsfd, struct hv_err *err)
 {
 	struct pollfd p = {.events = POLLIN};
 	int pfd[2], e = 0, rc = 0;
@@ -149,37 +148,37 @@ holder_start(struct hv_lab *lab, struct hv_err *err)
 	char path[64];
 	ssize_t n;
 
+	*holder = 0;
+	*nsfd = -1;
 	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return hv_err_sys(err, errno, "lab: pipe");
-	lab->holder = fork();
-	if (lab->holder < 0) {
-		rc = hv_err_sys(err, errno, "lab: fork holder");
-		lab->holder = 0;
+		return hv_err_sys(err, errno, "%s: pipe", name);
+	*holder = fork();
+	if (*holder < 0) {
+		rc = hv_err_sys(err, errno, "%s: fork", name);
+		*holder = 0;
 		goto out;
 	}
-	if (lab->holder == 0)
-		holder_main(parent, pfd[1]);
+	if (*holder == 0)
+		holder_main(parent, pfd[1], name);
 	close(pfd[1]);
 	pfd[1] = -1;
 	p.fd = pfd[0];
 	if (poll(&p, 1, LAB_READY_MS) <= 0) {
-		rc = hv_err_set(err, ETIMEDOUT,
-				"lab: holder %d not ready "
-				"after %d ms",
-				(int)lab->holder, LAB_READY_MS);
+		rc = hv_err_set(err, ETIMEDOUT, "%s %d not ready after %d ms",
+				name, (int)*holder, LAB_READY_MS);
 		goto out;
 	}
 	n = read(pfd[0], &e, sizeof(e));
 	if (n != sizeof(e) || e) {
 		rc = hv_err_sys(err, e ? e : EIO,
-				"lab: holder %d: unshare(CLONE_NEWNET)",
-				(int)lab->holder);
+				"%s %d: unshare(CLONE_NEWNET)", name,
+				(int)*holder);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)lab->holder);
-	lab->nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (lab->nsfd < 0)
-		rc = hv_err_sys(err, errno, "lab: open %s", path);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)*holder);
+	*nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*nsfd < 0)
+		rc = hv_err_sys(err, errno, "%s: open %s", name, path);
 out:
 	close(pfd[0]);
 	if (pfd[1] >= 0)
@@ -265,7 +264,9 @@ hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
 	if ((rc = hv_lab_choose_subnet(&lab->net, err)) < 0)
 		return rc;
 	hv_nl_ntoa(lab->net | 1, lab->bridge_ip, sizeof(lab->bridge_ip));
-	if ((rc = holder_start(lab, err)) < 0 || (rc = lab_setup(lab, err)) < 0)
+	if ((rc = hv_netns_hold("hv-lab-holder", &lab->holder, &lab->nsfd,
+				err)) < 0 ||
+	    (rc = lab_setup(lab, err)) < 0)
 		hv_lab_destroy(lab);
 	return rc;
 }

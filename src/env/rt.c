@@ -122,72 +122,20 @@ make_dirs(const char *bin_dir, struct hv_box *box, struct hv_rt *rt,
 	return 0;
 }
 
-/* The holder: unshares a network namespace and waits to be killed. */
-static void
-holder_main(pid_t parent, int ready_w)
-{
-	int e = 0;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	prctl(PR_SET_NAME, "hv-rt-netns");
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	if (ready_w > 0)
-		close_range(0, (unsigned)ready_w - 1, 0);
-	close_range((unsigned)ready_w + 1, ~0u, 0);
-	if (chdir("/") != 0 || unshare(CLONE_NEWNET) != 0)
-		e = errno;
-	if (write(ready_w, &e, sizeof(e)) != sizeof(e) || e)
-		_exit(1);
-	close(ready_w);
-	for (;;)
-		pause();
-}
-
 /* Start the holder, attach its namespace to the lab (bridged). */
 static int
 make_netns(struct hv_lab *lab, struct hv_rt *rt, struct hv_err *err)
 {
-	struct pollfd p = {.events = POLLIN};
-	int pfd[2], e = 0, rc, fd = -1;
-	pid_t parent = getpid();
+	int rc, fd;
 
-	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return hv_err_sys(err, errno, "pipe");
-	rt->holder = fork();
-	if (rt->holder == 0)
-		holder_main(parent, pfd[1]);
-	close(pfd[1]);
-	p.fd = pfd[0];
-	if (rt->holder < 0) {
-		rt->holder = 0;
-		rc = hv_err_sys(err, errno, "fork the netns holder");
-		goto out;
-	}
-	if (poll(&p, 1, HOLDER_MS) <= 0 ||
-	    read(pfd[0], &e, sizeof(e)) != sizeof(e) || e) {
-		rc = hv_err_sys(err, e ? e : ETIMEDOUT,
-				"netns holder: unshare(CLONE_NEWNET)");
-		goto out;
-	}
+	rc = hv_netns_hold("hv-rt-netns", &rt->holder, &fd, err);
+	if (rc < 0)
+		return rc;
 	snprintf(rt->netns, sizeof(rt->netns), "/proc/%d/ns/net",
 		 (int)rt->holder);
-	fd = open(rt->netns, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = hv_err_sys(err, errno, "open %s", rt->netns);
-		goto out;
-	}
 	rc = hv_lab_attach(lab, fd, HV_NET_BRIDGED, &rt->port, err);
-	if (rc < 0)
-		hv_err_prefix(err, "lab: ");
-out:
-	if (fd >= 0)
-		close(fd);
-	close(pfd[0]);
-	return rc;
+	close(fd);
+	return rc < 0 ? hv_err_prefix(err, "lab: ") : 0;
 }
 
 int
