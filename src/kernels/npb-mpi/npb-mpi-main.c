@@ -185,78 +185,16 @@ check_memory(const struct opts *o)
 			  have / 1048576.0);
 }
 
-static void
-print_block(const struct opts *o, const struct hv_npb_result *r, bool ok)
+static struct hv_npb_run
+run_of(const struct opts *o)
 {
-	const struct hv_npb_check *c;
-	int i;
+	struct hv_npb_run run = {.bench = o->bench->name,
+				 .cls = o->cls,
+				 .variant = "mpi",
+				 .threads = 1,
+				 .ranks = o->nranks};
 
-	printf("\n NPB %s Benchmark Completed (hpcvirt, mpi)\n",
-	       o->bench->name);
-	printf("Class = %c\n", o->cls);
-	printf("Size = %s\n", r->size);
-	printf("Iterations = %d\n", r->iterations);
-	printf("Total processes = %d\n", o->nranks);
-	printf("Time in seconds = %.6f\n", r->time_s);
-	printf("Mop/s total = %.2f\n", r->mops_total);
-	printf("Mop/s/process = %.2f\n", r->mops_total / o->nranks);
-	printf("Operation type = %s\n", r->op_type);
-	for (i = 0; i < r->nchecks; i++) {
-		c = &r->checks[i];
-		printf("Check %s[%d] = %.13e", c->name, c->index, c->value);
-		if (c->is_complex)
-			printf(" %+.13e i", c->value_im);
-		printf(" ref %.13e rel_error %.3e %s\n", c->reference,
-		       c->rel_error, c->pass ? "ok" : "FAILED");
-	}
-	printf("Verification = %s\n", ok ? "SUCCESSFUL" : "UNSUCCESSFUL");
-}
-
-static void
-json_check(struct hv_k_json *j, const struct hv_npb_check *c)
-{
-	hv_k_json_obj(j, NULL);
-	hv_k_json_str(j, "name", c->name);
-	hv_k_json_i64(j, "index", c->index);
-	hv_k_json_dbl(j, "value", c->value);
-	if (c->is_complex)
-		hv_k_json_dbl(j, "value_im", c->value_im);
-	hv_k_json_dbl(j, "reference", c->reference);
-	if (c->is_complex)
-		hv_k_json_dbl(j, "reference_im", c->reference_im);
-	hv_k_json_dbl(j, "rel_error", c->rel_error);
-	hv_k_json_dbl(j, "epsilon", c->epsilon);
-	hv_k_json_bool(j, "pass", c->pass);
-	hv_k_json_end(j);
-}
-
-static int
-print_json(const struct opts *o, const struct hv_npb_result *r, bool ok)
-{
-	struct hv_k_json j;
-	char cls[2] = {o->cls, '\0'};
-	int i;
-
-	hv_k_json_begin(&j, stdout);
-	hv_k_json_obj(&j, NULL);
-	hv_k_json_str(&j, "kernel", "npb");
-	hv_k_json_str(&j, "benchmark", o->bench->name);
-	hv_k_json_str(&j, "class", cls);
-	hv_k_json_str(&j, "variant", "mpi");
-	hv_k_json_i64(&j, "ranks", o->nranks);
-	hv_k_json_i64(&j, "threads", 1);
-	hv_k_json_i64(&j, "iterations", r->iterations);
-	hv_k_json_str(&j, "size", r->size);
-	hv_k_json_dbl(&j, "time_s", r->time_s);
-	hv_k_json_dbl(&j, "mops_total", r->mops_total);
-	hv_k_json_dbl(&j, "mops_per_rank", r->mops_total / o->nranks);
-	hv_k_json_bool(&j, "verified", ok);
-	hv_k_json_arr(&j, "checks");
-	for (i = 0; i < r->nchecks; i++)
-		json_check(&j, &r->checks[i]);
-	hv_k_json_end(&j);
-	hv_k_json_end(&j);
-	return hv_k_json_finish(&j);
+	return run;
 }
 
 /* NPB's MPI timer: the slowest rank's time; Mop/s follows from it. */
@@ -274,6 +212,7 @@ reduce_time(struct hv_npb_result *r)
 int
 main(int argc, char **argv)
 {
+	struct hv_npb_run run;
 	struct hv_npb_result r = {0};
 	struct opts o = {0};
 	int err, rc = HV_K_EXIT_OK;
@@ -294,9 +233,10 @@ main(int argc, char **argv)
 	}
 	reduce_time(&r);
 	ok = hv_npb_verified(&r);
+	run = run_of(&o);
 	if (o.rank == 0) {
-		print_block(&o, &r, ok);
-		if (o.json && print_json(&o, &r, ok) < 0)
+		hv_npb_print_block(&run, &r, ok);
+		if (o.json && hv_npb_print_json(&run, &r, ok) < 0)
 			rc = HV_K_EXIT_FAIL;
 		fflush(stdout);
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "klib.h"
 #include "npb.h"
 
 double
@@ -154,4 +155,87 @@ hv_npb_verified(const struct hv_npb_result *r)
 		if (!r->checks[i].pass)
 			return false;
 	return true;
+}
+
+void
+hv_npb_print_block(const struct hv_npb_run *run, const struct hv_npb_result *r,
+		   bool ok)
+{
+	const char *who = run->ranks ? "process" : "thread";
+	int n = run->ranks ? run->ranks : run->threads;
+	const struct hv_npb_check *c;
+	int i;
+
+	printf("\n NPB %s Benchmark Completed (hpcvirt, %s)\n", run->bench,
+	       run->variant);
+	printf("Class = %c\n", run->cls);
+	printf("Size = %s\n", r->size);
+	printf("Iterations = %d\n", r->iterations);
+	printf("%s = %d\n", run->ranks ? "Total processes" : "Threads", n);
+	printf("Time in seconds = %.6f\n", r->time_s);
+	printf("Mop/s total = %.2f\n", r->mops_total);
+	printf("Mop/s/%s = %.2f\n", who, r->mops_total / n);
+	printf("Operation type = %s\n", r->op_type);
+	for (i = 0; i < r->nchecks; i++) {
+		c = &r->checks[i];
+		printf("Check %s[%d] = %.13e", c->name, c->index, c->value);
+		if (c->is_complex)
+			printf(" %+.13e i", c->value_im);
+		printf(" ref %.13e rel_error %.3e %s\n", c->reference,
+		       c->rel_error, c->pass ? "ok" : "FAILED");
+	}
+	printf("Verification = %s\n", ok ? "SUCCESSFUL" : "UNSUCCESSFUL");
+}
+
+static void
+json_check(struct hv_k_json *j, const struct hv_npb_check *c)
+{
+	hv_k_json_obj(j, NULL);
+	hv_k_json_str(j, "name", c->name);
+	hv_k_json_i64(j, "index", c->index);
+	hv_k_json_dbl(j, "value", c->value);
+	if (c->is_complex)
+		hv_k_json_dbl(j, "value_im", c->value_im);
+	hv_k_json_dbl(j, "reference", c->reference);
+	if (c->is_complex)
+		hv_k_json_dbl(j, "reference_im", c->reference_im);
+	hv_k_json_dbl(j, "rel_error", c->rel_error);
+	hv_k_json_dbl(j, "epsilon", c->epsilon);
+	hv_k_json_bool(j, "pass", c->pass);
+	hv_k_json_end(j);
+}
+
+int
+hv_npb_print_json(const struct hv_npb_run *run, const struct hv_npb_result *r,
+		  bool ok)
+{
+	char cls[2] = {run->cls, '\0'};
+	struct hv_k_json j;
+	int i;
+
+	hv_k_json_begin(&j, stdout);
+	hv_k_json_obj(&j, NULL);
+	hv_k_json_str(&j, "kernel", "npb");
+	hv_k_json_str(&j, "benchmark", run->bench);
+	hv_k_json_str(&j, "class", cls);
+	hv_k_json_str(&j, "variant", run->variant);
+	if (run->ranks)
+		hv_k_json_i64(&j, "ranks", run->ranks);
+	hv_k_json_i64(&j, "threads", run->threads);
+	hv_k_json_i64(&j, "iterations", r->iterations);
+	hv_k_json_str(&j, "size", r->size);
+	hv_k_json_dbl(&j, "time_s", r->time_s);
+	hv_k_json_dbl(&j, "mops_total", r->mops_total);
+	if (run->ranks)
+		hv_k_json_dbl(&j, "mops_per_rank", r->mops_total / run->ranks);
+	else
+		hv_k_json_dbl(&j, "mops_per_thread",
+			      r->mops_total / run->threads);
+	hv_k_json_bool(&j, "verified", ok);
+	hv_k_json_arr(&j, "checks");
+	for (i = 0; i < r->nchecks; i++)
+		json_check(&j, &r->checks[i]);
+	hv_k_json_end(&j);
+	hv_k_json_end(&j);
+	return hv_k_json_finish(&j);
 }

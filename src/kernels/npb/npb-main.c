@@ -272,82 +272,22 @@ check_memory(const struct opts *o)
 			 (double)have / 1048576.0);
 }
 
-static void
-print_block(const struct opts *o, const struct hv_npb_result *r, bool ok)
+static struct hv_npb_run
+run_of(const struct opts *o)
 {
-	const struct hv_npb_check *c;
-	int i;
+	struct hv_npb_run run = {.bench = o->bench->name,
+				 .cls = o->cls,
+				 .variant = VARIANT,
+				 .threads = o->threads,
+				 .ranks = 0};
 
-	printf("\n NPB %s Benchmark Completed (hpcvirt, %s)\n", o->bench->name,
-	       VARIANT);
-	printf("Class = %c\n", o->cls);
-	printf("Size = %s\n", r->size);
-	printf("Iterations = %d\n", r->iterations);
-	printf("Threads = %d\n", o->threads);
-	printf("Time in seconds = %.6f\n", r->time_s);
-	printf("Mop/s total = %.2f\n", r->mops_total);
-	printf("Mop/s/thread = %.2f\n", r->mops_total / o->threads);
-	printf("Operation type = %s\n", r->op_type);
-	for (i = 0; i < r->nchecks; i++) {
-		c = &r->checks[i];
-		printf("Check %s[%d] = %.13e", c->name, c->index, c->value);
-		if (c->is_complex)
-			printf(" %+.13e i", c->value_im);
-		printf(" ref %.13e rel_error %.3e %s\n", c->reference,
-		       c->rel_error, c->pass ? "ok" : "FAILED");
-	}
-	printf("Verification = %s\n", ok ? "SUCCESSFUL" : "UNSUCCESSFUL");
-}
-
-static void
-json_check(struct hv_k_json *j, const struct hv_npb_check *c)
-{
-	hv_k_json_obj(j, NULL);
-	hv_k_json_str(j, "name", c->name);
-	hv_k_json_i64(j, "index", c->index);
-	hv_k_json_dbl(j, "value", c->value);
-	if (c->is_complex)
-		hv_k_json_dbl(j, "value_im", c->value_im);
-	hv_k_json_dbl(j, "reference", c->reference);
-	if (c->is_complex)
-		hv_k_json_dbl(j, "reference_im", c->reference_im);
-	hv_k_json_dbl(j, "rel_error", c->rel_error);
-	hv_k_json_dbl(j, "epsilon", c->epsilon);
-	hv_k_json_bool(j, "pass", c->pass);
-	hv_k_json_end(j);
-}
-
-static int
-print_json(const struct opts *o, const struct hv_npb_result *r, bool ok)
-{
-	struct hv_k_json j;
-	char cls[2] = {o->cls, '\0'};
-	int i;
-
-	hv_k_json_begin(&j, stdout);
-	hv_k_json_obj(&j, NULL);
-	hv_k_json_str(&j, "kernel", "npb");
-	hv_k_json_str(&j, "benchmark", o->bench->name);
-	hv_k_json_str(&j, "class", cls);
-	hv_k_json_str(&j, "variant", VARIANT);
-	hv_k_json_i64(&j, "threads", o->threads);
-	hv_k_json_i64(&j, "iterations", r->iterations);
-	hv_k_json_str(&j, "size", r->size);
-	hv_k_json_dbl(&j, "time_s", r->time_s);
-	hv_k_json_dbl(&j, "mops_total", r->mops_total);
-	hv_k_json_dbl(&j, "mops_per_thread", r->mops_total / o->threads);
-	hv_k_json_bool(&j, "verified", ok);
-	hv_k_json_arr(&j, "checks");
-	for (i = 0; i < r->nchecks; i++)
-		json_check(&j, &r->checks[i]);
-	hv_k_json_end(&j);
-	hv_k_json_end(&j);
-	return hv_k_json_finish(&j);
+	return run;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct hv_npb_run run;
 	struct hv_npb_result r = {0};
 	struct opts o;
 	bool ok;
@@ -365,8 +305,9 @@ main(int argc, char **argv)
 		hv_k_die(HV_K_EXIT_FAIL, "%s class %c failed: %s",
 			 o.bench->name, o.cls, strerror(-err));
 	ok = hv_npb_verified(&r);
-	print_block(&o, &r, ok);
-	if (o.json && print_json(&o, &r, ok) < 0)
+	run = run_of(&o);
+	hv_npb_print_block(&run, &r, ok);
+	if (o.json && hv_npb_print_json(&run, &r, ok) < 0)
 		hv_k_die(HV_K_EXIT_FAIL, "writing the result failed");
 	fflush(stdout);
 	return ok ? HV_K_EXIT_OK : HV_K_EXIT_FAIL;

@@ -101,6 +101,26 @@ bool hv_npb_verified(const struct hv_npb_result *r);
 /* Wall clock in seconds, monotonic, sub-microsecond resolution. */
 double hv_npb_wtime(void);
 
+/*
+ * How a run was parallelised, for its report: variant "ser", "omp" or
+ * "mpi", and the count of its workers (threads, or MPI ranks when
+ * ranks > 0).
+ */
+struct hv_npb_run {
+	const char *bench; /* "cg" */
+	char cls;
+	const char *variant;
+	int threads;
+	int ranks; /* 0 for ser and omp */
+};
+
+/* The NPB-style result block on stdout, ending "Verification = ...". */
+void hv_npb_print_block(const struct hv_npb_run *run,
+			const struct hv_npb_result *r, bool ok);
+/* The HPCVIRT-RESULT line; 0, or -1 if stdout failed. */
+int hv_npb_print_json(const struct hv_npb_run *run,
+		      const struct hv_npb_result *r, bool ok);
+
 /* Thread helpers that also compile without OpenMP. */
 static inline int
 npb_nthreads(void)
