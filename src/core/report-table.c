@@ -329,6 +329,54 @@ print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows)
 	return 0;
 }
 
+/* Comparison of two (name, ns) start-up entries by time. */
+struct start_entry {
+	const char *env;
+	double ns;
+};
+
+static int
+cmp_start(const void *a, const void *b)
+{
+	double x = ((const struct start_entry *)a)->ns;
+	double y = ((const struct start_entry *)b)->ns;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The start-up of every env's box in this study (context "envs": start to
+ * a connected agent), fastest first: a ranking at a glance. The env.start
+ * bench measures it with repetitions and a CI.
+ */
+static void
+print_startup(FILE *f, const struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "envs");
+	cJSON *envs = txt ? cJSON_Parse(txt) : NULL, *e, *ns;
+	struct start_entry v[64];
+	char val[64];
+	size_t n = 0, i;
+
+	cJSON_ArrayForEach(e, envs)
+	{
+		ns = cJSON_GetObjectItemCaseSensitive(e, "start_ns");
+		if (cJSON_IsNumber(ns) && e->string && n < 64)
+			v[n++] = (struct start_entry){e->string,
+						      ns->valuedouble};
+	}
+	if (n) {
+		qsort(v, n, sizeof(v[0]), cmp_start);
+		fprintf(f, "start-up (box start to agent ready):");
+		for (i = 0; i < n; i++) {
+			fmt_value(val, sizeof(val), v[i].ns, "ns");
+			fprintf(f, "%s %s %s", i ? "," : "", v[i].env, val);
+		}
+		fputc('\n', f);
+	}
+	cJSON_Delete(envs);
+}
+
 /* The parameter sets envs left out of a reduced study, and why. */
 static void
 print_reduced(FILE *f, const struct hv_study *s)
@@ -389,6 +437,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 		"cv: stddev / mean\n",
 		hv_boot_method_name(HV_BOOT_DEFAULT),
 		(unsigned long long)s->seed);
+	print_startup(f, s);
 	print_reduced(f, s);
 	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)
 		;

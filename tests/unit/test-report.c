@@ -64,7 +64,10 @@ build(struct hv_study *s)
 	hv_context_set_json(s, "seed", "42");
 	hv_context_set_str(s, "host", "testhost");
 	hv_context_set_json(s, "ncpus", "2");
-	hv_context_set_json(s, "envs", "[\"native\",\"ns\",\"uml\"]");
+	hv_context_set_json(s, "envs",
+			    "{\"ns\":{\"start_ns\":25000000},"
+			    "\"native\":{\"start_ns\":13000000},"
+			    "\"uml\":{\"error\":\"timeout\"}}");
 	add(s, "ns", 0, rr_ns, 6);
 	add(s, "native", 0, rr_native, 6);
 	add(s, "uml", 0, rr_uml, 1);
@@ -235,7 +238,7 @@ check_json(const char *txt)
 	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "hpcvirt")),
 	       HV_VERSION, "JSON: version");
 	ok(cJSON_GetObjectItem(ctx, "seed")->valuedouble == 42 &&
-		   cJSON_IsArray(cJSON_GetObjectItem(ctx, "envs")),
+		   cJSON_IsObject(cJSON_GetObjectItem(ctx, "envs")),
 	   "JSON: context values are JSON values");
 	is_int(cJSON_GetArraySize(cells), 6, "JSON: six cells");
 	p = cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 3), "params");
