@@ -24,4 +24,11 @@ void hv_runstate_remove(struct hv_runstate *rs);
 /* Remove what dead runs left behind; returns how many runs were cleaned. */
 int hv_runstate_clean_stale(void);
 
+/*
+ * Remove dir and everything under it, children first, without following
+ * symlinks or crossing into a mount (a mount left under it stays, and so
+ * do the directories above it). Best effort: errors are ignored.
+ */
+void hv_rm_tree(const char *dir);
+
 #endif

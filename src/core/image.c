@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hpcvirt/runstate.h"
 #include "hpcvirt/image.h"
 #include "hpcvirt/provenance.h"
 
@@ -841,24 +842,6 @@ mkdir_p(const char *path, struct hv_err *err)
 	return 0;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void
-rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
 static bool
 is_hash_name(const char *s)
 {
@@ -884,7 +867,7 @@ remove_stale(const char *cache, const char *keep)
 		snprintf(path, sizeof(path), "%s/%s", cache, d->d_name);
 		snprintf(man, sizeof(man), "%s/manifest", path);
 		if (access(man, F_OK) == 0)
-			rm_tree(path);
+			hv_rm_tree(path);
 	}
 	closedir(dh);
 }
@@ -917,7 +900,7 @@ build(struct hv_image *img, const char *cache, const char *manifest,
 
 	snprintf(tmp, sizeof(tmp), "%s/%s.tmp.%d", cache, img->hash,
 		 (int)getpid());
-	rm_tree(tmp);
+	hv_rm_tree(tmp);
 	if (mkdir(tmp, 0755) != 0)
 		return hv_err_sys(err, errno, "mkdir %s", tmp);
 	snprintf(path, sizeof(path), "%s/vmlinux", tmp);
@@ -931,7 +914,7 @@ build(struct hv_image *img, const char *cache, const char *manifest,
 	if (rc == 0 && rename(tmp, img->dir) != 0 && errno != EEXIST &&
 	    errno != ENOTEMPTY)
 		rc = hv_err_sys(err, errno, "rename %s", tmp);
-	rm_tree(tmp); /* left only if another builder won the race */
+	hv_rm_tree(tmp); /* left only if another builder won the race */
 	if (rc == 0) {
 		img->built = true;
 		remove_stale(cache, img->hash);
@@ -970,7 +953,7 @@ hv_image_get(struct hv_image *img, const struct hv_image_opts *opts,
 	}
 	image_paths(img, cache);
 	if (opts->force && image_complete(img))
-		rm_tree(img->dir);
+		hv_rm_tree(img->dir);
 	if (!image_complete(img))
 		rc = build(img, cache, manifest, p, err);
 	if (rc < 0)

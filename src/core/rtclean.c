@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hpcvirt/runstate.h"
 #include "hpcvirt/cgroup.h"
 #include "hpcvirt/proc.h"
 #include "hpcvirt/rtclean.h"
@@ -282,18 +283,6 @@ under_dead_run(const char *mnt, const void *arg)
 	return dead_owner(mnt + l + 1, RUN_PREFIX, '.');
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 /* The runtimes' short directories "<base>/hpcvirt-<deadpid>-*". */
 static int
 clean_short_dirs(const char *base)
@@ -311,7 +300,7 @@ clean_short_dirs(const char *base)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
 		n += hv_rt_umount_under(path);
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		hv_rm_tree(path);
 		n++;
 	}
 	closedir(d);
@@ -340,7 +329,7 @@ hv_rt_lxc_unlock(const char *lxcpath)
 	char dir[1200];
 
 	snprintf(dir, sizeof(dir), LXC_LOCKS "%s", lxcpath);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	hv_rm_tree(dir);
 	rmdir_up(dir);
 }
 
@@ -362,7 +351,7 @@ clean_lxc_locks(const char *base)
 		    !dead_owner(de->d_name, RUN_PREFIX, '.'))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		hv_rm_tree(path);
 		n++;
 	}
 	closedir(d);

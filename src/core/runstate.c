@@ -53,24 +53,6 @@ start_time(long pid)
 	return t;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void
-rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Is the run that owns dir still alive? */
 static bool
 owner_alive(const char *dir)
@@ -109,12 +91,30 @@ hv_runstate_clean_stale(void)
 		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
 		if (owner_alive(path))
 			continue;
-		rm_tree(path);
+		hv_rm_tree(path);
 		n++;
 	}
 	closedir(d);
 	n += hv_cg_clean_stale();
 	return n;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void
+hv_rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 int
@@ -151,6 +151,6 @@ hv_runstate_remove(struct hv_runstate *rs)
 {
 	if (!rs->dir[0])
 		return;
-	rm_tree(rs->dir);
+	hv_rm_tree(rs->dir);
 	rs->dir[0] = '\0';
 }

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hpcvirt/runstate.h"
 #include "hpcvirt/cgroup.h"
 #include "hpcvirt/container.h"
 #include "hpcvirt/env.h"
@@ -270,18 +271,6 @@ ns_routed_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	return ns_start_mode(ctx, box, HV_NET_ROUTED, err);
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 /*
  * The agent was asked to shut down; as PID 1 its exit ends the PID
  * namespace (every process in it is killed), and the mount and network
@@ -299,8 +288,7 @@ ns_stop(struct hv_box *box)
 	hv_cg_remove(&nb->cg);
 	/* FTW_MOUNT: never cross into a mount, should one be visible. */
 	if (box->workdir[0])
-		nftw(box->workdir, rm_entry, 16,
-		     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		hv_rm_tree(box->workdir);
 	free(nb);
 	box->priv = NULL;
 }

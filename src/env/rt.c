@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hpcvirt/runstate.h"
 #include "hpcvirt/container.h"
 #include "hpcvirt/rtclean.h"
 #include "rt.h"
@@ -485,18 +486,6 @@ hv_rt_explain(struct hv_box *box, char *buf, size_t len)
 	}
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 void
 hv_rt_stop(struct hv_box *box)
 {
@@ -516,13 +505,11 @@ hv_rt_stop(struct hv_box *box)
 	hv_rt_remove_cgroups(rt->name);
 	if (rt->short_dir[0]) {
 		hv_rt_umount_under(rt->short_dir);
-		nftw(rt->short_dir, rm_entry, 16,
-		     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		hv_rm_tree(rt->short_dir);
 	}
 	if (box->workdir[0]) {
 		hv_rt_umount_under(box->workdir);
-		nftw(box->workdir, rm_entry, 16,
-		     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		hv_rm_tree(box->workdir);
 	}
 	free(rt);
 	box->priv = NULL;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hpcvirt/runstate.h"
 #include "env/vmcommon.h"
 #include "hpcvirt/bench.h"
 #include "kernels/lib/klib.h"
@@ -460,18 +461,6 @@ hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 	return hv_err_prefix(err, "guest console: %s; ", tail);
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 void
 hv_vm_release(struct hv_vm *vm, struct hv_box *box)
 {
@@ -486,8 +475,7 @@ hv_vm_release(struct hv_vm *vm, struct hv_box *box)
 	}
 	vm->tap_made = false;
 	if (box->workdir[0])
-		nftw(box->workdir, rm_entry, 16,
-		     FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		hv_rm_tree(box->workdir);
 }
 
 int
