@@ -242,7 +242,7 @@ spawn_child(const struct hv_rt *rt, const struct hv_rt_spawn *s,
 {
 	extern char **environ;
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), fd;
-	char c;
+	char c, wd[600];
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent || read(go_r, &c, 1) != 1 || devnull < 0)
@@ -262,6 +262,16 @@ spawn_child(const struct hv_rt *rt, const struct hv_rt_spawn *s,
 	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	     umount2(cg2, MNT_DETACH) != 0)) {
 		child_fail("hiding ", cg2, errno);
+		_exit(126);
+	}
+	/* Run in the box's workdir (the parent of its skeleton root): what a
+	 * runtime writes to its cwd (conmon's "oom" marker) goes with the box.
+	 */
+	snprintf(wd, sizeof(wd), "%s", rt->root);
+	if (strrchr(wd, '/'))
+		*strrchr(wd, '/') = '\0';
+	if (chdir(wd) != 0) {
+		child_fail("chdir ", wd, errno);
 		_exit(126);
 	}
 	execve(s->argv[0], s->argv, s->envp ? s->envp : environ);
