@@ -9,7 +9,8 @@
 
 MPICC ?= mpicc
 NPBM_SRC := $(wildcard src/kernels/npb-mpi/*.c)
-NPBM_SHARED := src/kernels/npb/npb-common.c src/kernels/npb/npb-verify-data.c
+NPBM_SHARED := src/kernels/npb/npb-common.c src/kernels/npb/npb-verify-data.c \
+	src/kernels/npb/cfd-common.c
 NPBM_OBJ := $(patsubst %.c,$(OBJ)/npb-mpi/%.o,$(NPBM_SRC) $(NPBM_SHARED) \
 	$(KLIB_SRC))
 ifeq ($(NATIVE),1)

@@ -260,7 +260,7 @@ bt_mem(char cls, int threads)
 
 	if (!p)
 		return 0;
-	return hv_cfd_mem_bytes(p->n, false) +
+	return hv_cfd_mem_bytes(p->n, p->n, false) +
 	       (uint64_t)threads * 75 * p->n * sizeof(double) + (4ULL << 20);
 }
 

@@ -57,9 +57,9 @@ cfd_pad(int n)
 #define CFD_NFIELDS 10
 
 size_t
-hv_cfd_mem_bytes(int n, bool want_speed)
+hv_cfd_mem_bytes(int n, int nk, bool want_speed)
 {
-	size_t pts = (size_t)cfd_pad(n) * cfd_pad(n) * n;
+	size_t pts = (size_t)cfd_pad(n) * cfd_pad(n) * nk;
 
 	return pts * sizeof(double) * (15 + 6 + (want_speed ? 1 : 0)) +
 	       CFD_NFIELDS * (CFD_STAGGER + 64);
@@ -73,7 +73,7 @@ cfd_constants(struct hv_cfd *c, int n, double dt)
 
 	c->n = n;
 	c->ni = c->nj = cfd_pad(n);
-	c->npts = (size_t)c->ni * c->nj * n;
+	c->npts = (size_t)c->ni * c->nj * c->nk;
 	c->dt = dt;
 	for (d = 0; d < 3; d++) {
 		c->t1[d] = 1.0 / (h * h);
@@ -92,6 +92,13 @@ cfd_constants(struct hv_cfd *c, int n, double dt)
 int
 hv_cfd_init(struct hv_cfd *c, int n, double dt, bool want_speed)
 {
+	return hv_cfd_init_slab(c, n, dt, want_speed, 0, n, 0);
+}
+
+int
+hv_cfd_init_slab(struct hv_cfd *c, int n, double dt, bool want_speed, int klo,
+		 int khi, int ghost)
+{
 	double **f[CFD_NFIELDS] = {&c->u,      &c->rhs,	 &c->forcing, &c->rho_i,
 				   &c->us,     &c->vs,	 &c->ws,      &c->qs,
 				   &c->square, &c->speed};
@@ -99,8 +106,12 @@ hv_cfd_init(struct hv_cfd *c, int n, double dt, bool want_speed)
 	char *base;
 
 	memset(c, 0, sizeof(*c));
+	c->klo = klo;
+	c->khi = khi;
+	c->kb = klo - ghost > 0 ? klo - ghost : 0;
+	c->nk = (khi + ghost < n ? khi + ghost : n) - c->kb;
 	cfd_constants(c, n, dt);
-	c->mem = calloc(1, hv_cfd_mem_bytes(n, want_speed));
+	c->mem = calloc(1, hv_cfd_mem_bytes(n, c->nk, want_speed));
 	if (!c->mem)
 		return -ENOMEM;
 	base = c->mem;
@@ -151,7 +162,7 @@ hv_cfd_initialize(struct hv_cfd *c)
 	int n = c->n, i, j, k;
 	double h = 1.0 / (n - 1);
 
-	for (k = 0; k < n; k++)
+	for (k = c->kb; k < c->kb + c->nk; k++)
 		for (j = 0; j < n; j++)
 			for (i = 0; i < n; i++) {
 				double *u = c->u + 5 * hv_cfd_ix(c, i, j, k);
@@ -172,7 +183,7 @@ hv_cfd_exact_rhs(struct hv_cfd *c)
 	size_t p;
 
 	/* L(u_exact) with a zero forcing, then negate. */
-	for (k = 0; k < n; k++)
+	for (k = c->kb; k < c->kb + c->nk; k++)
 		for (j = 0; j < n; j++)
 			for (i = 0; i < n; i++)
 				hv_cfd_exact(i * h, j * h, k * h,
@@ -317,24 +328,28 @@ void
 hv_cfd_compute_rhs(struct hv_cfd *c, bool scale_dt)
 {
 	int k, n = c->n;
+	int a0 = c->klo > 1 ? c->klo - 1 : 0, a1 = c->khi < n ? c->khi + 1 : n;
+	int r0 = c->klo > 1 ? c->klo : 1, r1 = c->khi < n - 1 ? c->khi : n - 1;
 
 #pragma omp for schedule(static)
-	for (k = 0; k < n; k++)
+	for (k = a0; k < a1; k++)
 		cfd_aux_plane(c, k);
 #pragma omp for schedule(static)
-	for (k = 1; k < n - 1; k++)
+	for (k = r0; k < r1; k++)
 		cfd_rhs_plane(c, k, scale_dt);
 }
 
 void
-hv_cfd_error_norm(const struct hv_cfd *c, int lo, int hi, double out[5])
+hv_cfd_error_sums(const struct hv_cfd *c, int lo, int hi, double out[5])
 {
 	int n = c->n, i, j, k, m;
-	double h = 1.0 / (n - 1), e[5], d = (double)(n - 2);
+	int k0 = lo > c->klo ? lo : c->klo,
+	    k1 = hi < c->khi - 1 ? hi : c->khi - 1;
+	double h = 1.0 / (n - 1), e[5];
 
 	for (m = 0; m < 5; m++)
 		out[m] = 0.0;
-	for (k = lo; k <= hi; k++)
+	for (k = k0; k <= k1; k++)
 		for (j = lo; j <= hi; j++)
 			for (i = lo; i <= hi; i++) {
 				const double *u =
@@ -344,19 +359,17 @@ hv_cfd_error_norm(const struct hv_cfd *c, int lo, int hi, double out[5])
 				for (m = 0; m < 5; m++)
 					out[m] += (u[m] - e[m]) * (u[m] - e[m]);
 			}
-	for (m = 0; m < 5; m++)
-		out[m] = sqrt(out[m] / (d * d * d));
 }
 
 void
-hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5])
+hv_cfd_field_sums(const struct hv_cfd *c, const double *f, double out[5])
 {
 	int n = c->n, i, j, k, m;
-	double d = (double)(n - 2);
+	int k0 = c->klo > 1 ? c->klo : 1, k1 = c->khi < n - 1 ? c->khi : n - 1;
 
 	for (m = 0; m < 5; m++)
 		out[m] = 0.0;
-	for (k = 1; k < n - 1; k++)
+	for (k = k0; k < k1; k++)
 		for (j = 1; j < n - 1; j++)
 			for (i = 1; i < n - 1; i++) {
 				const double *v = f + 5 * hv_cfd_ix(c, i, j, k);
@@ -364,6 +377,28 @@ hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5])
 				for (m = 0; m < 5; m++)
 					out[m] += v[m] * v[m];
 			}
+}
+
+void
+hv_cfd_rms(const struct hv_cfd *c, double sums[5])
+{
+	double d = (double)(c->n - 2);
+	int m;
+
 	for (m = 0; m < 5; m++)
-		out[m] = sqrt(out[m] / (d * d * d));
+		sums[m] = sqrt(sums[m] / (d * d * d));
+}
+
+void
+hv_cfd_error_norm(const struct hv_cfd *c, int lo, int hi, double out[5])
+{
+	hv_cfd_error_sums(c, lo, hi, out);
+	hv_cfd_rms(c, out);
+}
+
+void
+hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5])
+{
+	hv_cfd_field_sums(c, f, out);
+	hv_cfd_rms(c, out);
 }

@@ -7,10 +7,17 @@
  * The discrete steady-state operator L(u) is the same in the three
  * codes; only their implicit solvers differ (bt.c, sp.c, lu.c).
  *
- * Layout: a grid point (i, j, k) has point index (k*nj + j)*ni + i with
- * x fastest; the leading dimensions ni, nj are padded to an odd number
- * so that y and z lines do not alias in the caches. Five-component
- * fields hold the components of a point next to each other (u[5*p+m]).
+ * Layout: a grid point (i, j, k) has point index ((k-kb)*nj + j)*ni + i
+ * with x fastest; the leading dimensions ni, nj are padded to an odd
+ * number so that y and z lines do not alias in the caches. Five-
+ * component fields hold the components of a point next to each other
+ * (u[5*p+m]).
+ *
+ * Slabs: a process may hold only the z planes kb..kb+nk-1 of the grid
+ * and own (update) the planes klo..khi-1 among them; the others are
+ * ghost planes that the caller fills (the MPI versions exchange them,
+ * ../npb-mpi/cfd-mpi.c). The serial and OpenMP programs hold and own
+ * the whole grid: kb = klo = 0, nk = khi = n.
  */
 #ifndef HPCVIRT_NPB_CFD_H
 #define HPCVIRT_NPB_CFD_H
@@ -25,9 +32,11 @@
 #define CFD_C5 1.4
 
 struct hv_cfd {
-	int n;	    /* grid points per side, boundary included */
-	int ni, nj; /* padded leading dimensions (points) */
-	size_t npts;
+	int n;	      /* grid points per side, boundary included */
+	int ni, nj;   /* padded leading dimensions (points) */
+	int kb, nk;   /* stored planes kb..kb+nk-1 */
+	int klo, khi; /* owned planes klo..khi-1 */
+	size_t npts;  /* stored points */
 	double dt;
 	/* 1/h^2, 1/(2h), 1/h per direction (x, y, z) */
 	double t1[3], t2[3], t3[3];
@@ -43,43 +52,64 @@ struct hv_cfd {
 static inline size_t
 hv_cfd_ix(const struct hv_cfd *c, int i, int j, int k)
 {
-	return ((size_t)k * c->nj + j) * c->ni + i;
+	return ((size_t)(k - c->kb) * c->nj + j) * c->ni + i;
 }
 
 /*
  * Set the constants for an n^3 grid and time step dt and allocate the
- * fields (speed only when want_speed). Returns 0 or -ENOMEM.
+ * fields of the whole grid (speed only when want_speed). Returns 0 or
+ * -ENOMEM.
  */
 int hv_cfd_init(struct hv_cfd *c, int n, double dt, bool want_speed);
+/*
+ * The same for a slab: own planes klo..khi-1 and store ghost planes
+ * more on each side, clipped to the grid.
+ */
+int hv_cfd_init_slab(struct hv_cfd *c, int n, double dt, bool want_speed,
+		     int klo, int khi, int ghost);
 void hv_cfd_free(struct hv_cfd *c);
-/* Bytes hv_cfd_init allocates for an n^3 grid. */
-size_t hv_cfd_mem_bytes(int n, bool want_speed);
+/* Bytes hv_cfd_init allocates for nk stored planes of an n^3 grid. */
+size_t hv_cfd_mem_bytes(int n, int nk, bool want_speed);
 
 /* The exact solution at (xi, eta, zeta) in [0,1]^3. */
 void hv_cfd_exact(double xi, double eta, double zeta, double out[5]);
 /*
  * u = transfinite interpolation of the exact boundary values in the
- * interior and the exact solution on the six faces.
+ * interior and the exact solution on the six faces, on every stored
+ * plane (ghosts included: the values are known, not computed).
  */
 void hv_cfd_initialize(struct hv_cfd *c);
-/* forcing = -L(u_exact) on the interior, 0 on the boundary. */
+/*
+ * forcing = -L(u_exact) on the owned interior, 0 elsewhere. It needs
+ * two ghost planes on each side of a slab (the dissipation's reach).
+ */
 void hv_cfd_exact_rhs(struct hv_cfd *c);
 
 /*
  * Auxiliary fields (rho_i, us, vs, ws, square, qs and, if allocated,
- * speed) at every point, then rhs = forcing + L(u) on the interior,
- * times dt when scale_dt. Work-shared: call it from inside an OpenMP
- * parallel region (or serially); it ends with a barrier.
+ * speed) on the owned planes and one more each side, then rhs =
+ * forcing + L(u) on the owned interior planes, times dt when scale_dt.
+ * u must be current on the owned planes and two more each side.
+ * Work-shared: call it from inside an OpenMP parallel region (or
+ * serially); it ends with a barrier.
  */
 void hv_cfd_compute_rhs(struct hv_cfd *c, bool scale_dt);
 
 /*
- * sqrt(sum over the box lo..hi (each direction) of (u - u_exact)^2 /
- * (n-2)^3), per component. BT and SP sum over the whole grid, LU over
- * the interior.
+ * Sums over the box lo..hi (each direction; k only where owned) of
+ * (u - u_exact)^2 per component, and over the owned interior of f^2
+ * for a 5-component field f: the parts of the norms that a slab adds
+ * before the sums of all slabs are combined.
+ */
+void hv_cfd_error_sums(const struct hv_cfd *c, int lo, int hi, double out[5]);
+void hv_cfd_field_sums(const struct hv_cfd *c, const double *f, double out[5]);
+/* sum -> sqrt(sum / (n-2)^3), in place: the RMS over the interior. */
+void hv_cfd_rms(const struct hv_cfd *c, double sums[5]);
+/*
+ * The whole grid's norms (sums then RMS): BT and SP take the error over
+ * the whole grid (lo 0, hi n-1), LU over the interior.
  */
 void hv_cfd_error_norm(const struct hv_cfd *c, int lo, int hi, double out[5]);
-/* sqrt(sum over the interior of f^2 / (n-2)^3) of a 5-component field. */
 void hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5]);
 
 /*

@@ -357,7 +357,7 @@ lu_mem(char cls, int threads)
 	(void)threads;
 	if (!p)
 		return 0;
-	return hv_cfd_mem_bytes(p->n, false) + (4ULL << 20);
+	return hv_cfd_mem_bytes(p->n, p->n, false) + (4ULL << 20);
 }
 
 const struct hv_npb_bench hv_npb_lu = {

@@ -451,7 +451,7 @@ sp_mem(char cls, int threads)
 
 	if (!p)
 		return 0;
-	return hv_cfd_mem_bytes(p->n, true) +
+	return hv_cfd_mem_bytes(p->n, p->n, true) +
 	       (uint64_t)threads * 23 * SP_LS(p->n) * sizeof(double) +
 	       (4ULL << 20);
 }
