@@ -44,6 +44,16 @@ hv_npbm_pow2(int n)
 	return n >= 1 && (n & (n - 1)) == 0;
 }
 
+bool
+hv_npbm_square(int n)
+{
+	int q = 1;
+
+	while (q * q < n)
+		q++;
+	return n >= 1 && q * q == n;
+}
+
 /* Bad input: rank 0 says why; every rank leaves with exit status 2. */
 static void __attribute__((format(printf, 2, 3), noreturn))
 usage_die(const struct opts *o, const char *fmt, ...)
@@ -141,6 +151,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			  "bad rank count %d for %s: it needs %s (mpirun -np "
 			  "N)",
 			  o->nranks, o->bench->name, o->bench->ranks_rule);
+	if (o->bench->max_ranks && o->nranks > o->bench->max_ranks(o->cls))
+		usage_die(o,
+			  "bad rank count %d for %s class %c: at most %d ranks "
+			  "(%s)",
+			  o->nranks, o->bench->name, o->cls,
+			  o->bench->max_ranks(o->cls), o->bench->max_rule);
 }
 
 /* MemAvailable in bytes, or -1 if unknown. */

@@ -23,6 +23,9 @@ struct hv_npbm_bench {
 	/* true if the benchmark runs on n ranks */
 	bool (*ranks_ok)(int n);
 	const char *ranks_rule; /* for the error message */
+	/* the most ranks a class takes (NULL: no limit), and why */
+	int (*max_ranks)(char cls);
+	const char *max_rule;
 	/* total bytes over all ranks for a class on n ranks */
 	uint64_t (*mem_bytes)(char cls, int nranks);
 	/* 0 when it ran (verified or not), else a negative errno */
@@ -34,6 +37,7 @@ extern const struct hv_npbm_bench hv_npbm_ep, hv_npbm_is, hv_npbm_cg,
 
 bool hv_npbm_any(int n);
 bool hv_npbm_pow2(int n);
+bool hv_npbm_square(int n);
 
 /* Block partition of [0, n) over nranks: the range of rank. */
 static inline void
