@@ -60,6 +60,12 @@ struct hv_exec_req {
 	 * the command is killed at once (KILL frame) and the call returns
 	 * after its EXIT, within about 200 ms plus the agent's kill time. */
 	volatile sig_atomic_t *cancel;
+	/* optional: checked every ~200 ms while waiting; false (the box's
+	 * host process is gone, say) ends the wait at once with -EPIPE,
+	 * instead of waiting out the timeout on a connection that nobody
+	 * will ever answer or close. */
+	bool (*alive)(void *arg);
+	void *alive_arg;
 };
 
 struct hv_exec_res {
@@ -86,7 +92,8 @@ int hv_agent_exec(struct hv_agent_conn *c, const struct hv_exec_req *req,
 		  struct hv_exec_res *res, struct hv_err *err);
 void hv_exec_res_release(struct hv_exec_res *res);
 
-/* Ask the agent to exit (a box's PID 1 powers off); waits for the ack. */
+/* Ask the agent to exit (a box's PID 1 powers off); waits for the ack.
+ * A connection broken by an earlier failure fails at once (-ENOTCONN). */
 int hv_agent_shutdown(struct hv_agent_conn *c, struct hv_err *err);
 
 /* Close the connection (the agent kills a command still running). */

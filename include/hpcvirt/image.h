@@ -34,9 +34,10 @@ struct hv_image_opts {
 	const char *static_dir; /* static agent + kernels; default:
 				   $HPCVIRT_STATIC_DIR, else
 				   bin_dir/../../build-static/bin */
-	const char *vmlinuz;	/* default: newest /boot/vmlinuz-* */
-	const char *cache_dir;	/* default: see above */
-	bool force;		/* rebuild even if cached */
+	const char *vmlinuz; /* default: $HPCVIRT_GUEST_KERNEL, else the newest
+				/boot/vmlinuz-* */
+	const char *cache_dir; /* default: see above */
+	bool force;	       /* rebuild even if cached */
 };
 
 struct hv_image {

@@ -123,6 +123,21 @@ int hv_lab_socket(const struct hv_lab *lab, int domain, int type,
 void hv_lab_destroy(struct hv_lab *lab);
 
 /*
+ * A VM's port: the persistent tap `tap` (made by the caller inside the
+ * lab) joins the lab bridge and comes up. With link emulation on, the
+ * guest's own egress has no qdisc that hpcvirt can set, so the tap
+ * joins a bridge of its own, "hvs<index>", which reaches the lab bridge
+ * over the veth pair hvsa<index> (there) / hvsb<index> (a lab bridge
+ * port): the tap's egress carries lab -> guest and hvsa<index>'s guest
+ * -> lab, each with the emulation a box's veth ends get. `how` (if not
+ * NULL) says which of the two was done, for the box's record.
+ */
+int hv_lab_plug_tap(struct hv_lab *lab, const char *tap, int index, char *how,
+		    size_t how_len, struct hv_err *err);
+/* Delete the tap and the shaping bridge and veth of hv_lab_plug_tap. */
+void hv_lab_unplug_tap(struct hv_lab *lab, const char *tap, int index);
+
+/*
  * A network namespace held by a holder process called name (which dies
  * with the caller: PR_SET_PDEATHSIG): *holder is its pid, *nsfd an open
  * /proc/HOLDER/ns/net. Kill the holder to let the kernel remove the

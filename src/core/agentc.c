@@ -407,11 +407,18 @@ exec_wait(struct hv_agent_conn *c, const struct hv_exec_req *req,
 
 	for (;;) {
 		until = deadline;
-		if (req->cancel && !killed && now_ms() + CANCEL_POLL_MS < until)
+		if ((req->cancel || req->alive) &&
+		    now_ms() + CANCEL_POLL_MS < until)
 			until = now_ms() + CANCEL_POLL_MS;
 		rc = conn_next(c, until, &h, &p, err);
+		if (rc == -ETIMEDOUT && req->alive &&
+		    !req->alive(req->alive_arg))
+			return hv_err_set(err, EPIPE,
+					  "the box died while its agent ran "
+					  "'%s'",
+					  req->argv[0]);
 		if (rc == -ETIMEDOUT && until < deadline) {
-			if (!*req->cancel)
+			if (killed || !req->cancel || !*req->cancel)
 				continue;
 			rc = -ETIMEDOUT; /* cancelled: kill it now */
 		}
@@ -509,6 +516,11 @@ hv_agent_shutdown(struct hv_agent_conn *c, struct hv_err *err)
 	const uint8_t *p;
 	int rc;
 
+	/* After a failure the stream may stop mid-frame: no ack to await. */
+	if (c->broken)
+		return hv_err_set(err, ENOTCONN,
+				  "agent connection is broken "
+				  "by an earlier failure");
 	hv_proto_hdr_put(frame, HV_F_SHUTDOWN, 0, 0);
 	rc = conn_send(c, frame, sizeof(frame), deadline, err);
 	while (rc == 0) {

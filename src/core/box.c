@@ -80,7 +80,9 @@ hv_box_stop(struct hv_box *box)
 	if (!box->env)
 		return;
 	if (box->conn) {
-		hv_agent_shutdown(box->conn, &ignored);
+		/* A box whose process is gone cannot answer: no waiting. */
+		if (box->proc.pid <= 0 || hv_proc_alive(&box->proc))
+			hv_agent_shutdown(box->conn, &ignored);
 		hv_agent_close(box->conn);
 		box->conn = NULL;
 	}

@@ -472,12 +472,15 @@ resolve_inputs(const struct hv_image_opts *o, struct hv_image *img,
 	       struct hv_err *err)
 {
 	const char *env = getenv("HPCVIRT_STATIC_DIR");
+	const char *kenv = getenv("HPCVIRT_GUEST_KERNEL");
 	const char *base;
 	char agent[400];
 	int rc;
 
 	if (o->vmlinuz)
 		snprintf(img->vmlinuz, sizeof(img->vmlinuz), "%s", o->vmlinuz);
+	else if (kenv && kenv[0])
+		snprintf(img->vmlinuz, sizeof(img->vmlinuz), "%s", kenv);
 	else if ((rc = find_vmlinuz(img->vmlinuz, sizeof(img->vmlinuz), err)) <
 		 0)
 		return rc;

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -287,6 +288,84 @@ hv_lab_destroy(struct hv_lab *lab)
 		if (waitpid(lab->holder, &status, 0) >= 0 || errno != EINTR)
 			break;
 	lab->holder = 0;
+}
+
+static bool
+emulating(const struct hv_lab_opts *o)
+{
+	return o->delay_us || o->rate_bps;
+}
+
+/* tap -> hvs<i> <- hvsa<i> ~ hvsb<i> -> hvbr0, all up, both shaped. */
+static int
+plug_shaped(struct hv_lab *lab, struct hv_nl *nl, const char *tap, int index,
+	    struct hv_err *err)
+{
+	char br[IFNAMSIZ], a[IFNAMSIZ], b[IFNAMSIZ];
+	int rc;
+
+	snprintf(br, sizeof(br), "hvs%d", index);
+	snprintf(a, sizeof(a), "hvsa%d", index);
+	snprintf(b, sizeof(b), "hvsb%d", index);
+	if ((rc = hv_nl_bridge_add(nl, br, err)) < 0 ||
+	    (rc = hv_nl_veth_add(nl, a, b, err)) < 0 ||
+	    (rc = hv_nl_link_master(nl, a, br, err)) < 0 ||
+	    (rc = hv_nl_link_master(nl, b, LAB_BRIDGE, err)) < 0 ||
+	    (rc = hv_nl_link_master(nl, tap, br, err)) < 0 ||
+	    (rc = emulate(&lab->opts, nl, tap, err)) < 0 ||
+	    (rc = emulate(&lab->opts, nl, a, err)) < 0)
+		return rc;
+	if ((rc = hv_nl_link_up(nl, br, true, err)) < 0 ||
+	    (rc = hv_nl_link_up(nl, a, true, err)) < 0 ||
+	    (rc = hv_nl_link_up(nl, b, true, err)) < 0)
+		return rc;
+	return hv_nl_link_up(nl, tap, true, err);
+}
+
+int
+hv_lab_plug_tap(struct hv_lab *lab, const char *tap, int index, char *how,
+		size_t how_len, struct hv_err *err)
+{
+	struct hv_nl nl;
+	int rc;
+
+	if ((rc = hv_nl_open(&nl, lab->nsfd, err)) < 0)
+		return rc;
+	if (emulating(&lab->opts)) {
+		rc = plug_shaped(lab, &nl, tap, index, err);
+		if (how)
+			snprintf(how, how_len,
+				 "%s on bridge hvs%d, veth hvsa%d/hvsb%d to "
+				 "%s; link emulation on %s and hvsa%d",
+				 tap, index, index, index, LAB_BRIDGE, tap,
+				 index);
+	} else {
+		if ((rc = hv_nl_link_master(&nl, tap, LAB_BRIDGE, err)) == 0)
+			rc = hv_nl_link_up(&nl, tap, true, err);
+		if (how)
+			snprintf(how, how_len, "%s on %s", tap, LAB_BRIDGE);
+	}
+	hv_nl_close(&nl);
+	return rc;
+}
+
+void
+hv_lab_unplug_tap(struct hv_lab *lab, const char *tap, int index)
+{
+	char name[IFNAMSIZ];
+	struct hv_err ignore;
+	struct hv_nl nl;
+
+	if (lab->nsfd < 0 || hv_nl_open(&nl, lab->nsfd, &ignore) < 0)
+		return;
+	hv_nl_link_del(&nl, tap, &ignore);
+	if (emulating(&lab->opts)) {
+		snprintf(name, sizeof(name), "hvsb%d", index);
+		hv_nl_link_del(&nl, name, &ignore); /* both veth ends */
+		snprintf(name, sizeof(name), "hvs%d", index);
+		hv_nl_link_del(&nl, name, &ignore);
+	}
+	hv_nl_close(&nl);
 }
 
 int

@@ -55,12 +55,8 @@ struct qemu_box {
 static int
 tcg_probe(struct hv_err *why)
 {
-	if (access(QEMU_BIN, X_OK) != 0)
-		return hv_err_set(why, ENOENT,
-				  "%s not found (apt-get install "
-				  "qemu-system-x86)",
-				  QEMU_BIN);
-	return hv_vm_probe_image(why);
+	return hv_vm_probe_tool("HPCVIRT_QEMU", QEMU_BIN, "qemu-system-x86",
+				why);
 }
 
 static bool
@@ -206,7 +202,7 @@ qemu_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 		return rc;
 	build_strings(qb, ctx, v);
 #define A(x) (argv[n++] = (char *)(x))
-	A(QEMU_BIN);
+	A(hv_vm_tool("HPCVIRT_QEMU", QEMU_BIN));
 	if (v->microvm)
 		A("-M"), A("microvm,pit=on,pic=on,rtc=on");
 	else

@@ -28,12 +28,7 @@ struct uml_box {
 static int
 uml_probe(struct hv_err *why)
 {
-	if (access(UML_BIN, X_OK) != 0)
-		return hv_err_set(why, ENOENT,
-				  "%s not found (apt-get install "
-				  "user-mode-linux)",
-				  UML_BIN);
-	return hv_vm_probe_image(why);
+	return hv_vm_probe_tool("HPCVIRT_UML", UML_BIN, "user-mode-linux", why);
 }
 
 static int
@@ -41,7 +36,7 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 {
 	char mem[32], initrd[640], ubd[640], vec[64], ip[40], v[32];
 	char *argv[] = {
-		UML_BIN,    mem,	initrd,		  ubd,
+		NULL,	    mem,	initrd,		  ubd,
 		vec,	    "con=null", "con0=fd:0,fd:2", "quiet",
 		"panic=-1", ip,		"hv.if=vec0",	  "hv.disk=/dev/ubda",
 		NULL,	    NULL};
@@ -53,6 +48,7 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 
 	if (!ub)
 		return hv_err_set(err, ENOMEM, "uml box");
+	argv[0] = (char *)hv_vm_tool("HPCVIRT_UML", UML_BIN);
 	box->priv = ub;
 	ub->vm.boot_timeout_ms = hv_vm_boot_timeout(UML_BOOT_MS);
 	rc = hv_vm_prepare(&ub->vm, ctx, box, UML_DISK_MIB, err);
@@ -75,7 +71,7 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 	snprintf(v, sizeof(v), "%d", mib);
 	hv_params_set(&box->config, "mem_mib", v);
 	hv_params_set(&box->config, "cpus", "1 (UML is uniprocessor)");
-	hv_params_set(&box->config, "kernel", UML_BIN);
+	hv_params_set(&box->config, "kernel", argv[0]);
 	hv_params_set(&box->config, "nic", "UML vector driver, tap (vec0)");
 	hv_params_set(&box->config, "disk", "ubd0 (/dev/ubda)");
 	return 0;

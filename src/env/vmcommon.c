@@ -35,6 +35,7 @@
 #define MKFS_MS 30000
 #define POLL_MS 5
 #define READY_TAG "HPCVIRT-AGENT-READY "
+#define VERSION_MS 2000
 
 /* Console lines that end a boot (or a run) at once. */
 static const char *const fatal[] = {
@@ -97,7 +98,6 @@ out:
 static int
 tap_plug(struct hv_vm *vm, struct hv_err *err)
 {
-	struct hv_nl nl;
 	int rc;
 
 	snprintf(vm->tap, sizeof(vm->tap), "hvt%d", vm->index);
@@ -105,12 +105,8 @@ tap_plug(struct hv_vm *vm, struct hv_err *err)
 	if (rc < 0)
 		return rc;
 	vm->tap_made = true;
-	if ((rc = hv_nl_open(&nl, vm->lab->nsfd, err)) < 0)
-		return rc;
-	if ((rc = hv_nl_link_master(&nl, vm->tap, LAB_BRIDGE, err)) == 0)
-		rc = hv_nl_link_up(&nl, vm->tap, true, err);
-	hv_nl_close(&nl);
-	return rc;
+	return hv_lab_plug_tap(vm->lab, vm->tap, vm->index, vm->port,
+			       sizeof(vm->port), err);
 }
 
 static int
@@ -170,7 +166,7 @@ record(struct hv_vm *vm, struct hv_box *box, int disk_mib)
 	hv_params_set(&box->config, "image_dir", vm->img.dir);
 	hv_params_set(&box->config, "guest_kernel", vm->img.vmlinuz);
 	hv_params_set(&box->config, "ip", vm->ip);
-	hv_params_set(&box->config, "net_port", vm->tap);
+	hv_params_set(&box->config, "net_port", vm->port);
 	snprintf(v, sizeof(v), "raw image %d MiB, ext4, mounted at /scratch",
 		 disk_mib);
 	hv_params_set(&box->config, "storage", v);
@@ -184,6 +180,7 @@ hv_vm_prepare(struct hv_vm *vm, const struct hv_env_ctx *ctx,
 	struct hv_image_opts io = {.bin_dir = ctx->bin_dir};
 	int rc;
 
+	hv_proc_init(&vm->version);
 	vm->lab = ctx->lab;
 	if (!vm->lab)
 		return hv_err_set(err, EINVAL, "%s needs the lab",
@@ -223,8 +220,55 @@ hv_vm_spawn(struct hv_vm *vm, struct hv_box *box, char *const argv[],
 		.cwd = box->workdir,
 		.netns_fd = vm->lab->nsfd,
 	};
+	struct hv_proc_opts vo = {.pipe_stdout = true, .die_with_parent = true};
+	char *ver[] = {argv[0], "--version", NULL};
+	struct hv_err ignored;
 
+	/* The program's version, read while the guest boots. */
+	hv_proc_init(&vm->version);
+	if (hv_proc_spawn(&vm->version, ver, &vo, &ignored) < 0)
+		hv_proc_init(&vm->version);
+	snprintf(vm->bin, sizeof(vm->bin), "%s", argv[0]);
 	return hv_proc_spawn(&box->proc, argv, &o, err);
+}
+
+/* The first line of the background "<program> --version" (or unknown). */
+static void
+record_version(struct hv_vm *vm, struct hv_box *box)
+{
+	char line[200] = "";
+	struct hv_err ignored;
+
+	if (vm->version.pid > 0 &&
+	    hv_proc_read_line(&vm->version, line, sizeof(line), VERSION_MS,
+			      &ignored) < 0)
+		line[0] = '\0';
+	hv_proc_stop(&vm->version, 0, 100);
+	hv_params_set(&box->config, "program", vm->bin);
+	hv_params_set(&box->config, "version", line[0] ? line : "unknown");
+}
+
+const char *
+hv_vm_tool(const char *var, const char *def)
+{
+	const char *v = getenv(var);
+
+	return v && *v ? v : def;
+}
+
+int
+hv_vm_probe_tool(const char *var, const char *def, const char *pkg,
+		 struct hv_err *why)
+{
+	const char *path = hv_vm_tool(var, def);
+
+	if (access(path, X_OK) == 0)
+		return hv_vm_probe_image(why);
+	if (path == def)
+		return hv_err_set(why, ENOENT,
+				  "%s not found (apt-get install %s)", path,
+				  pkg);
+	return hv_err_sys(why, errno, "%s=%s is not an executable", var, path);
 }
 
 void
@@ -393,6 +437,7 @@ hv_vm_wait_connect(struct hv_vm *vm, struct hv_box *box, struct hv_err *err)
 		 HV_VM_AGENT_PORT);
 	hv_params_set(&box->config, "channel",
 		      "TCP on the lab network (from the lab namespace)");
+	record_version(vm, box);
 	return connect_agent(vm, box, err);
 }
 
@@ -417,13 +462,21 @@ find_fatal(const char *console, char *out, size_t len)
 		return;
 	buf[r] = '\0';
 	for (size_t k = 0; k < sizeof(fatal) / sizeof(*fatal) && !out[0]; k++) {
-		char *l = strstr(buf, fatal[k]), *nl;
+		const char *l = strstr(buf, fatal[k]);
+		size_t n;
 
 		if (!l)
 			continue;
-		nl = strchr(l, '\n');
-		snprintf(out, len, "%.*s; ", nl ? (int)(nl - l) : 200, l);
+		n = strcspn(l,
+			    "\r\n"); /* a serial console ends lines in CR LF */
+		snprintf(out, len, "%.*s; ", n < 200 ? (int)n : 200, l);
 	}
+}
+
+static bool
+proc_alive(void *proc)
+{
+	return hv_proc_alive(proc);
 }
 
 int
@@ -431,13 +484,17 @@ hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 	   struct hv_exec_res *res, struct hv_err *err)
 {
 	struct hv_vm *vm = box->priv;
+	struct hv_exec_req r = *req;
 	char tail[600], why[200];
 	int rc;
 
 	if (!box->conn)
 		return hv_err_set(err, ENOTCONN, "%s: box has no agent",
 				  box->env->name);
-	rc = hv_agent_exec(box->conn, req, res, err);
+	/* A dead guest never closes its TCP connection: watch the process. */
+	r.alive = proc_alive;
+	r.alive_arg = &box->proc;
+	rc = hv_agent_exec(box->conn, &r, res, err);
 	if (rc == 0 || !vm)
 		return rc;
 	/* An error about the request itself is the agent's answer. */
@@ -464,15 +521,11 @@ hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 void
 hv_vm_release(struct hv_vm *vm, struct hv_box *box)
 {
-	struct hv_err ignore;
-	struct hv_nl nl;
-
 	/* The guest was asked to power off; give it a moment, then kill. */
 	hv_proc_stop(&box->proc, 1500, 500);
-	if (vm->tap_made && hv_nl_open(&nl, vm->lab->nsfd, &ignore) == 0) {
-		hv_nl_link_del(&nl, vm->tap, &ignore);
-		hv_nl_close(&nl);
-	}
+	hv_proc_stop(&vm->version, 0, 100);
+	if (vm->tap_made)
+		hv_lab_unplug_tap(vm->lab, vm->tap, vm->index);
 	vm->tap_made = false;
 	if (box->workdir[0])
 		hv_rm_tree(box->workdir);

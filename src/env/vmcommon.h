@@ -19,12 +19,15 @@
 struct hv_vm {
 	struct hv_lab *lab;
 	struct hv_image img;
-	int index;    /* box index in the lab: address .10+index */
-	char ip[16];  /* guest address */
-	char tap[16]; /* lab-side tap, "hvt<index>" */
+	int index;	/* box index in the lab: address .10+index */
+	char ip[16];	/* guest address */
+	char tap[16];	/* lab-side tap, "hvt<index>" */
+	char port[160]; /* how the tap joins the lab (hv_lab_plug_tap) */
 	bool tap_made;
-	char disk[600];	   /* ext4 image for /scratch */
-	char console[600]; /* guest console (and host process stderr) */
+	char bin[300];		/* the program (qemu, linux.uml) */
+	struct hv_proc version; /* its "--version", run during the boot */
+	char disk[600];		/* ext4 image for /scratch */
+	char console[600];	/* guest console (and host process stderr) */
 	int boot_timeout_ms;
 };
 
@@ -64,6 +67,16 @@ void hv_vm_release(struct hv_vm *vm, struct hv_box *box);
 /* Probe: tun device and the guest image's inputs (static build found
  * beside the running hpcvirt). */
 int hv_vm_probe_image(struct hv_err *why);
+
+/*
+ * The program of a driver: the environment variable var (HPCVIRT_QEMU,
+ * HPCVIRT_UML) if set, else def. Probe: it is executable (else the
+ * reason names it and, for the default, the Debian package pkg), then
+ * hv_vm_probe_image.
+ */
+const char *hv_vm_tool(const char *var, const char *def);
+int hv_vm_probe_tool(const char *var, const char *def, const char *pkg,
+		     struct hv_err *why);
 
 /* Boot timeout: HPCVIRT_BOOT_TIMEOUT (seconds, for tests) or def_ms. */
 int hv_vm_boot_timeout(int def_ms);

@@ -3,8 +3,11 @@
 # emulated e1000) against native run a verified kernel inside the guest
 # (NPB EP class S) and net.rr over the tap; kvm is reported unavailable
 # with a reason; a guest that never comes up fails with a boot timeout;
-# a guest killed from outside fails its cell; nothing (qemu process, run
-# directory) is left behind. TCG boots take seconds: few boots, tiny runs.
+# a guest killed from outside, a guest that crashes mid-run and SIGINT
+# mid-study each fail (or end) with a reason; nothing (qemu process, run
+# directory) is left behind; a missing qemu or guest kernel makes the
+# VMs unavailable with the reason. TCG boots take seconds: few boots,
+# tiny runs.
 set -u
 . tests/lib.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
@@ -28,8 +31,11 @@ bad = [(c["env"], c["bench"], c["reason"]) for c in vm if c["status"] != "ok"]
 envs = d["context"]["envs"]
 nics = (envs["tcg"]["config"].get("nic"), envs["tcg-e1000"]["config"].get("nic"))
 print("# vm cells %d, failed %s, nics %s" % (len(vm), bad, nics))
+vers = [envs[e]["config"].get("version", "") for e in ("tcg", "tcg-e1000")]
+print("# versions %s" % vers)
 ok = (len(vm) >= 4 and not bad and nics == ("virtio-net-device", "e1000")
-      and all(c["ratio_ci95"] is not None for c in vm))
+      and all(c["ratio_ci95"] is not None for c in vm)
+      and all(v.startswith("QEMU emulator version") for v in vers))
 sys.exit(0 if ok else 1)
 PY
 ok $? "every tcg and tcg-e1000 cell ran with a ratio; virtio and e1000 NICs"
@@ -66,4 +72,59 @@ ok $? "a guest killed from outside fails its cell with that reason (exit $rc)"
 sleep 0.5
 [ -z "$(qemu_left)" ] && [ -z "$(ls -d /tmp/hpcvirt-run."$hp".* 2>/dev/null)" ]
 ok $? "no qemu process or run directory left after the kill"
+
+# A guest that panics mid-run (fault injection: /init panics the guest).
+HPCVIRT_VM_CRASH_AFTER=4 timeout -k 5 120 "$HV" run --env tcg \
+	--bench net.rr --sizes 1 --duration 1 --reps 3 --warmup 0 \
+	--out "$T/c" --json "$T/c.json" --quiet --no-progress >"$T/out" 2>&1
+rc=$?
+python3 - "$T/c.json" <<'PY'
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"]
+r = [c["reason"] or "" for c in cells if c["status"] == "failed"]
+print("# reasons: %s" % [x[:160] for x in r])
+sys.exit(0 if r and any("guest" in x for x in r) else 1)
+PY
+ok $? "a crashing guest fails its cell, the reason says so (exit $rc)"
+[ -z "$(qemu_left)" ]
+ok $? "no qemu process left after the crash"
+
+# SIGINT mid-study, once the guest is up.
+timeout -k 5 120 "$HV" run --env tcg --bench net.rr --sizes 1 \
+	--duration 1 --reps 20 --warmup 0 --out "$T/i" --quiet \
+	--no-progress >"$T/out" 2>&1 &
+pid=$!
+sleep 0.3
+hp=$(pgrep -P $pid -x hpcvirt)
+for _ in $(seq 1 300); do
+	grep -qs HPCVIRT-AGENT-READY /tmp/hpcvirt-run."$hp".*/tcg.*/box.log &&
+		break
+	sleep 0.1
+done
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+ok $? "SIGINT ends the study (exit $rc)"
+sleep 0.5
+[ -n "$hp" ] && [ -z "$(qemu_left)" ] &&
+	[ -z "$(ls -d /tmp/hpcvirt-run."$hp".* 2>/dev/null)" ]
+ok $? "no qemu process or run directory left after SIGINT"
+
+# Missing pieces: hpcvirt list says which, for every VM env.
+HPCVIRT_QEMU=/nonexistent/qemu "$HV" list >"$T/l" 2>&1
+n=$(grep -cE "^  (tcg|tcg-e1000) .*not available: HPCVIRT_QEMU=/nonexistent/qemu is not an executable" "$T/l")
+[ "$n" -eq 2 ]
+ok $? "hpcvirt list: tcg and tcg-e1000 unavailable, naming the missing qemu"
+HPCVIRT_GUEST_KERNEL=/nonexistent/vmlinuz-0 "$HV" list >"$T/l" 2>&1
+n=$(grep -cE "^  (uml|tcg|tcg-e1000) .*not available: guest kernel /nonexistent/vmlinuz-0" "$T/l")
+[ "$n" -eq 3 ]
+ok $? "hpcvirt list: uml and tcg unavailable, naming the missing guest kernel"
+HPCVIRT_GUEST_KERNEL=/nonexistent/vmlinuz-0 expect_exit 0 \
+	"run without a guest kernel" -- "$HV" run --env native,tcg \
+	--bench net.rr --sizes 1 --duration 0.2 --reps 2 --warmup 0 \
+	--out "$T/m" --quiet --no-progress
+stderr_has "skipping tcg: not available: guest kernel /nonexistent/vmlinuz-0" \
+	"run says why tcg is skipped and measures native"
 finish

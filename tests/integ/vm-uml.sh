@@ -4,7 +4,9 @@
 # net bench over the vec0/tap port; the guest image hash is recorded.
 # Faults: a guest that crashes mid-run fails its cells with the panic in
 # the reason; SIGINT mid-study leaves no linux.uml process, tap or run
-# directory behind.
+# directory behind; a missing linux.uml makes uml unavailable with the
+# reason (hpcvirt list, and run goes on without it). --link-rate shapes
+# the tap port both ways, as it does a container's veth.
 set -u
 . tests/lib.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
@@ -26,10 +28,11 @@ bad = [(c["bench"], c["reason"]) for c in uml if c["status"] != "ok"]
 cfg = d["context"]["envs"]["uml"]["config"]
 print("# uml cells %d, failed %s, image %s" % (len(uml), bad, cfg.get("image")))
 ok = (uml and not bad and all(c["ratio_ci95"] is not None for c in uml)
-      and len(cfg.get("image", "")) == 64 and cfg["disk"].startswith("ubd0"))
+      and len(cfg.get("image", "")) == 64 and cfg["disk"].startswith("ubd0")
+      and cfg.get("version", "unknown") != "unknown")
 sys.exit(0 if ok else 1)
 PY
-ok $? "every uml cell ran with a ratio to native; image hash recorded"
+ok $? "every uml cell ran with a ratio to native; image hash and version recorded"
 [ -z "$(pgrep -f linux.uml)" ]
 ok $? "no linux.uml process left after a normal run"
 
@@ -71,4 +74,32 @@ ok $? "SIGINT ends the study (exit $rc)"
 sleep 0.5
 [ -n "$hp" ] && [ -z "$(pgrep -f linux.uml)" ] && [ -z "$(runs_of "$hp")" ]
 ok $? "no linux.uml process or run directory left after SIGINT"
+
+# A missing program: unavailable with the reason, and the study goes on.
+HPCVIRT_UML=/nonexistent/linux.uml "$HV" list >"$T/l" 2>&1
+grep -q "^  uml .*not available: HPCVIRT_UML=/nonexistent/linux.uml is not an executable" "$T/l"
+ok $? "hpcvirt list: uml unavailable, naming the missing linux.uml"
+HPCVIRT_UML=/nonexistent/linux.uml expect_exit 0 "run without linux.uml" -- \
+	"$HV" run --env native,uml --bench net.rr --sizes 1 --duration 0.2 \
+	--reps 2 --warmup 0 --out "$T/m" --quiet --no-progress
+stderr_has "skipping uml: not available: HPCVIRT_UML=" \
+	"run says why uml is skipped and measures native"
+
+# Interconnect emulation on the tap: 50 Mbit/s is 6.25 MB/s of line rate.
+expect_exit 0 "uml net.stream with --link-rate 50Mbit" -- \
+	"$HV" run --env uml --bench net.stream --duration 0.5 \
+	--link-rate 50Mbit --reps 2 --warmup 0 --out "$T/r" --quiet \
+	--json "$T/r.json" --no-progress
+python3 - "$T/r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["cells"][0]
+port = d["context"]["envs"]["uml"]["config"]["net_port"]
+print("# uml stream at 50 Mbit/s: %s bytes/s; port: %s" % (c["samples"], port))
+sys.exit(0 if all(4e6 < s < 6.8e6 for s in c["samples"]) and "hvsa" in port
+         else 1)
+PY
+ok $? "the tap's bandwidth is capped at the link rate"
+[ -z "$(pgrep -f linux.uml)" ]
+ok $? "no linux.uml process left after the shaped run"
 finish

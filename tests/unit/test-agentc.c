@@ -338,6 +338,43 @@ test_big(struct hv_agent_conn *c)
 }
 
 /* A second connection is served while the first runs a long command. */
+/* Liveness hook: the box is "alive" for the first two checks only. */
+static bool
+alive_twice(void *arg)
+{
+	int *calls = arg;
+
+	return ++*calls <= 2;
+}
+
+static void
+test_dead_box(const struct fixture *fx)
+{
+	const char *sl[] = {"sleeper", "30", NULL};
+	struct hv_exec_req req = {.argv = sl, .timeout_ms = 20000};
+	struct hv_agent_conn *c = NULL;
+	struct hv_exec_res res;
+	struct hv_err err;
+	int calls = 0, rc;
+	int64_t t0;
+
+	hv_err_init(&err);
+	if (hv_agent_connect(&c, fx->addr, 3000, &err) < 0) {
+		ok(0, "connect for the dead-box test (%s)", err.msg);
+		return;
+	}
+	req.alive = alive_twice;
+	req.alive_arg = &calls;
+	t0 = now_ms();
+	rc = hv_agent_exec(c, &req, &res, &err);
+	ok(rc == -EPIPE && strstr(err.msg, "box died"),
+	   "a box that dies ends the wait with EPIPE (%d, %s)", rc, err.msg);
+	ok(now_ms() - t0 < 2000 && calls == 3,
+	   "at the third check, not at the timeout (%lld ms, %d checks)",
+	   (long long)(now_ms() - t0), calls);
+	hv_agent_close(c);
+}
+
 static void
 test_concurrent(const struct fixture *fx)
 {
@@ -471,6 +508,7 @@ main(void)
 	test_rejects(c);
 	test_big(c);
 	test_concurrent(&fx);
+	test_dead_box(&fx);
 	test_connect_fail(&fx);
 	test_shutdown(&fx, c);
 	hv_agent_close(c);
