@@ -11,7 +11,9 @@
 # verification, 77 if the MPI programs are not built.
 #
 #   scripts/bench-npb-mpi.sh [BUILD_DIR]   (make bench-npb may call it)
-#   env: CLASSES="A" ROUNDS=3 BENCHES="ep is cg mg ft" RANKS="1 2"
+#   env: CLASSES="A" ROUNDS=3 BENCHES="ep is cg mg ft bt sp lu"
+#        RANKS="1 2" (default: 1 2, and 1 4 for BT and SP, which need a
+#        square; counts a benchmark does not accept are left out)
 #        LOCKED=1: the caller already holds the lock for the whole run
 #        (flock /tmp/hpcvirt-bench.lock env LOCKED=1 scripts/...), which
 #        keeps the rounds together on a host where others queue for it
@@ -19,8 +21,7 @@ set -u
 build=${1:-build}
 classes=${CLASSES:-A}
 rounds=${ROUNDS:-3}
-benches=${BENCHES:-ep is cg mg ft}
-ranks_list=${RANKS:-1 2}
+benches=${BENCHES:-ep is cg mg ft bt sp lu}
 lock=/tmp/hpcvirt-bench.lock
 bin=$build/bin
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
@@ -40,8 +41,25 @@ ref() { # bench class ranks
 	cg.W.1) echo 1821.69 ;; cg.W.2) echo 3266.12 ;; cg.W.4) echo 2494.85 ;;
 	mg.W.1) echo 3752.66 ;; mg.W.2) echo 5869.39 ;; mg.W.4) echo 5480.94 ;;
 	ft.W.1) echo 2449.95 ;; ft.W.2) echo 4021.83 ;; ft.W.4) echo 2757.66 ;;
+	bt.W.1) echo 3365.88 ;; bt.W.4) echo 6342.55 ;;
+	sp.W.1) echo 3053.90 ;; sp.W.4) echo 4189.64 ;;
+	lu.W.1) echo 4504.78 ;; lu.W.2) echo 7936.54 ;; lu.W.4) echo 6635.74 ;;
 	*) echo - ;;
 	esac
+}
+
+ranks_of() { # bench -> the rank counts to run (NPB's rules)
+	local n out=""
+	for n in ${RANKS:-$(case $1 in bt | sp) echo 1 4 ;; *) echo 1 2 ;; esac)}; do
+		case $1 in
+		ep) ;;
+		bt | sp) [ "$n" = 1 ] || [ "$n" = 4 ] || [ "$n" = 9 ] ||
+			[ "$n" = 16 ] || continue ;;
+		*) [ $((n & (n - 1))) -eq 0 ] || continue ;;
+		esac
+		out="$out $n"
+	done
+	echo "$out"
 }
 
 field() { # key json-line
@@ -81,7 +99,7 @@ failed=0
 for ((r = 1; r <= rounds; r++)); do
 	for c in $classes; do
 		for b in $benches; do
-			for n in $ranks_list; do
+			for n in $(ranks_of "$b"); do
 				result "$bin/hpcvirt-mpirun" --np "$n" \
 					hpcvirt-npb-mpi "$b" --class "$c" \
 					--json >>"$tmp/$b.$c.mpi.$n"
@@ -101,7 +119,7 @@ printf '%-6s %-5s %5s %10s %10s %10s %7s %8s\n' bench class ranks \
 	best_s mpi_Mop/s ser/omp2 ratio ref_mpi
 for c in $classes; do
 	for b in $benches; do
-		for n in $ranks_list; do
+		for n in $(ranks_of "$b"); do
 			m=$(best "$tmp/$b.$c.mpi.$n")
 			grep -q FAIL "$tmp/$b.$c.mpi.$n" && failed=1
 			[ -n "$m" ] || m="FAIL FAIL"
