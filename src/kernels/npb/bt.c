@@ -77,22 +77,21 @@ bt_binv(double *restrict B, double *restrict C, double *restrict r)
 }
 
 /*
- * The blocks of line position l: A couples l-1, B l, C l+1.
- * F and N are the Jacobians of the line's points.
+ * The blocks of a line position: A couples the previous position, B
+ * this one, C the next. F and N point at this position's Jacobians
+ * (25 doubles a position, the neighbours' next to them).
  */
 static inline void
 bt_blocks(const struct hv_cfd *c, int dir, const double *F, const double *N,
-	  int l, double *A, double *B, double *C)
+	  double *A, double *B, double *C)
 {
 	double t1 = c->dt * c->t1[dir], t2 = c->dt * c->t2[dir];
-	const double *Fm = F + 25 * (l - 1), *Nm = N + 25 * (l - 1);
-	const double *Fp = F + 25 * (l + 1), *Np = N + 25 * (l + 1);
-	const double *N0 = N + 25 * l;
+	const double *Fm = F - 25, *Nm = N - 25, *Fp = F + 25, *Np = N + 25;
 	int x, m;
 
 	for (x = 0; x < 25; x++) {
 		A[x] = -t2 * Fm[x] - t1 * Nm[x];
-		B[x] = 2.0 * t1 * N0[x];
+		B[x] = 2.0 * t1 * N[x];
 		C[x] = t2 * Fp[x] - t1 * Np[x];
 	}
 	for (m = 0; m < 5; m++) {
@@ -104,21 +103,36 @@ bt_blocks(const struct hv_cfd *c, int dir, const double *F, const double *N,
 	}
 }
 
-/* One block-tridiagonal line solve, in place on c->rhs. */
-static void
-bt_line(struct hv_cfd *c, size_t p0, size_t s, int dir, struct bt_work *w)
+/* Jacobians of cnt points of a line from u (stride s points) on. */
+static inline void
+bt_jacobians(const struct hv_cfd *c, int dir, const double *u, size_t s,
+	     int cnt, double *F, double *N)
+{
+	int l;
+
+	for (l = 0; l < cnt; l++)
+		hv_cfd_jacobians(c, dir, u + 5 * s * l, F + 25 * l, N + 25 * l);
+}
+
+/*
+ * Forward elimination (block Thomas) of positions l0..l1 of a line,
+ * 1 <= l0 <= l1 <= n-2. F, N, r and cp point at position l0: its
+ * Jacobians (those of l0-1 and l1+1 next to them), its rhs (stride s
+ * points) and the room for its eliminated C' block (25 doubles a
+ * position). When l0 > 1, r - 5s and cp - 25 hold the eliminated rhs
+ * and C' of l0-1: the caller's own, or what the rank below sent, so a
+ * line can be eliminated piece by piece. The C' of n-2 is not formed:
+ * it couples to the boundary, where the correction is zero.
+ */
+static inline void
+bt_forward(const struct hv_cfd *c, int dir, const double *F, const double *N,
+	   double *r, size_t s, double *cp, int l0, int l1)
 {
 	int n = c->n, l, m, q, x;
 	double A[25], B[25], C[25];
 
-	for (l = 0; l < n; l++)
-		hv_cfd_jacobians(c, dir, c->u + 5 * (p0 + l * s),
-				 w->fj + 25 * l, w->nj + 25 * l);
-	for (l = 1; l < n - 1; l++) {
-		double *r = c->rhs + 5 * (p0 + l * s);
-		double *cp = w->cp + 25 * l;
-
-		bt_blocks(c, dir, w->fj, w->nj, l, A, B, C);
+	for (l = l0; l <= l1; l++, F += 25, N += 25, r += 5 * s, cp += 25) {
+		bt_blocks(c, dir, F, N, A, B, C);
 		if (l > 1) {
 			const double *rm = r - 5 * s, *cm = cp - 25;
 
@@ -138,14 +152,42 @@ bt_line(struct hv_cfd *c, size_t p0, size_t s, int dir, struct bt_work *w)
 		memcpy(cp, C, sizeof(C));
 		bt_binv(B, l < n - 2 ? cp : NULL, r);
 	}
-	for (l = n - 3; l >= 1; l--) {
-		double *r = c->rhs + 5 * (p0 + l * s);
-		const double *rp = r + 5 * s, *cp = w->cp + 25 * l;
+}
 
+/*
+ * Back substitution of positions l1 down to l0 (r and cp point at l0,
+ * as for bt_forward): r of l -= C' of l times the solution of l+1. The
+ * solution of l1+1 is at r + 5s*(l1-l0+1) (from the rank above when it
+ * is not the boundary, n-1, whose correction is zero).
+ */
+static inline void
+bt_back(int n, double *r, size_t s, const double *cp, int l0, int l1)
+{
+	int l, m, q;
+
+	r += 5 * s * (l1 - l0);
+	cp += 25 * (l1 - l0);
+	for (l = l1; l >= l0; l--, r -= 5 * s, cp -= 25) {
+		const double *rp = r + 5 * s;
+
+		if (l == n - 2)
+			continue;
 		for (m = 0; m < 5; m++)
 			for (q = 0; q < 5; q++)
 				r[m] -= cp[m * 5 + q] * rp[q];
 	}
+}
+
+/* One whole block-tridiagonal line solve, in place on c->rhs. */
+static void
+bt_line(struct hv_cfd *c, size_t p0, size_t s, int dir, struct bt_work *w)
+{
+	int n = c->n;
+	double *r = c->rhs + 5 * (p0 + s);
+
+	bt_jacobians(c, dir, c->u + 5 * p0, s, n, w->fj, w->nj);
+	bt_forward(c, dir, w->fj + 25, w->nj + 25, r, s, w->cp + 25, 1, n - 2);
+	bt_back(n, r, s, w->cp + 25, 1, n - 2);
 }
 
 static void
@@ -208,13 +250,39 @@ bt_steps(struct hv_cfd *c, int nsteps)
 	return err ? -ENOMEM : 0;
 }
 
+/*
+ * Fill the result from the norms of the final state: size, the nominal
+ * operation count (NPB's formula) and the verification of dt, xcr / dt
+ * and xce. r->time_s must be set.
+ */
+static void
+bt_report(const struct bt_prm *p, const double xce[5], const double xcr[5],
+	  struct hv_npb_result *r)
+{
+	double n = p->n;
+	int m;
+
+	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
+	r->iterations = p->niter;
+	r->op_type = "floating point";
+	r->mops_total = p->niter *
+			(3478.8 * n * n * n - 17655.7 * n * n + 28023.7 * n) /
+			r->time_s / 1e6;
+	hv_npb_check_abs(r, "BT", p->cls, "dt", 0, p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "BT", p->cls, "xcr", m + 1,
+				  xcr[m] / p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "BT", p->cls, "xce", m + 1, xce[m]);
+}
+
 static int
 bt_run(char cls, int threads, struct hv_npb_result *r)
 {
 	const struct bt_prm *p = bt_prm(cls);
 	struct hv_cfd c;
-	double t0, xce[5], xcr[5], n;
-	int err, m;
+	double t0, xce[5], xcr[5];
+	int err;
 
 	(void)threads;
 	if (!p)
@@ -236,18 +304,7 @@ bt_run(char cls, int threads, struct hv_npb_result *r)
 	hv_cfd_error_norm(&c, 0, p->n - 1, xce);
 	hv_cfd_compute_rhs(&c, true);
 	hv_cfd_field_norm(&c, c.rhs, xcr);
-	n = p->n;
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->niter;
-	r->op_type = "floating point";
-	r->mops_total = p->niter *
-			(3478.8 * n * n * n - 17655.7 * n * n + 28023.7 * n) /
-			r->time_s / 1e6;
-	hv_npb_check_abs(r, "BT", cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "BT", cls, "xcr", m + 1, xcr[m] / p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "BT", cls, "xce", m + 1, xce[m]);
+	bt_report(p, xce, xcr, r);
 out:
 	hv_cfd_free(&c);
 	return err;
