@@ -184,6 +184,16 @@ hv_npb_print_block(const struct hv_npb_run *run, const struct hv_npb_result *r,
 		printf(" ref %.13e rel_error %.3e %s\n", c->reference,
 		       c->rel_error, c->pass ? "ok" : "FAILED");
 	}
+	if (r->ntally > 0) {
+		double sum = 0;
+
+		for (i = 0; i < r->ntally; i++)
+			sum += r->tally[i];
+		printf("%s = %.0f\nCounts =", r->tally_name, sum);
+		for (i = 0; i < r->ntally; i++)
+			printf(" %.0f", r->tally[i]);
+		printf("\n");
+	}
 	printf("Verification = %s\n", ok ? "SUCCESSFUL" : "UNSUCCESSFUL");
 }
 
@@ -236,6 +246,13 @@ hv_npb_print_json(const struct hv_npb_run *run, const struct hv_npb_result *r,
 	for (i = 0; i < r->nchecks; i++)
 		json_check(&j, &r->checks[i]);
 	hv_k_json_end(&j);
+	if (r->ntally > 0) {
+		hv_k_json_str(&j, "tally_name", r->tally_name);
+		hv_k_json_arr(&j, "tally");
+		for (i = 0; i < r->ntally; i++)
+			hv_k_json_i64(&j, NULL, (int64_t)r->tally[i]);
+		hv_k_json_end(&j);
+	}
 	hv_k_json_end(&j);
 	return hv_k_json_finish(&j);
 }

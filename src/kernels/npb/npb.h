@@ -18,6 +18,7 @@
 #endif
 
 #define HV_NPB_MAX_CHECKS 32
+#define HV_NPB_MAX_TALLY 16
 #define HV_NPB_MAXTHR 256 /* most threads any kernel accepts */
 
 /* One verified quantity; FT checksums are complex (is_complex). */
@@ -40,6 +41,15 @@ struct hv_npb_result {
 	const char *op_type;
 	int nchecks;
 	struct hv_npb_check checks[HV_NPB_MAX_CHECKS];
+	/*
+	 * Counts NPB prints but does not verify (EP: Gaussian pairs per
+	 * square annulus), printed with their sum in the block and the
+	 * JSON. Reporting them keeps the work that makes them honest: a
+	 * count nobody reads is one the compiler may drop.
+	 */
+	const char *tally_name; /* "Gaussian pairs" */
+	int ntally;
+	double tally[HV_NPB_MAX_TALLY];
 };
 
 /*
