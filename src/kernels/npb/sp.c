@@ -474,6 +474,21 @@ sp_plane(struct hv_cfd *c, int dir, int pl, struct sp_work *w)
 	}
 }
 
+/* u += rhs at the interior points of plane k. */
+static void
+sp_add(struct hv_cfd *c, int k)
+{
+	int n = c->n, i, j, m;
+
+	for (j = 1; j < n - 1; j++)
+		for (i = 1; i < n - 1; i++) {
+			size_t p = hv_cfd_ix(c, i, j, k);
+
+			for (m = 0; m < 5; m++)
+				c->u[5 * p + m] += c->rhs[5 * p + m];
+		}
+}
+
 static void
 sp_adi(struct hv_cfd *c, struct sp_work *w)
 {
@@ -492,17 +507,8 @@ sp_adi(struct hv_cfd *c, struct sp_work *w)
 	for (b = 1; b < n - 1; b++)
 		sp_plane(c, 2, b, w);
 #pragma omp for schedule(static)
-	for (b = 1; b < n - 1; b++) {
-		int i, j, m;
-
-		for (j = 1; j < n - 1; j++)
-			for (i = 1; i < n - 1; i++) {
-				size_t p = hv_cfd_ix(c, i, j, b);
-
-				for (m = 0; m < 5; m++)
-					c->u[5 * p + m] += c->rhs[5 * p + m];
-			}
-	}
+	for (b = 1; b < n - 1; b++)
+		sp_add(c, b);
 }
 
 static int
@@ -529,13 +535,36 @@ sp_steps(struct hv_cfd *c, int nsteps)
 	return err ? -ENOMEM : 0;
 }
 
+/* Size, Mop/s (NPB's operation count) and the checks of a finished run. */
+static void
+sp_report(const struct sp_prm *p, const double xce[5], const double xcr[5],
+	  struct hv_npb_result *r)
+{
+	double n = p->n;
+	int m;
+
+	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
+	r->iterations = p->niter;
+	r->op_type = "floating point";
+	r->mops_total = p->niter *
+			(881.174 * n * n * n - 4683.91 * n * n + 11484.5 * n -
+			 19272.4) /
+			r->time_s / 1e6;
+	hv_npb_check_abs(r, "SP", p->cls, "dt", 0, p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "SP", p->cls, "xcr", m + 1,
+				  xcr[m] / p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "SP", p->cls, "xce", m + 1, xce[m]);
+}
+
 static int
 sp_run(char cls, int threads, struct hv_npb_result *r)
 {
 	const struct sp_prm *p = sp_prm(cls);
 	struct hv_cfd c;
-	double t0, xce[5], xcr[5], n;
-	int err, m;
+	double t0, xce[5], xcr[5];
+	int err;
 
 	(void)threads;
 	if (!p)
@@ -557,19 +586,7 @@ sp_run(char cls, int threads, struct hv_npb_result *r)
 	hv_cfd_error_norm(&c, 0, p->n - 1, xce);
 	hv_cfd_compute_rhs(&c, true);
 	hv_cfd_field_norm(&c, c.rhs, xcr);
-	n = p->n;
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->niter;
-	r->op_type = "floating point";
-	r->mops_total = p->niter *
-			(881.174 * n * n * n - 4683.91 * n * n + 11484.5 * n -
-			 19272.4) /
-			r->time_s / 1e6;
-	hv_npb_check_abs(r, "SP", cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "SP", cls, "xcr", m + 1, xcr[m] / p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "SP", cls, "xce", m + 1, xce[m]);
+	sp_report(p, xce, xcr, r);
 out:
 	hv_cfd_free(&c);
 	return err;
