@@ -7,7 +7,9 @@
  * terms plus 4th-order dissipation), changes basis to y (N^-1), solves
  * along y, to z (P^-1), solves along z, returns to the conserved
  * variables (T_z) and adds the correction. No pivoting; lines are
- * independent, threads share the planes.
+ * independent, threads share the planes. The elimination is written as
+ * steps on a range of rows so that the MPI version (../npb-mpi/sp-mpi.c)
+ * can run a z line's rows slab by slab with the same arithmetic.
  */
 #include <errno.h>
 #include <math.h>
@@ -42,21 +44,6 @@ sp_prm(char cls)
 }
 
 #define SP_BT 0.70710678118654752440 /* sqrt(0.5) */
-
-/*
- * Lines are solved in batches of up to SP_NB parallel lines, gathered
- * into structure-of-arrays work space with the line index innermost, so
- * that the elimination recurrences of different lines overlap and
- * vectorise.
- */
-#define SP_NB 16
-
-/* Per-thread work space, each array [.][n][SP_NB]. */
-struct sp_work {
-	double *lhs[3]; /* u, u+c, u-c: bands a b c d e -> [5][n][NB] */
-	double *r;	/* rhs [5][n][NB] */
-	double *cv, *rho, *spd;
-};
 
 /* rhs = T_x^-1 rhs at every interior point of plane k. */
 static void
@@ -152,163 +139,295 @@ sp_rhon(const struct hv_cfd *c, int dir, int cnt, double *rho)
 }
 
 /*
- * Element (band or component x, position l, line b) of a work array.
- * SP_LS pads the band stride so that bands are not 4 KiB apart.
+ * Lines are solved in batches of up to SP_NB parallel lines, gathered
+ * into structure-of-arrays work space with the line index innermost, so
+ * that the elimination recurrences of different lines overlap and
+ * vectorise. Element (position l, line b) of a work array is at
+ * SP_E(l, b); SP_LS(n) doubles hold an array of n positions, padded so
+ * that arrays carved one after the other are not 4 KiB apart.
  */
+#define SP_NB 16
+#define SP_E(l, b) ((size_t)(l)*SP_NB + (b))
 #define SP_LS(n) ((size_t)(n)*SP_NB + 40)
-#define SP_AT(a, x, l, b) ((a)[(size_t)(x)*SP_LS(n) + (size_t)(l)*SP_NB + (b)])
 
-/* Bands of the three matrices at line position l of a batch of nb. */
+/*
+ * One scalar pentadiagonal system of a batch: its bands (x[0] two below
+ * the diagonal .. x[4] two above) and the rhs components it carries.
+ * SP has three: the one of the waves moving with u (components 1-3),
+ * that of u+c (4) and that of u-c (5). The MPI version keeps the bands
+ * and rhs that back substitution needs apart from the others, hence
+ * pointers rather than one block.
+ */
+struct sp_sys {
+	double *x[5];
+	double *r[3];
+	int nr;
+};
+
+/* Work space of a batch: the three systems and the aux of its lines. */
+struct sp_work {
+	struct sp_sys sys[3];
+	double *r[5]; /* the rhs components, as the systems carry them */
+	double *cv, *rho, *spd;
+};
+
+#define SP_WORK_ARRAYS 23 /* 15 bands, 5 rhs, cv, rho, spd */
+
+/* Point the systems' rhs at w->r. */
 static void
-sp_build(const struct hv_cfd *c, int dir, int l, int nb, struct sp_work *w)
+sp_work_link(struct sp_work *w)
 {
-	int n = c->n, b, x;
-	double dt1 = c->dt * c->t1[dir], dt2 = c->dt * c->t2[dir];
-	double z1 = c->dt * c->dssp, dz[5] = {0, 0, 0, 0, 0};
-	const double *cv = w->cv, *rh = w->rho, *sp = w->spd;
+	int m;
 
-	/* 4th-order dissipation stencil of this position */
-	if (l == 1) {
-		dz[2] = 5.0, dz[3] = -4.0, dz[4] = 1.0;
-	} else if (l == 2) {
-		dz[1] = -4.0, dz[2] = 6.0, dz[3] = -4.0, dz[4] = 1.0;
-	} else if (l == n - 3) {
-		dz[0] = 1.0, dz[1] = -4.0, dz[2] = 6.0, dz[3] = -4.0;
-	} else if (l == n - 2) {
-		dz[0] = 1.0, dz[1] = -4.0, dz[2] = 5.0;
-	} else {
-		dz[0] = 1.0, dz[1] = -4.0, dz[2] = 6.0, dz[3] = -4.0;
-		dz[4] = 1.0;
-	}
+	for (m = 0; m < 3; m++)
+		w->sys[0].r[m] = w->r[m];
+	w->sys[0].nr = 3;
+	w->sys[1].r[0] = w->r[3];
+	w->sys[1].nr = 1;
+	w->sys[2].r[0] = w->r[4];
+	w->sys[2].nr = 1;
+}
+
+/* Carve w from buf: SP_WORK_ARRAYS arrays of ls doubles. */
+static void
+sp_work_carve(struct sp_work *w, double *buf, size_t ls)
+{
+	int k, x;
+
+	for (k = 0; k < 3; k++)
+		for (x = 0; x < 5; x++)
+			w->sys[k].x[x] = buf + (5 * k + x) * ls;
 	for (x = 0; x < 5; x++)
-		dz[x] *= z1;
+		w->r[x] = buf + (15 + x) * ls;
+	w->cv = buf + 20 * ls;
+	w->rho = buf + 21 * ls;
+	w->spd = buf + 22 * ls;
+	sp_work_link(w);
+}
+
+/* 4th-order dissipation stencil at line position l (of n), times z. */
+static void
+sp_diss(int n, int l, double z, double dz[5])
+{
+	static const double st[5][5] = {
+		{0, 0, 5, -4, 1},  {0, -4, 6, -4, 1}, {1, -4, 6, -4, 1},
+		{1, -4, 6, -4, 0}, {1, -4, 5, 0, 0},
+	};
+	int row = l == 1 ? 0 : l == 2 ? 1 : l == n - 3 ? 3 : l == n - 2 ? 4 : 2;
+	int x;
+
+	for (x = 0; x < 5; x++)
+		dz[x] = st[row][x] * z;
+}
+
+/*
+ * Bands of the three systems at row pos of the work space, line
+ * position l (which sets the dissipation stencil); it reads the aux of
+ * rows pos-1..pos+1.
+ */
+static void
+sp_build(const struct hv_cfd *c, int dir, int l, int pos, int nb,
+	 const struct sp_work *w)
+{
+	double dt1 = c->dt * c->t1[dir], dt2 = c->dt * c->t2[dir], dz[5];
+	const double *cv = w->cv + SP_E(pos, 0), *rh = w->rho + SP_E(pos, 0);
+	const double *sp = w->spd + SP_E(pos, 0);
+	double *const *u = w->sys[0].x, *const *p = w->sys[1].x;
+	double *const *q = w->sys[2].x;
+	size_t e = SP_E(pos, 0);
+	int b;
+
+	sp_diss(c->n, l, c->dt * c->dssp, dz);
 	for (b = 0; b < nb; b++) {
-		double lb = -dt2 * SP_AT(cv, 0, l - 1, b) -
-			    dt1 * SP_AT(rh, 0, l - 1, b) + dz[1];
-		double lc = 1.0 + 2.0 * dt1 * SP_AT(rh, 0, l, b) + dz[2];
-		double ld = dt2 * SP_AT(cv, 0, l + 1, b) -
-			    dt1 * SP_AT(rh, 0, l + 1, b) + dz[3];
-		double sm = dt2 * SP_AT(sp, 0, l - 1, b);
-		double sq = dt2 * SP_AT(sp, 0, l + 1, b);
-		int k;
+		double lb = -dt2 * cv[b - SP_NB] - dt1 * rh[b - SP_NB] + dz[1];
+		double lc = 1.0 + 2.0 * dt1 * rh[b] + dz[2];
+		double ld = dt2 * cv[b + SP_NB] - dt1 * rh[b + SP_NB] + dz[3];
+		double sm = dt2 * sp[b - SP_NB], sq = dt2 * sp[b + SP_NB];
 
-		for (k = 0; k < 3; k++) {
-			double *L = w->lhs[k];
-
-			SP_AT(L, 0, l, b) = dz[0];
-			SP_AT(L, 2, l, b) = lc;
-			SP_AT(L, 4, l, b) = dz[4];
-		}
-		SP_AT(w->lhs[0], 1, l, b) = lb;
-		SP_AT(w->lhs[0], 3, l, b) = ld;
-		SP_AT(w->lhs[1], 1, l, b) = lb - sm;
-		SP_AT(w->lhs[1], 3, l, b) = ld + sq;
-		SP_AT(w->lhs[2], 1, l, b) = lb + sm;
-		SP_AT(w->lhs[2], 3, l, b) = ld - sq;
+		u[0][e + b] = p[0][e + b] = q[0][e + b] = dz[0];
+		u[2][e + b] = p[2][e + b] = q[2][e + b] = lc;
+		u[4][e + b] = p[4][e + b] = q[4][e + b] = dz[4];
+		u[1][e + b] = lb;
+		u[3][e + b] = ld;
+		p[1][e + b] = lb - sm;
+		p[3][e + b] = ld + sq;
+		q[1][e + b] = lb + sm;
+		q[3][e + b] = ld - sq;
 	}
 }
 
 /*
- * Forward elimination and back substitution of matrix X (bands
- * destroyed) for components m0..m1-1 of the batch (positions 1..n-2).
- * Every inner loop runs over the lines of the batch (unit stride).
+ * The elimination, without pivoting, in three steps per row l: divide
+ * the row by its diagonal (sp_norm), then subtract it from row l+1
+ * (sp_elim1, against band b) and row l+2 (sp_elim2, band a). Bands a..c
+ * of the rows below are destroyed; d and e of the normalised rows and
+ * the rhs carry what back substitution needs. Every inner loop runs
+ * over the lines of the batch (unit stride).
+ */
+static inline void
+sp_norm(const struct sp_sys *s, int l, int nb)
+{
+	const double *c = s->x[2] + SP_E(l, 0);
+	double *d = s->x[3] + SP_E(l, 0), *e = s->x[4] + SP_E(l, 0);
+	double f[SP_NB];
+	int b, m;
+
+	for (b = 0; b < nb; b++) {
+		f[b] = 1.0 / c[b];
+		d[b] *= f[b];
+		e[b] *= f[b];
+	}
+	for (m = 0; m < s->nr; m++) {
+		double *r = s->r[m] + SP_E(l, 0);
+
+		for (b = 0; b < nb; b++)
+			r[b] *= f[b];
+	}
+}
+
+static inline void
+sp_elim1(const struct sp_sys *s, int l, int nb)
+{
+	const double *d = s->x[3] + SP_E(l, 0), *e = s->x[4] + SP_E(l, 0);
+	const double *y = s->x[1] + SP_E(l + 1, 0);
+	double *c1 = s->x[2] + SP_E(l + 1, 0), *d1 = s->x[3] + SP_E(l + 1, 0);
+	int b, m;
+
+	for (b = 0; b < nb; b++) {
+		c1[b] -= y[b] * d[b];
+		d1[b] -= y[b] * e[b];
+	}
+	for (m = 0; m < s->nr; m++) {
+		double *r = s->r[m] + SP_E(l, 0);
+
+		for (b = 0; b < nb; b++)
+			r[b + SP_NB] -= y[b] * r[b];
+	}
+}
+
+static inline void
+sp_elim2(const struct sp_sys *s, int l, int nb)
+{
+	const double *d = s->x[3] + SP_E(l, 0), *e = s->x[4] + SP_E(l, 0);
+	const double *z = s->x[0] + SP_E(l + 2, 0);
+	double *b2 = s->x[1] + SP_E(l + 2, 0), *c2 = s->x[2] + SP_E(l + 2, 0);
+	int b, m;
+
+	for (b = 0; b < nb; b++) {
+		b2[b] -= z[b] * d[b];
+		c2[b] -= z[b] * e[b];
+	}
+	for (m = 0; m < s->nr; m++) {
+		double *r = s->r[m] + SP_E(l, 0);
+
+		for (b = 0; b < nb; b++)
+			r[b + 2 * SP_NB] -= z[b] * r[b];
+	}
+}
+
+/* Forward elimination of rows l0..l1-1, into rows below l1 only. */
+static void
+sp_forward(const struct sp_sys *s, int l0, int l1, int nb)
+{
+	int l;
+
+	for (l = l0; l < l1; l++) {
+		sp_norm(s, l, nb);
+		if (l + 1 < l1)
+			sp_elim1(s, l, nb);
+		if (l + 2 < l1)
+			sp_elim2(s, l, nb);
+	}
+}
+
+/*
+ * Back substitution of rows l1-1 down to l0. If last, row l1-1 is the
+ * last of the line (already solved); otherwise rows l1 and l1+1 hold
+ * the solution above.
  */
 static void
-sp_penta(int n, double *X, double *R, int m0, int m1, int nb)
+sp_back(const struct sp_sys *s, int l0, int l1, bool last, int nb)
 {
-	double f[SP_NB];
+	const double *d = s->x[3], *e = s->x[4];
 	int l, m, b;
 
-	for (l = 1; l < n - 1; l++) {
-		for (b = 0; b < nb; b++) {
-			f[b] = 1.0 / SP_AT(X, 2, l, b);
-			SP_AT(X, 3, l, b) *= f[b];
-			SP_AT(X, 4, l, b) *= f[b];
-		}
-		for (m = m0; m < m1; m++)
-			for (b = 0; b < nb; b++)
-				SP_AT(R, m, l, b) *= f[b];
-		if (l + 1 < n - 1) {
-			for (b = 0; b < nb; b++) {
-				double y1 = SP_AT(X, 1, l + 1, b);
+	for (m = 0; m < s->nr; m++) {
+		double *r = s->r[m];
 
-				SP_AT(X, 2, l + 1, b) -= y1 * SP_AT(X, 3, l, b);
-				SP_AT(X, 3, l + 1, b) -= y1 * SP_AT(X, 4, l, b);
-			}
-			for (m = m0; m < m1; m++)
-				for (b = 0; b < nb; b++)
-					SP_AT(R, m, l + 1, b) -=
-						SP_AT(X, 1, l + 1, b) *
-						SP_AT(R, m, l, b);
-		}
-		if (l + 2 < n - 1) {
-			for (b = 0; b < nb; b++) {
-				double z0 = SP_AT(X, 0, l + 2, b);
-
-				SP_AT(X, 1, l + 2, b) -= z0 * SP_AT(X, 3, l, b);
-				SP_AT(X, 2, l + 2, b) -= z0 * SP_AT(X, 4, l, b);
-			}
-			for (m = m0; m < m1; m++)
-				for (b = 0; b < nb; b++)
-					SP_AT(R, m, l + 2, b) -=
-						SP_AT(X, 0, l + 2, b) *
-						SP_AT(R, m, l, b);
-		}
-	}
-	for (m = m0; m < m1; m++) {
-		for (b = 0; b < nb; b++)
-			SP_AT(R, m, n - 3, b) -=
-				SP_AT(X, 3, n - 3, b) * SP_AT(R, m, n - 2, b);
-		for (l = n - 4; l >= 1; l--)
+		l = l1 - 1;
+		if (last) {
 			for (b = 0; b < nb; b++)
-				SP_AT(R, m, l, b) -=
-					SP_AT(X, 3, l, b) *
-						SP_AT(R, m, l + 1, b) +
-					SP_AT(X, 4, l, b) *
-						SP_AT(R, m, l + 2, b);
+				r[SP_E(l - 1, b)] -=
+					d[SP_E(l - 1, b)] * r[SP_E(l, b)];
+			l -= 2;
+		}
+		for (; l >= l0; l--)
+			for (b = 0; b < nb; b++)
+				r[SP_E(l, b)] -=
+					d[SP_E(l, b)] * r[SP_E(l + 1, b)] +
+					e[SP_E(l, b)] * r[SP_E(l + 2, b)];
 	}
 }
 
 /*
- * Solve nb lines starting at point p0 (positions stride s, lines
- * stride t) in direction dir, then change basis for the next direction.
+ * Gather the aux of rows pos0..pos1-1 of nb lines in direction dir: row
+ * pos of line b is point q0 + pos*s + b*t. rho_i becomes the viscous
+ * bound.
  */
 static void
-sp_batch(struct hv_cfd *c, size_t p0, size_t s, size_t t, int nb, int dir,
-	 struct sp_work *w)
+sp_aux(const struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t, int pos0,
+       int pos1, int nb, const struct sp_work *w)
 {
 	const double *vel = dir == 0 ? c->us : dir == 1 ? c->vs : c->ws;
-	int n = c->n, l, b, m;
+	int l, b;
 
-	for (l = 0; l < n; l++)
+	for (l = pos0; l < pos1; l++)
 		for (b = 0; b < nb; b++) {
-			size_t p = p0 + l * s + b * t;
+			size_t p = q0 + l * s + b * t;
 
-			SP_AT(w->cv, 0, l, b) = vel[p];
-			SP_AT(w->rho, 0, l, b) = c->rho_i[p];
-			SP_AT(w->spd, 0, l, b) = c->speed[p];
+			w->cv[SP_E(l, b)] = vel[p];
+			w->rho[SP_E(l, b)] = c->rho_i[p];
+			w->spd[SP_E(l, b)] = c->speed[p];
 		}
-	for (l = 0; l < n; l++)
-		sp_rhon(c, dir, nb, w->rho + (size_t)l * SP_NB);
-	for (l = 1; l < n - 1; l++) {
-		sp_build(c, dir, l, nb, w);
+	for (l = pos0; l < pos1; l++)
+		sp_rhon(c, dir, nb, w->rho + SP_E(l, 0));
+}
+
+/*
+ * Build rows pos0..pos1-1 (line position pos + g) and gather their rhs;
+ * points as in sp_aux.
+ */
+static void
+sp_load(const struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t,
+	int pos0, int pos1, int g, int nb, const struct sp_work *w)
+{
+	int l, b, m;
+
+	for (l = pos0; l < pos1; l++) {
+		sp_build(c, dir, l + g, l, nb, w);
 		for (b = 0; b < nb; b++) {
-			const double *r = c->rhs + 5 * (p0 + l * s + b * t);
+			const double *r = c->rhs + 5 * (q0 + l * s + b * t);
 
 			for (m = 0; m < 5; m++)
-				SP_AT(w->r, m, l, b) = r[m];
+				w->r[m][SP_E(l, b)] = r[m];
 		}
 	}
-	sp_penta(n, w->lhs[0], w->r, 0, 3, nb);
-	sp_penta(n, w->lhs[1], w->r, 3, 4, nb);
-	sp_penta(n, w->lhs[2], w->r, 4, 5, nb);
-	for (l = 1; l < n - 1; l++)
+}
+
+/* Scatter the solution of rows pos0..pos1-1, changing basis after dir. */
+static void
+sp_store(struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t, int pos0,
+	 int pos1, int nb, const struct sp_work *w)
+{
+	int l, b, m;
+
+	for (l = pos0; l < pos1; l++)
 		for (b = 0; b < nb; b++) {
-			size_t p = p0 + l * s + b * t;
+			size_t p = q0 + l * s + b * t;
 			double *r = c->rhs + 5 * p;
 
 			for (m = 0; m < 5; m++)
-				r[m] = SP_AT(w->r, m, l, b);
+				r[m] = w->r[m][SP_E(l, b)];
 			if (dir == 0)
 				sp_ninvr(r);
 			else if (dir == 1)
@@ -316,6 +435,25 @@ sp_batch(struct hv_cfd *c, size_t p0, size_t s, size_t t, int nb, int dir,
 			else
 				sp_tzetar(c, p);
 		}
+}
+
+/*
+ * Solve nb whole lines starting at point p0 (positions stride s, lines
+ * stride t) in direction dir, then change basis for the next direction.
+ */
+static void
+sp_batch(struct hv_cfd *c, size_t p0, size_t s, size_t t, int nb, int dir,
+	 struct sp_work *w)
+{
+	int n = c->n, k;
+
+	sp_aux(c, dir, p0, s, t, 0, n, nb, w);
+	sp_load(c, dir, p0, s, t, 1, n - 1, 0, nb, w);
+	for (k = 0; k < 3; k++) {
+		sp_forward(&w->sys[k], 1, n - 1, nb);
+		sp_back(&w->sys[k], 1, n - 1, true, nb);
+	}
+	sp_store(c, dir, p0, s, t, 1, n - 1, nb, w);
 }
 
 /* All lines of direction dir in plane b (k for x and y, j for z). */
@@ -336,6 +474,21 @@ sp_plane(struct hv_cfd *c, int dir, int pl, struct sp_work *w)
 	}
 }
 
+/* u += rhs at the interior points of plane k. */
+static void
+sp_add(struct hv_cfd *c, int k)
+{
+	int n = c->n, i, j, m;
+
+	for (j = 1; j < n - 1; j++)
+		for (i = 1; i < n - 1; i++) {
+			size_t p = hv_cfd_ix(c, i, j, k);
+
+			for (m = 0; m < 5; m++)
+				c->u[5 * p + m] += c->rhs[5 * p + m];
+		}
+}
+
 static void
 sp_adi(struct hv_cfd *c, struct sp_work *w)
 {
@@ -354,17 +507,8 @@ sp_adi(struct hv_cfd *c, struct sp_work *w)
 	for (b = 1; b < n - 1; b++)
 		sp_plane(c, 2, b, w);
 #pragma omp for schedule(static)
-	for (b = 1; b < n - 1; b++) {
-		int i, j, m;
-
-		for (j = 1; j < n - 1; j++)
-			for (i = 1; i < n - 1; i++) {
-				size_t p = hv_cfd_ix(c, i, j, b);
-
-				for (m = 0; m < 5; m++)
-					c->u[5 * p + m] += c->rhs[5 * p + m];
-			}
-	}
+	for (b = 1; b < n - 1; b++)
+		sp_add(c, b);
 }
 
 static int
@@ -375,19 +519,12 @@ sp_steps(struct hv_cfd *c, int nsteps)
 #pragma omp parallel
 	{
 		struct sp_work w;
-		size_t n = SP_LS(c->n);
-		double *buf = calloc((15 + 5 + 3) * n, sizeof(double));
+		size_t ls = SP_LS(c->n);
+		double *buf = calloc(SP_WORK_ARRAYS * ls, sizeof(double));
 		int step;
 
-		if (buf) {
-			w.lhs[0] = buf;
-			w.lhs[1] = buf + 5 * n;
-			w.lhs[2] = buf + 10 * n;
-			w.r = buf + 15 * n;
-			w.cv = buf + 20 * n;
-			w.rho = buf + 21 * n;
-			w.spd = buf + 22 * n;
-		}
+		if (buf)
+			sp_work_carve(&w, buf, ls);
 #pragma omp atomic update
 		err |= !buf;
 #pragma omp barrier
@@ -398,13 +535,36 @@ sp_steps(struct hv_cfd *c, int nsteps)
 	return err ? -ENOMEM : 0;
 }
 
+/* Size, Mop/s (NPB's operation count) and the checks of a finished run. */
+static void
+sp_report(const struct sp_prm *p, const double xce[5], const double xcr[5],
+	  struct hv_npb_result *r)
+{
+	double n = p->n;
+	int m;
+
+	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
+	r->iterations = p->niter;
+	r->op_type = "floating point";
+	r->mops_total = p->niter *
+			(881.174 * n * n * n - 4683.91 * n * n + 11484.5 * n -
+			 19272.4) /
+			r->time_s / 1e6;
+	hv_npb_check_abs(r, "SP", p->cls, "dt", 0, p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "SP", p->cls, "xcr", m + 1,
+				  xcr[m] / p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "SP", p->cls, "xce", m + 1, xce[m]);
+}
+
 static int
 sp_run(char cls, int threads, struct hv_npb_result *r)
 {
 	const struct sp_prm *p = sp_prm(cls);
 	struct hv_cfd c;
-	double t0, xce[5], xcr[5], n;
-	int err, m;
+	double t0, xce[5], xcr[5];
+	int err;
 
 	(void)threads;
 	if (!p)
@@ -426,19 +586,7 @@ sp_run(char cls, int threads, struct hv_npb_result *r)
 	hv_cfd_error_norm(&c, 0, p->n - 1, xce);
 	hv_cfd_compute_rhs(&c, true);
 	hv_cfd_field_norm(&c, c.rhs, xcr);
-	n = p->n;
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->niter;
-	r->op_type = "floating point";
-	r->mops_total = p->niter *
-			(881.174 * n * n * n - 4683.91 * n * n + 11484.5 * n -
-			 19272.4) /
-			r->time_s / 1e6;
-	hv_npb_check_abs(r, "SP", cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "SP", cls, "xcr", m + 1, xcr[m] / p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "SP", cls, "xce", m + 1, xce[m]);
+	sp_report(p, xce, xcr, r);
 out:
 	hv_cfd_free(&c);
 	return err;
@@ -452,7 +600,8 @@ sp_mem(char cls, int threads)
 	if (!p)
 		return 0;
 	return hv_cfd_mem_bytes(p->n, p->n, true) +
-	       (uint64_t)threads * 23 * SP_LS(p->n) * sizeof(double) +
+	       (uint64_t)threads * SP_WORK_ARRAYS * SP_LS(p->n) *
+		       sizeof(double) +
 	       (4ULL << 20);
 }
 
