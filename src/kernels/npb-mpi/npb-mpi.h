@@ -33,7 +33,7 @@ struct hv_npbm_bench {
 };
 
 extern const struct hv_npbm_bench hv_npbm_ep, hv_npbm_is, hv_npbm_cg,
-	hv_npbm_mg, hv_npbm_ft;
+	hv_npbm_mg, hv_npbm_ft, hv_npbm_lu;
 
 bool hv_npbm_any(int n);
 bool hv_npbm_pow2(int n);
