@@ -23,7 +23,7 @@
 
 static const struct hv_npbm_bench *const benches[] = {
 	&hv_npbm_ep, &hv_npbm_is, &hv_npbm_cg, &hv_npbm_mg,
-	&hv_npbm_ft, &hv_npbm_bt, &hv_npbm_sp,
+	&hv_npbm_ft, &hv_npbm_bt, &hv_npbm_sp, &hv_npbm_lu,
 };
 
 struct opts {
@@ -77,8 +77,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mpirun -np N " PROG " BENCH [--class C] [--json]\n"
-		"  BENCH       ep (any N); is, cg, mg, ft (N a power of two);\n"
-		"              bt, sp (N a square)\n"
+		"  BENCH       ep (any N); is, cg, mg, ft, lu (N a power of\n"
+		"              two); bt, sp (N a square)\n"
 		"  --class C   problem class S, W, A, B or C (default S)\n"
 		"  --json      also print one HPCVIRT-RESULT {json} line\n"
 		"Exit status: 0 verified; 1 verification failed or "
@@ -131,7 +131,7 @@ parse_one(struct opts *o, int argc, char **argv, int *i)
 	} else if (!(o->bench = find_bench(a))) {
 		usage_die(o,
 			  "bad benchmark '%s': expected ep, is, cg, mg, ft, "
-			  "bt or sp",
+			  "bt, sp or lu",
 			  a);
 	}
 }
@@ -145,7 +145,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	for (i = 1; i < argc; i++)
 		parse_one(o, argc, argv, &i);
 	if (!o->bench)
-		usage_die(o, "missing BENCH (ep, is, cg, mg, ft, bt, sp)");
+		usage_die(o, "missing BENCH (ep, is, cg, mg, ft, bt, sp, lu)");
 	if (!strchr(o->bench->classes, o->cls))
 		usage_die(o, "bad --class '%c' for %s: supported are %s",
 			  o->cls, o->bench->name, o->bench->classes);

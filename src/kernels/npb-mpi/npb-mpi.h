@@ -4,7 +4,8 @@
  * generator and the result record are those of the serial programs
  * (../npb/npb.h); what differs is the data distribution over the ranks
  * of MPI_COMM_WORLD. Each benchmark checks its rank-count rule (NPB's:
- * any count for EP, a power of two for CG, FT, IS and MG), runs with
+ * any count for EP, a power of two for CG, FT, IS, MG and LU, a square
+ * for BT and SP; BT, SP and LU also need two z planes a rank), runs with
  * its timed region bracketed by barriers, and fills the result on every
  * rank; the driver (npb-mpi-main.c) takes the maximum time over the
  * ranks and lets rank 0 verify and print.
@@ -33,7 +34,7 @@ struct hv_npbm_bench {
 };
 
 extern const struct hv_npbm_bench hv_npbm_ep, hv_npbm_is, hv_npbm_cg,
-	hv_npbm_mg, hv_npbm_ft, hv_npbm_bt, hv_npbm_sp;
+	hv_npbm_mg, hv_npbm_ft, hv_npbm_bt, hv_npbm_sp, hv_npbm_lu;
 
 bool hv_npbm_any(int n);
 bool hv_npbm_pow2(int n);

@@ -265,26 +265,41 @@ lu_phi(const struct hv_cfd *c, int i, int j, int k)
 	       (u[4] - 0.5 * (u[1] * u[1] + u[2] * u[2] + u[3] * u[3]) / u[0]);
 }
 
+/* The 4-corner sums of phi over the cells of the k face at plane k. */
+static double
+lu_kface(const struct hv_cfd *c, int k)
+{
+	int n = c->n, a, b;
+	double f = 0;
+
+	for (b = 1; b < n - 3; b++)
+		for (a = 1; a < n - 2; a++)
+			f += lu_phi(c, a, b, k) + lu_phi(c, a + 1, b, k) +
+			     lu_phi(c, a, b + 1, k) +
+			     lu_phi(c, a + 1, b + 1, k);
+	return f;
+}
+
 /*
  * Surface integral of phi over the box i 1..n-2, j 1..n-3, k 2..n-2
  * (0-based): 4-corner sums per cell face on both faces of each pair.
+ * A slab adds its part: the k faces on the planes it owns and the cells
+ * of the j and i faces whose lower plane it owns (the upper one may be
+ * a ghost plane), so that the parts of all slabs add up to the whole.
  */
 static double
 lu_pintgr(const struct hv_cfd *c)
 {
 	int n = c->n, i0 = 1, i1 = n - 2, j0 = 1, j1 = n - 3, k0 = 2;
 	int k1 = n - 2, a, b;
+	int b0 = c->klo > k0 ? c->klo : k0, b1 = c->khi < k1 ? c->khi : k1;
 	double h = 1.0 / (n - 1), f1 = 0, f2 = 0, f3 = 0;
 
-	for (b = j0; b < j1; b++)
-		for (a = i0; a < i1; a++)
-			f1 += lu_phi(c, a, b, k0) + lu_phi(c, a + 1, b, k0) +
-			      lu_phi(c, a, b + 1, k0) +
-			      lu_phi(c, a + 1, b + 1, k0) +
-			      lu_phi(c, a, b, k1) + lu_phi(c, a + 1, b, k1) +
-			      lu_phi(c, a, b + 1, k1) +
-			      lu_phi(c, a + 1, b + 1, k1);
-	for (b = k0; b < k1; b++)
+	if (k0 >= c->klo && k0 < c->khi)
+		f1 += lu_kface(c, k0);
+	if (k1 >= c->klo && k1 < c->khi)
+		f1 += lu_kface(c, k1);
+	for (b = b0; b < b1; b++)
 		for (a = i0; a < i1; a++)
 			f2 += lu_phi(c, a, j0, b) + lu_phi(c, a + 1, j0, b) +
 			      lu_phi(c, a, j0, b + 1) +
@@ -292,7 +307,7 @@ lu_pintgr(const struct hv_cfd *c)
 			      lu_phi(c, a, j1, b) + lu_phi(c, a + 1, j1, b) +
 			      lu_phi(c, a, j1, b + 1) +
 			      lu_phi(c, a + 1, j1, b + 1);
-	for (b = k0; b < k1; b++)
+	for (b = b0; b < b1; b++)
 		for (a = j0; a < j1; a++)
 			f3 += lu_phi(c, i0, a, b) + lu_phi(c, i0, a + 1, b) +
 			      lu_phi(c, i0, a, b + 1) +
