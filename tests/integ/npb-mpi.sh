@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# NPB MPI: class S of every MPI benchmark verifies with 2 ranks through
-# the hpcvirt-mpirun launcher (the path a repetition takes), the JSON
-# line says variant mpi and the rank count, bad rank counts and bad input
-# exit 2 with a message naming the valid counts, and the launcher
-# refuses a program outside the kernel directory.
+# NPB MPI: class S of every MPI benchmark verifies through the
+# hpcvirt-mpirun launcher (the path a repetition takes) with 2 ranks (BT
+# and SP, which need a square: 4), the JSON line says variant mpi and the
+# rank count, bad rank counts and bad input exit 2 with a message naming
+# the valid counts or the class's limit, and the launcher refuses a
+# program outside the kernel directory.
 set -u
 . tests/lib.sh
 MR=$BIN/hpcvirt-mpirun
@@ -12,13 +13,15 @@ MR=$BIN/hpcvirt-mpirun
 command -v mpirun >/dev/null || [ -x /usr/bin/mpirun ] ||
 	skip_all "no mpirun (openmpi-bin)"
 
-for b in ep is cg mg ft; do
-	expect_exit 0 "$b class S, 2 ranks" -- \
-		"$MR" --np 2 hpcvirt-npb-mpi "$b" --class S --json
+for b in ep is cg mg ft lu bt sp; do
+	n=2
+	case $b in bt | sp) n=4 ;; esac
+	expect_exit 0 "$b class S, $n ranks" -- \
+		"$MR" --np $n hpcvirt-npb-mpi "$b" --class S --json
 	grep -q "^Verification = SUCCESSFUL" "$T/out" &&
-		grep -q '^HPCVIRT-RESULT .*"variant":"mpi","ranks":2,' "$T/out" &&
+		grep -q "^HPCVIRT-RESULT .*\"variant\":\"mpi\",\"ranks\":$n," "$T/out" &&
 		grep -q '"verified":true' "$T/out"
-	ok $? "$b: verified, JSON with variant mpi and 2 ranks"
+	ok $? "$b: verified, JSON with variant mpi and $n ranks"
 done
 
 expect_exit 0 "ep class S, 3 ranks (any count)" -- \
@@ -26,12 +29,23 @@ expect_exit 0 "ep class S, 3 ranks (any count)" -- \
 grep -q "^Total processes = 3" "$T/out"
 ok $? "ep ran on 3 ranks"
 
-for b in is cg mg ft; do
+for b in is cg mg ft lu; do
 	expect_exit 2 "$b refuses 3 ranks" -- \
 		"$MR" --np 3 hpcvirt-npb-mpi "$b" --class S
 	stderr_has "bad rank count 3 for $b: it needs a power of two" \
 		"$b names the valid rank counts"
 done
+for b in bt sp; do
+	expect_exit 2 "$b refuses 2 ranks" -- \
+		"$MR" --np 2 hpcvirt-npb-mpi "$b" --class S
+	stderr_has "bad rank count 2 for $b: it needs a square number" \
+		"$b names the valid rank counts"
+done
+# Class S (12^3) has 10 interior z planes; a slab needs two.
+expect_exit 2 "bt class S refuses 9 ranks" -- \
+	"$MR" --np 9 hpcvirt-npb-mpi bt --class S
+stderr_has "bad rank count 9 for bt class S: at most 5 ranks" \
+	"the limit of the class is named with its reason"
 
 expect_exit 2 "bad class" -- "$MR" --np 1 hpcvirt-npb-mpi cg --class Q
 stderr_has "bad --class 'Q'" "the bad class is named"
