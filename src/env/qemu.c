@@ -105,31 +105,6 @@ kvm_probe(struct hv_err *why)
 	return tcg_probe(why);
 }
 
-/* The host TSC in kHz (microvm has no PIT to calibrate against). */
-static long
-tsc_khz(void)
-{
-	char line[256];
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	long khz = 2000000;
-
-	if (!f)
-		return khz;
-	while (fgets(line, sizeof(line), f)) {
-		char *c = strchr(line, ':'), *end;
-		double mhz;
-
-		if (strncmp(line, "cpu MHz", 7) != 0 || !c)
-			continue;
-		mhz = strtod(c + 1, &end);
-		if (end != c + 1 && mhz > 100 && mhz < 10000)
-			khz = (long)(mhz * 1000);
-		break;
-	}
-	fclose(f);
-	return khz;
-}
-
 static void
 build_strings(struct qemu_box *qb, const struct hv_env_ctx *ctx,
 	      const struct variant *v)
@@ -148,7 +123,8 @@ build_strings(struct qemu_box *qb, const struct hv_env_ctx *ctx,
 	if (crash && *crash)
 		snprintf(extra, sizeof(extra), " hv.crash=%s", crash);
 	if (v->microvm)
-		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld", tsc_khz());
+		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld",
+			 hv_vm_cpu_khz());
 	snprintf(qb->append, sizeof(qb->append),
 		 "console=ttyS0 quiet panic=-1 i8042.noaux i8042.nokbd "
 		 "i8042.nopnp 8250.nr_uarts=1 random.trust_cpu=on "

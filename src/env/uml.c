@@ -8,6 +8,16 @@
  * and guest memory from the spec. UML is uniprocessor: the spec's CPU
  * count does not apply and is recorded as such. The console goes to the
  * box's log through fd 2.
+ *
+ * Boot time: Debian's UML boots in about 2.6 s, of which the kernel
+ * spends 0.85 s benchmarking the RAID-6 syndrome routines (built in for
+ * btrfs, sixteen 10 ms jiffies per routine), 0.16 s calibrating its delay
+ * loop and about 1 s starting one crypto self-test thread per built-in
+ * algorithm. initcall_blacklist=raid6_select_algo skips the first (no
+ * box uses btrfs RAID or md RAID-6, the only callers), lpj= from the
+ * host clock the second (UML has no hardware that needs exact udelay),
+ * and cryptomgr.notests makes the self-tests empty; their threads and
+ * the per-test wait stay: skipping those leaves crc32c (ext4) unusable.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +30,7 @@
 #define UML_DEFAULT_MIB 512
 #define UML_DISK_MIB 1536
 #define UML_BOOT_MS 20000
+#define UML_HZ 100 /* CONFIG_HZ of Debian's linux.uml */
 
 struct uml_box {
 	struct hv_vm vm; /* first: hv_vm_exec finds it in box->priv */
@@ -31,15 +42,31 @@ uml_probe(struct hv_err *why)
 	return hv_vm_probe_tool("HPCVIRT_UML", UML_BIN, "user-mode-linux", why);
 }
 
+/* UML's command line is the guest kernel's: record argv[1..]. */
+static void
+record_cmdline(struct hv_box *box, char *const argv[])
+{
+	char line[2048];
+	size_t used = 0;
+	int i;
+
+	line[0] = '\0';
+	for (i = 1; argv[i] && used < sizeof(line); i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used,
+					 "%s%s", i > 1 ? " " : "", argv[i]);
+	hv_params_set(&box->config, "cmdline", line);
+}
+
 static int
 uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 {
-	char mem[32], initrd[640], ubd[640], vec[64], ip[40], v[32];
+	char mem[32], initrd[640], ubd[640], vec[64], ip[40], v[32], lpj[40];
 	char *argv[] = {
-		NULL,	    mem,	initrd,		  ubd,
-		vec,	    "con=null", "con0=fd:0,fd:2", "quiet",
-		"panic=-1", ip,		"hv.if=vec0",	  "hv.disk=/dev/ubda",
-		NULL,	    NULL};
+		NULL, mem, initrd, ubd, vec, "con=null", "con0=fd:0,fd:2",
+		"quiet", "panic=-1", ip, "hv.if=vec0", "hv.disk=/dev/ubda",
+		/* boot time, see the top of the file */
+		"cryptomgr.notests", "initcall_blacklist=raid6_select_algo",
+		lpj, NULL, NULL};
 	int mib = ctx->spec.mem_mib > 0 ? ctx->spec.mem_mib : UML_DEFAULT_MIB;
 	struct uml_box *ub = calloc(1, sizeof(*ub));
 	char crash[40];
@@ -59,9 +86,10 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 	snprintf(ubd, sizeof(ubd), "ubd0=%s", ub->vm.disk);
 	snprintf(vec, sizeof(vec), "vec0:transport=tap,ifname=%s", ub->vm.tap);
 	snprintf(ip, sizeof(ip), "hv.ip=%s/24", ub->vm.ip);
+	snprintf(lpj, sizeof(lpj), "lpj=%ld", hv_vm_cpu_khz() * 1000 / UML_HZ);
 	if (c && *c) {
 		snprintf(crash, sizeof(crash), "hv.crash=%s", c);
-		argv[12] = crash;
+		argv[15] = crash;
 	}
 	rc = hv_vm_spawn(&ub->vm, box, argv, err);
 	if (rc == 0)
@@ -72,6 +100,7 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 	hv_params_set(&box->config, "mem_mib", v);
 	hv_params_set(&box->config, "cpus", "1 (UML is uniprocessor)");
 	hv_params_set(&box->config, "kernel", argv[0]);
+	record_cmdline(box, argv);
 	hv_params_set(&box->config, "nic", "UML vector driver, tap (vec0)");
 	hv_params_set(&box->config, "disk", "ubd0 (/dev/ubda)");
 	return 0;

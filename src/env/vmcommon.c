@@ -47,6 +47,30 @@ static const char *const fatal[] = {
 	"BUG:",
 };
 
+long
+hv_vm_cpu_khz(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	long khz = 2000000;
+
+	if (!f)
+		return khz;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':'), *end;
+		double mhz;
+
+		if (strncmp(line, "cpu MHz", 7) != 0 || !c)
+			continue;
+		mhz = strtod(c + 1, &end);
+		if (end != c + 1 && mhz > 100 && mhz < 10000)
+			khz = (long)(mhz * 1000);
+		break;
+	}
+	fclose(f);
+	return khz;
+}
+
 int
 hv_vm_boot_timeout(int def_ms)
 {

@@ -78,6 +78,13 @@ const char *hv_vm_tool(const char *var, const char *def);
 int hv_vm_probe_tool(const char *var, const char *def, const char *pkg,
 		     struct hv_err *why);
 
+/*
+ * The host CPU clock in kHz from /proc/cpuinfo (2 GHz if unknown): the
+ * guest's TSC rate on microvm, which has no PIT to calibrate against,
+ * and UML's loops per jiffy.
+ */
+long hv_vm_cpu_khz(void);
+
 /* Boot timeout: HPCVIRT_BOOT_TIMEOUT (seconds, for tests) or def_ms. */
 int hv_vm_boot_timeout(int def_ms);
 
