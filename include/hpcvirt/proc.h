@@ -30,6 +30,7 @@ struct hv_proc_opts {
 	bool die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL) in the child */
 	const char *cwd;      /* chdir before exec, may be NULL */
 	int netns_fd;	      /* > 0: setns(CLONE_NEWNET) into it before exec */
+	bool own_pgrp;	      /* the child leads a process group of its own */
 };
 
 void hv_proc_init(struct hv_proc *p);
@@ -55,6 +56,13 @@ bool hv_proc_alive(struct hv_proc *p);
  * within timeout_ms, 1 if it had to be signalled.
  */
 int hv_proc_stop(struct hv_proc *p, int timeout_ms, int grace_ms);
+
+/*
+ * SIGKILL every process left in the process group pgid (a child spawned
+ * with own_pgrp, and what it forked) and wait up to timeout_ms until the
+ * group is gone. Returns 0, or -ETIMEDOUT if members remain.
+ */
+int hv_proc_kill_group(pid_t pgid, int timeout_ms);
 
 /*
  * Resident memory (VmRSS) of root and all its descendants, in bytes; -1

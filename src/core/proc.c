@@ -54,6 +54,8 @@ child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
 	}
 	if (devnull < 0)
 		_exit(127);
+	if (opts->own_pgrp && setpgid(0, 0) != 0)
+		_exit(127);
 	dup2(devnull, STDIN_FILENO);
 	dup2(out_w >= 0 ? out_w : devnull, STDOUT_FILENO);
 	if (opts->log_path) {
@@ -99,6 +101,9 @@ hv_proc_spawn(struct hv_proc *p, char *const argv[],
 	}
 	if (pid == 0)
 		child_exec(argv, opts, pfd[1], parent);
+	/* Both sides set it, so the group exists when either returns. */
+	if (opts->own_pgrp)
+		setpgid(pid, pid);
 	p->pid = pid;
 	if (pfd[0] >= 0) {
 		close(pfd[1]);
@@ -223,6 +228,23 @@ out:
 		p->out_fd = -1;
 	}
 	return rc;
+}
+
+int
+hv_proc_kill_group(pid_t pgid, int timeout_ms)
+{
+	int64_t deadline = hv_now_ms() + timeout_ms;
+	struct timespec ts = {0, 2000000};
+
+	if (pgid <= 1)
+		return 0;
+	/* Members that died become zombies of their reaper until reaped. */
+	while (kill(-pgid, SIGKILL) == 0) {
+		if (hv_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }
 
 /* Parent pid and VmRSS (bytes) of pid from /proc; false if it is gone. */

@@ -243,6 +243,7 @@ hv_vm_spawn(struct hv_vm *vm, struct hv_box *box, char *const argv[],
 		.die_with_parent = true,
 		.cwd = box->workdir,
 		.netns_fd = vm->lab->nsfd,
+		.own_pgrp = true, /* UML forks a host process per guest mm */
 	};
 	struct hv_proc_opts vo = {.pipe_stdout = true, .die_with_parent = true};
 	char *ver[] = {argv[0], "--version", NULL};
@@ -545,8 +546,12 @@ hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 void
 hv_vm_release(struct hv_vm *vm, struct hv_box *box)
 {
-	/* The guest was asked to power off; give it a moment, then kill. */
+	pid_t pgid = box->proc.pid;
+
+	/* The guest was asked to power off; give it a moment, then kill it
+	 * and whatever host processes it forked. */
 	hv_proc_stop(&box->proc, 1500, 500);
+	hv_proc_kill_group(pgid, 2000);
 	hv_proc_stop(&vm->version, 0, 100);
 	if (vm->tap_made)
 		hv_lab_unplug_tap(vm->lab, vm->tap, vm->index);
