@@ -74,6 +74,10 @@ struct hv_cell {
 	bool has_summary;
 	struct hv_ratio ratio;
 	bool has_ratio;
+	/* Scaling (hv_study_scale_key): how many times faster than the
+	 * same cell at one rank or thread, with its CI. */
+	struct hv_ratio speedup;
+	bool has_speedup;
 };
 
 /* The context: ordered key -> JSON text ("\"x86_64\"", "2", "[1,2]"). */
@@ -128,12 +132,27 @@ const struct hv_cell *hv_study_native_of(const struct hv_study *s,
 					 const struct hv_cell *c);
 
 /*
+ * The scaling parameter of a cell: "ranks" if it has ranks other than
+ * 1, else "threads" if it has threads other than 1, else NULL.
+ */
+const char *hv_cell_scale_key(const struct hv_cell *c);
+/*
+ * The cell with the same env, bench, metric and params but the scaling
+ * parameter at 1 (the base of c's speedup), or NULL.
+ */
+const struct hv_cell *hv_study_scale_base_of(const struct hv_study *s,
+					     const struct hv_cell *c);
+
+/*
  * Compute summaries for every cell with samples, and for every non-native
  * cell whose native twin has >= 2 samples, the ratio with its bootstrap CI
  * (seed s->seed, the cell's higher_is_better). Cells with fewer than 2
  * samples, failed cells and cells whose twin failed get no ratio, nor do
  * cells the bootstrap refuses (e.g. a non-positive sample); only running
- * out of memory is an error.
+ * out of memory is an error. Likewise the speedup of every cell with a
+ * scale base (hv_study_scale_base_of): base time / time for a metric
+ * where lower is better, rate / base rate otherwise, so that it is
+ * above 1 when more ranks (threads) are faster.
  */
 int hv_study_analyze(struct hv_study *s, struct hv_err *err);
 

@@ -36,6 +36,7 @@ struct row {
 	char n[FIELD_LEN];
 	char cv[FIELD_LEN];
 	char ratio[FIELD_LEN * 2];
+	char speedup[FIELD_LEN * 2];
 };
 
 struct scale {
@@ -135,6 +136,18 @@ row_note(const struct hv_study *s, const struct hv_cell *c)
 	return hv_cell_contended(c) ? " (contended)" : "";
 }
 
+/* "; 1.85x [1.80, 1.92] vs ranks=1" for a cell with a speedup. */
+static void
+fmt_speedup(char *buf, size_t len, const struct hv_cell *c)
+{
+	const struct hv_ratio *r = &c->speedup;
+
+	buf[0] = '\0';
+	if (c->has_speedup)
+		snprintf(buf, len, "; speedup %.2fx [%.2f, %.2f] vs %s=1",
+			 r->ratio, r->lo, r->hi, hv_cell_scale_key(c));
+}
+
 static void
 row_fill(struct row *r, const struct hv_cell *c)
 {
@@ -150,6 +163,7 @@ row_fill(struct row *r, const struct hv_cell *c)
 		snprintf(r->cv, sizeof(r->cv), "%.1f%%",
 			 100.0 * m->stddev / fabs(m->mean));
 	fmt_ratio(r->ratio, sizeof(r->ratio), c);
+	fmt_speedup(r->speedup, sizeof(r->speedup), c);
 }
 
 static bool
@@ -290,8 +304,8 @@ print_row(FILE *f, const struct hv_study *s, const struct row *r,
 			c->reason ? c->reason : "");
 		return;
 	}
-	fprintf(f, "%*s  %*s  %*s  %s%s\n", wv, r->value, wc, r->n, wcv, r->cv,
-		r->ratio, row_note(s, c));
+	fprintf(f, "%*s  %*s  %*s  %s%s%s\n", wv, r->value, wc, r->n, wcv,
+		r->cv, r->ratio, r->speedup, row_note(s, c));
 }
 
 static int
@@ -437,6 +451,12 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 		"cv: stddev / mean\n",
 		hv_boot_method_name(HV_BOOT_DEFAULT),
 		(unsigned long long)s->seed);
+	for (g = 0; g < s->ncells && !s->cells[g].has_speedup; g++)
+		;
+	if (g < s->ncells)
+		fprintf(f, "speedup: the same env's cell at 1 rank (thread) "
+			   "against this one, above 1 when faster;\n  95%% CI: "
+			   "the same bootstrap\n");
 	print_startup(f, s);
 	print_reduced(f, s);
 	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)

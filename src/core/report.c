@@ -154,23 +154,51 @@ add_summary(cJSON *o, const struct hv_cell *c, bool *ok)
 	add(o, "p99", num_or_null(h, m->p99), ok);
 }
 
+/* [lo, hi] of a ratio, or null without one. */
+static cJSON *
+ci_arr(const struct hv_ratio *r, bool have)
+{
+	cJSON *ci;
+
+	if (!have)
+		return cJSON_CreateNull();
+	ci = cJSON_CreateArray();
+	if (ci && (!cJSON_AddItemToArray(ci, num_or_null(true, r->lo)) ||
+		   !cJSON_AddItemToArray(ci, num_or_null(true, r->hi)))) {
+		cJSON_Delete(ci);
+		ci = NULL;
+	}
+	return ci;
+}
+
+/* "ranks=1" (the base of c's speedup), or NULL for a cell without one. */
+static const char *
+speedup_vs(const struct hv_cell *c, char *buf, size_t len)
+{
+	const char *key = hv_cell_scale_key(c);
+
+	if (!key)
+		return NULL;
+	snprintf(buf, len, "%s=1", key);
+	return buf;
+}
+
+static void
+add_speedup(cJSON *o, const struct hv_cell *c, bool *ok)
+{
+	char vs[32];
+
+	add(o, "speedup", num_or_null(c->has_speedup, c->speedup.ratio), ok);
+	add(o, "speedup_ci95", ci_arr(&c->speedup, c->has_speedup), ok);
+	add(o, "speedup_vs", str_or_null(speedup_vs(c, vs, sizeof(vs))), ok);
+}
+
 static void
 add_ratio(cJSON *o, const struct hv_cell *c, bool *ok)
 {
 	const struct hv_ratio *r = &c->ratio;
-	cJSON *ci = NULL;
+	cJSON *ci = ci_arr(r, c->has_ratio);
 
-	if (c->has_ratio) {
-		ci = cJSON_CreateArray();
-		if (ci &&
-		    (!cJSON_AddItemToArray(ci, num_or_null(true, r->lo)) ||
-		     !cJSON_AddItemToArray(ci, num_or_null(true, r->hi)))) {
-			cJSON_Delete(ci);
-			ci = NULL;
-		}
-	} else {
-		ci = cJSON_CreateNull();
-	}
 	add(o, "ratio_to_native",
 	    native_ratio_one(c) ? cJSON_CreateNumber(1.0)
 				: num_or_null(c->has_ratio, r->ratio),
@@ -200,6 +228,7 @@ cell_obj(const struct hv_cell *c)
 	add(o, "samples", samples_arr(c), &ok);
 	add_summary(o, c, &ok);
 	add_ratio(o, c, &ok);
+	add_speedup(o, c, &ok);
 	add(o, "host_cpu_pressure_max",
 	    num_or_null(c->cpu_psi_max >= 0, c->cpu_psi_max), &ok);
 	add(o, "host_load1_max", num_or_null(c->load1_max >= 0, c->load1_max),
@@ -286,14 +315,14 @@ out:
 /* ---- CSV ---------------------------------------------------------------- */
 
 enum {
-	CSV_COLS = 20,
+	CSV_COLS = 23,
 	NUM_LEN = 32,
 };
 
 static const char csv_header[] =
 	"env,bench,params,metric,unit,higher_is_better,status,n,mean,stddev,"
 	"min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,contended,"
-	"reason\n";
+	"speedup,speedup_lo,speedup_hi,reason\n";
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as v; "" if none. */
 static const char *
@@ -336,10 +365,10 @@ csv_field(FILE *f, const char *s, bool last)
 static int
 csv_row(FILE *f, const struct hv_cell *c)
 {
-	char num[10][NUM_LEN];
+	char num[13][NUM_LEN];
 	const struct hv_summary *m = &c->summary;
-	const struct hv_ratio *r = &c->ratio;
-	bool h = c->has_summary, hr = c->has_ratio;
+	const struct hv_ratio *r = &c->ratio, *sp = &c->speedup;
+	bool h = c->has_summary, hr = c->has_ratio, hs = c->has_speedup;
 	const char *col[CSV_COLS];
 	size_t plen, i;
 	char *params;
@@ -369,7 +398,10 @@ csv_row(FILE *f, const struct hv_cell *c)
 	col[16] = fmt_num(num[9], hr, r->hi);
 	col[17] = hr ? hv_verdict_name(r->verdict) : "";
 	col[18] = hv_cell_contended(c) ? "true" : "false";
-	col[19] = c->reason ? c->reason : "";
+	col[19] = fmt_num(num[10], hs, sp->ratio);
+	col[20] = fmt_num(num[11], hs, sp->lo);
+	col[21] = fmt_num(num[12], hs, sp->hi);
+	col[22] = c->reason ? c->reason : "";
 	for (i = 0; i < CSV_COLS; i++)
 		csv_field(f, col[i], i + 1 == CSV_COLS);
 	free(params);

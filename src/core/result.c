@@ -336,6 +336,28 @@ hv_cell_set_reason(struct hv_cell *c, const char *reason)
 	return dup_into(&c->reason, reason);
 }
 
+/* a and b agree on every key, except that a has skip=1 where b differs. */
+static bool
+params_equal_but(const struct hv_params *a, const struct hv_params *b,
+		 const char *skip)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		const char *v = hv_params_get(b, a->v[i].key);
+
+		if (skip && strcmp(a->v[i].key, skip) == 0) {
+			if (!v || strcmp(a->v[i].value, "1") != 0)
+				return false;
+		} else if (!v || strcmp(v, a->v[i].value) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool
 params_equal(const struct hv_params *a, const struct hv_params *b)
 {
@@ -378,6 +400,94 @@ hv_study_native_of(const struct hv_study *s, const struct hv_cell *c)
 	return NULL;
 }
 
+const char *
+hv_cell_scale_key(const struct hv_cell *c)
+{
+	static const char *const keys[] = {"ranks", "threads"};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = hv_params_get(&c->params, keys[i]);
+
+		if (v && strcmp(v, "1") != 0)
+			return keys[i];
+	}
+	return NULL;
+}
+
+const struct hv_cell *
+hv_study_scale_base_of(const struct hv_study *s, const struct hv_cell *c)
+{
+	const char *key = hv_cell_scale_key(c);
+	size_t i;
+
+	if (!key)
+		return NULL;
+	for (i = 0; i < s->ncells; i++) {
+		const struct hv_cell *t = &s->cells[i];
+
+		if (strcmp(t->env, c->env) == 0 &&
+		    strcmp(t->bench, c->bench) == 0 &&
+		    strcmp(t->metric, c->metric) == 0 &&
+		    params_equal_but(&t->params, &c->params, key))
+			return t;
+	}
+	return NULL;
+}
+
+/*
+ * The bootstrap ratio of two cells' samples into out; false when there
+ * is none (a failed side, under 2 samples, a refusal). Only running out
+ * of memory is an error.
+ */
+static int
+pair_ratio(const struct hv_study *s, const struct hv_cell *num,
+	   const struct hv_cell *den, bool higher_is_better,
+	   struct hv_ratio *out, bool *has, struct hv_err *err)
+{
+	struct hv_boot_opts o = {0};
+	struct hv_err e2;
+	int rc;
+
+	*has = false;
+	if (num->status == HV_CELL_FAILED || den->status == HV_CELL_FAILED ||
+	    num->n < 2 || den->n < 2)
+		return 0;
+	o.seed = s->seed;
+	o.higher_is_better = higher_is_better;
+	hv_err_init(&e2);
+	rc = hv_ratio_bootstrap(num->samples, num->n, den->samples, den->n, &o,
+				out, &e2);
+	if (rc == -ENOMEM) {
+		if (err)
+			*err = e2;
+		return rc;
+	}
+	*has = rc == 0;
+	return 0;
+}
+
+/* Speedup against the scale base: above 1 when the cell is faster. */
+static int
+cell_speedup(const struct hv_study *s, struct hv_cell *c, struct hv_err *err)
+{
+	const struct hv_cell *b = hv_study_scale_base_of(s, c);
+	int rc;
+
+	c->has_speedup = false;
+	if (!b)
+		return 0;
+	if (c->higher_is_better)
+		rc = pair_ratio(s, c, b, true, &c->speedup, &c->has_speedup,
+				err);
+	else
+		rc = pair_ratio(s, b, c, true, &c->speedup, &c->has_speedup,
+				err);
+	if (rc < 0 && err)
+		return hv_err_prefix(err, "%s %s speedup: ", c->env, c->bench);
+	return rc;
+}
+
 /*
  * Ratio of one cell to its native twin. Failed cells (on either side) get
  * none: their samples are a partial run cut short by an error. A
@@ -388,29 +498,19 @@ static int
 cell_ratio(const struct hv_study *s, struct hv_cell *c, struct hv_err *err)
 {
 	const struct hv_cell *nat;
-	struct hv_boot_opts o = {0};
-	struct hv_err e2;
 	int rc;
 
 	c->has_ratio = false;
-	if (strcmp(c->env, NATIVE_ENV) == 0 || c->status == HV_CELL_FAILED)
+	if (strcmp(c->env, NATIVE_ENV) == 0)
 		return 0;
 	nat = hv_study_native_of(s, c);
-	if (!nat || nat->status == HV_CELL_FAILED || nat->n < 2 || c->n < 2)
+	if (!nat)
 		return 0;
-	o.seed = s->seed;
-	o.higher_is_better = c->higher_is_better;
-	hv_err_init(&e2);
-	rc = hv_ratio_bootstrap(c->samples, c->n, nat->samples, nat->n, &o,
-				&c->ratio, &e2);
-	if (rc == -ENOMEM) {
-		if (!err)
-			return rc;
-		*err = e2;
+	rc = pair_ratio(s, c, nat, c->higher_is_better, &c->ratio,
+			&c->has_ratio, err);
+	if (rc < 0 && err)
 		return hv_err_prefix(err, "%s %s: ", c->env, c->bench);
-	}
-	c->has_ratio = rc == 0;
-	return 0;
+	return rc;
 }
 
 int
@@ -434,6 +534,8 @@ hv_study_analyze(struct hv_study *s, struct hv_err *err)
 	}
 	for (i = 0; i < s->ncells; i++) {
 		rc = cell_ratio(s, &s->cells[i], err);
+		if (rc == 0)
+			rc = cell_speedup(s, &s->cells[i], err);
 		if (rc < 0)
 			return rc;
 	}

@@ -26,6 +26,30 @@ static const double rr_ns[] = {12400, 12350, 12500, 12420, 12380, 12460};
 static const double rr_uml[] = {251000};
 static const double st_native[] = {2.10e9, 2.05e9, 2.12e9, 2.08e9, 2.11e9};
 static const double st_ns[] = {2.00e9, 2.02e9, 1.98e9, 2.01e9, 1.99e9};
+static const double cg_native1[] = {1.52, 1.50, 1.55, 1.51};
+static const double cg_native2[] = {0.81, 0.80, 0.83, 0.82};
+static const double cg_ns1[] = {1.54, 1.53, 1.57, 1.52};
+static const double cg_ns2[] = {0.90, 0.88, 0.93, 0.89};
+
+/* npb.cg time at a rank count: a scaling pair per env. */
+static void
+add_cg(struct hv_study *s, const char *env, const char *ranks, const double *x,
+       size_t n)
+{
+	struct hv_params p;
+	struct hv_cell *c;
+	size_t i;
+
+	hv_params_init(&p);
+	hv_params_set(&p, "class", "W");
+	hv_params_set(&p, "variant", "mpi");
+	hv_params_set(&p, "ranks", ranks);
+	hv_study_add_cell(s, env, "npb.cg", &p, "time_s", "s", false, &c);
+	for (i = 0; i < n; i++)
+		hv_cell_add_sample(c, x[i]);
+	c->status = HV_CELL_OK;
+	hv_params_release(&p);
+}
 
 static void
 add(struct hv_study *s, const char *env, int bench, const double *x, size_t n)
@@ -74,6 +98,10 @@ build(struct hv_study *s)
 	add(s, "native", 1, st_native, 5);
 	add(s, "ns", 1, st_ns, 5);
 	add(s, "uml", 1, NULL, 0);
+	add_cg(s, "native", "1", cg_native1, 4);
+	add_cg(s, "native", "2", cg_native2, 4);
+	add_cg(s, "ns", "1", cg_ns1, 4);
+	add_cg(s, "ns", "2", cg_ns2, 4);
 	/* ns's stream cell ran while the host was busy. */
 	s->cells[4].cpu_psi_max = 35.5;
 	s->cells[4].load1_max = 3.2;
@@ -224,6 +252,24 @@ check_ratio(const cJSON *cells, const cJSON *c, const char *tag)
 		       tag);
 }
 
+/* A 2-rank cell: speedup = mean(1 rank) / mean(2 ranks) for a time. */
+static void
+check_speedup(const cJSON *cells, const cJSON *c, int base, const char *tag)
+{
+	const cJSON *b = cJSON_GetArrayItem(cells, base);
+	const cJSON *ci = cJSON_GetObjectItem(c, "speedup_ci95");
+	double sp = cJSON_GetObjectItem(c, "speedup")->valuedouble;
+	double want = json_mean(b) / json_mean(c);
+
+	is_near(sp, want, want * 1e-14, "%s: speedup = mean(1 rank)/mean", tag);
+	ok(cJSON_GetArrayItem(ci, 0)->valuedouble <= sp &&
+		   sp <= cJSON_GetArrayItem(ci, 1)->valuedouble &&
+		   cJSON_GetArrayItem(ci, 0)->valuedouble > 1.0,
+	   "%s: its CI contains it and is above 1", tag);
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(c, "speedup_vs")),
+	       "ranks=1", "%s: speedup_vs names the base", tag);
+}
+
 static void
 check_json(const char *txt)
 {
@@ -240,7 +286,7 @@ check_json(const char *txt)
 	ok(cJSON_GetObjectItem(ctx, "seed")->valuedouble == 42 &&
 		   cJSON_IsObject(cJSON_GetObjectItem(ctx, "envs")),
 	   "JSON: context values are JSON values");
-	is_int(cJSON_GetArraySize(cells), 6, "JSON: six cells");
+	is_int(cJSON_GetArraySize(cells), 10, "JSON: ten cells");
 	p = cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 3), "params");
 	ok(cJSON_IsNumber(cJSON_GetObjectItem(p, "size_bytes")) &&
 		   cJSON_IsString(cJSON_GetObjectItem(p, "proto")),
@@ -265,6 +311,14 @@ check_json(const char *txt)
 		   cJSON_IsNull(cJSON_GetObjectItem(c, "mean")) &&
 		   cJSON_GetArraySize(cJSON_GetObjectItem(c, "samples")) == 0,
 	   "JSON: failed cell with reason and null summary");
+	check_speedup(cells, cJSON_GetArrayItem(cells, 7), 6, "native cg");
+	check_speedup(cells, cJSON_GetArrayItem(cells, 9), 8, "ns cg");
+	c = cJSON_GetArrayItem(cells, 8);
+	ok(cJSON_IsNull(cJSON_GetObjectItem(c, "speedup")) &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "speedup_vs")) &&
+		   cJSON_IsNull(cJSON_GetObjectItem(
+			   cJSON_GetArrayItem(cells, 0), "speedup")),
+	   "JSON: no speedup at one rank or without ranks");
 	cJSON_Delete(doc);
 }
 
@@ -282,12 +336,12 @@ check_csv(const char *txt)
 		else if (!quoted && *p == ',')
 			fields++;
 		else if (!quoted && *p == '\n') {
-			bad += fields != 20;
+			bad += fields != 23;
 			rows++;
 			fields = 1;
 		}
 	}
-	ok(rows == 7 && !bad && !quoted, "CSV: 7 records of 20 fields");
+	ok(rows == 11 && !bad && !quoted, "CSV: 11 records of 23 fields");
 	ok(strstr(txt, ",\"agent did not start: \"\"timeout\"\", 30 s\"\n") !=
 		   NULL,
 	   "CSV: reason quoted with doubled quotes");

@@ -9,7 +9,9 @@
  * into this unit) does the coarse levels, the row kernels, the
  * right-hand side (zran3, on a whole-grid scratch copy, untimed) and
  * the coefficients; the slab loops below apply the same stencils to
- * local planes. Power-of-two rank counts, as NPB requires.
+ * local planes. One rank runs the serial solver itself: the slab code
+ * would only copy its own ghost planes. Power-of-two rank counts, as
+ * NPB requires.
  */
 #include "../npb/mg.c"
 
@@ -315,6 +317,8 @@ mgm_run(char cls, int rank, int nranks, struct hv_npb_result *r)
 
 	if (!p)
 		return -EINVAL;
+	if (nranks == 1)
+		return mg_run(cls, 1, r); /* one rank: the serial solver */
 	err = mgm_alloc(&g, p);
 	if (err < 0) {
 		mgm_free(&g);
@@ -355,6 +359,8 @@ mgm_mem(char cls, int nranks)
 
 	if (!p)
 		return 0;
+	if (nranks == 1)
+		return mg_mem(cls, 1);
 	m = (1ULL << p->lt) + 2;
 	return mg_mem(cls, 1) + (uint64_t)nranks * 8 * m * m * m;
 }
