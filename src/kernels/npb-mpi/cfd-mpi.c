@@ -64,17 +64,17 @@ plane(const struct hv_cfd *c, double *f, int ncomp, int k)
 }
 
 void
-hv_cfdm_halo(const struct hv_cfd *c, double *f, int ncomp, int depth,
-	     int rank, int nranks)
+hv_cfdm_halo(const struct hv_cfd *c, double *f, int ncomp, int depth, int rank,
+	     int nranks)
 {
 	int dn = hv_cfdm_down(rank), up = hv_cfdm_up(rank, nranks);
 	int cnt = ncomp * c->ni * c->nj * depth;
 	double *lo_own = plane(c, f, ncomp, c->klo);
 	double *hi_own = plane(c, f, ncomp, c->khi - depth);
-	double *lo_ghost = dn == MPI_PROC_NULL ? NULL
-					       : plane(c, f, ncomp, c->klo - depth);
-	double *hi_ghost = up == MPI_PROC_NULL ? NULL
-					       : plane(c, f, ncomp, c->khi);
+	double *lo_ghost =
+		dn == MPI_PROC_NULL ? NULL : plane(c, f, ncomp, c->klo - depth);
+	double *hi_ghost =
+		up == MPI_PROC_NULL ? NULL : plane(c, f, ncomp, c->khi);
 
 	/* upward: my top planes to the ghosts of the rank above */
 	MPI_Sendrecv(hi_own, up == MPI_PROC_NULL ? 0 : cnt, MPI_DOUBLE, up, 11,

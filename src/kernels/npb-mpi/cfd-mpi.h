@@ -31,8 +31,8 @@ int hv_cfdm_max_ranks(int n);
 size_t hv_cfdm_mem_bytes(int n, int nranks, bool want_speed);
 
 /* hv_cfd_init_slab for this rank's slab. 0 or -ENOMEM. */
-int hv_cfdm_init(struct hv_cfd *c, int n, double dt, bool want_speed,
-		 int rank, int nranks);
+int hv_cfdm_init(struct hv_cfd *c, int n, double dt, bool want_speed, int rank,
+		 int nranks);
 
 /* Neighbours in z: the rank below (smaller k) and above, or MPI_PROC_NULL. */
 int hv_cfdm_down(int rank);
@@ -48,7 +48,6 @@ void hv_cfdm_halo(const struct hv_cfd *c, double *f, int ncomp, int depth,
 
 /* The whole grid's norms (hv_cfd_error_norm, _field_norm), on every rank. */
 void hv_cfdm_error_norm(const struct hv_cfd *c, int lo, int hi, double out[5]);
-void hv_cfdm_field_norm(const struct hv_cfd *c, const double *f,
-			double out[5]);
+void hv_cfdm_field_norm(const struct hv_cfd *c, const double *f, double out[5]);
 
 #endif
