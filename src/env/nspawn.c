@@ -7,6 +7,10 @@
  * set CPUQuota= and MemoryMax=) cannot work, so the limits are applied
  * with our own cgroups (cgroup.c): nspawn is put into the box's groups
  * before it execs, and, with --keep-unit, stays there with the container.
+ * nspawn keeps image locks and mount-propagation directories under
+ * /run/systemd/nspawn and does not remove the latter; it runs in a
+ * private mount namespace with its own /run (hv_rt_spawn's private_run),
+ * so none of that reaches the host.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,7 +54,7 @@ nspawn_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 {
 	char bin[256];
 	char *ver[] = {bin, "--version", NULL};
-	struct hv_rt_spawn s = {.in_cg = true};
+	struct hv_rt_spawn s = {.in_cg = true, .private_run = true};
 	struct hv_rt_args a = {.n = 0};
 	struct hv_rt *rt;
 	int rc;

@@ -261,7 +261,8 @@ hv_oci_run(const struct hv_env_ctx *ctx, struct hv_box *box, const char *prog,
 	   bool hide_cgroup2, const char *cgroup_note, struct hv_err *err)
 {
 	char bin[256], state[700];
-	char *ver[] = {bin, "--version", NULL};
+	/* --root even here: without it "crun --version" creates /run/crun */
+	char *ver[] = {bin, "--root", (char *)ctx->run_dir, "--version", NULL};
 	char *argv[] = {bin,	    "--root",	  state, "run",
 			"--bundle", box->workdir, NULL,	 NULL};
 	struct hv_rt *rt;

@@ -12,6 +12,9 @@
  * and its cgroups under
  * --cgroup-parent /hpcvirt-<pid>-podman.XXXXXX (not libpod_parent), so
  * the stop, or hv_rt_clean_stale after a SIGKILL, removes all of it.
+ * runc, run by podman, keeps its state in /run/runc whatever podman's
+ * --runroot: podman runs with a /run of its own (private_run), so that
+ * neither the directory nor a killed box's state reaches the host.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,7 +83,7 @@ podman_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 {
 	char bin[256], runc[256];
 	char *ver[] = {bin, "--version", NULL};
-	struct hv_rt_spawn s = {.argv = NULL};
+	struct hv_rt_spawn s = {.argv = NULL, .private_run = true};
 	struct hv_rt_args a = {.n = 0};
 	int rc;
 

@@ -257,11 +257,19 @@ spawn_child(const struct hv_rt *rt, const struct hv_rt_spawn *s,
 			_exit(126);
 		}
 	}
-	if (s->hide_cgroup2 && cg2[0] &&
+	if (((s->hide_cgroup2 && cg2[0]) || s->private_run) &&
 	    (unshare(CLONE_NEWNS) != 0 ||
-	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	     umount2(cg2, MNT_DETACH) != 0)) {
+	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)) {
+		child_fail("private mount namespace", "", errno);
+		_exit(126);
+	}
+	if (s->hide_cgroup2 && cg2[0] && umount2(cg2, MNT_DETACH) != 0) {
 		child_fail("hiding ", cg2, errno);
+		_exit(126);
+	}
+	if (s->private_run && mount("tmpfs", "/run", "tmpfs",
+				    MS_NOSUID | MS_NODEV, "mode=0755") != 0) {
+		child_fail("tmpfs on ", "/run", errno);
 		_exit(126);
 	}
 	/* Run in the box's workdir (the parent of its skeleton root): what a

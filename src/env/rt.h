@@ -92,6 +92,10 @@ struct hv_rt_spawn {
 	bool hide_cgroup2; /* private mount ns without the cgroup2 mount */
 	bool in_cg;	   /* put it into rt->cg before exec */
 	char *const *envp; /* NULL: inherit */
+	/* private mount ns with a tmpfs on /run: what the runtime keeps
+	 * there (nspawn's locks and propagation dirs, podman's runc
+	 * state) never reaches the host's /run and dies with the box */
+	bool private_run;
 };
 
 /*
