@@ -172,22 +172,17 @@ lum_ssor(struct lum *g, int niter)
 	return hv_npb_wtime() - t0;
 }
 
+/* The norms and the surface integral summed over the ranks. */
 static void
 lum_verify(struct lum *g, const struct lu_prm *p, struct hv_npb_result *r)
 {
 	double xce[5], xcr[5], part, xci;
-	int m;
 
 	hv_cfdm_field_norm(&g->c, g->c.rhs, xcr);
 	hv_cfdm_error_norm(&g->c, 1, p->n - 2, xce);
 	part = lu_pintgr(&g->c);
 	MPI_Allreduce(&part, &xci, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-	hv_npb_check_abs(r, "LU", p->cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "LU", p->cls, "xcr", m + 1, xcr[m]);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "LU", p->cls, "xce", m + 1, xce[m]);
-	hv_npb_check_real(r, "LU", p->cls, "xci", 0, xci);
+	lu_report(p, xce, xcr, xci, r);
 }
 
 static int
@@ -195,7 +190,6 @@ lum_run(char cls, int rank, int nranks, struct hv_npb_result *r)
 {
 	const struct lu_prm *p = lu_prm(cls);
 	struct lum g = {.rank = rank, .nranks = nranks};
-	double n;
 	int err;
 
 	if (!p)
@@ -215,14 +209,6 @@ lum_run(char cls, int rank, int nranks, struct hv_npb_result *r)
 	lum_ssor(&g, 1); /* untimed warm-up iteration */
 	r->time_s = lum_ssor(&g, p->itmax);
 	lum_verify(&g, p, r);
-	n = p->n;
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->itmax;
-	r->op_type = "floating point";
-	r->mops_total = p->itmax *
-			(1984.77 * n * n * n - 10923.3 * n * n + 27770.9 * n -
-			 144010.0) /
-			r->time_s / 1e6;
 out:
 	free(g.req);
 	hv_cfd_free(&g.c);

@@ -318,13 +318,39 @@ lu_pintgr(const struct hv_cfd *c)
 	return 0.25 * (f1 + f2 + f3) * h * h;
 }
 
+/*
+ * Fill the result of a finished run: size, Mop/s (NPB's operation
+ * count; r->time_s must be set) and the checks of dt, xcr, xce and xci.
+ */
+static void
+lu_report(const struct lu_prm *p, const double xce[5], const double xcr[5],
+	  double xci, struct hv_npb_result *r)
+{
+	double n = p->n;
+	int m;
+
+	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
+	r->iterations = p->itmax;
+	r->op_type = "floating point";
+	r->mops_total = p->itmax *
+			(1984.77 * n * n * n - 10923.3 * n * n + 27770.9 * n -
+			 144010.0) /
+			r->time_s / 1e6;
+	hv_npb_check_abs(r, "LU", p->cls, "dt", 0, p->dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "LU", p->cls, "xcr", m + 1, xcr[m]);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, "LU", p->cls, "xce", m + 1, xce[m]);
+	hv_npb_check_real(r, "LU", p->cls, "xci", 0, xci);
+}
+
 static int
 lu_run(char cls, int threads, struct hv_npb_result *r)
 {
 	const struct lu_prm *p = lu_prm(cls);
 	struct hv_cfd c;
-	double xce[5], xcr[5], xci, n, secs;
-	int err, m;
+	double xce[5], xcr[5], secs;
+	int err;
 
 	(void)threads;
 	if (!p)
@@ -344,21 +370,7 @@ lu_run(char cls, int threads, struct hv_npb_result *r)
 	r->time_s = secs;
 	hv_cfd_field_norm(&c, c.rhs, xcr);
 	hv_cfd_error_norm(&c, 1, p->n - 2, xce);
-	xci = lu_pintgr(&c);
-	n = p->n;
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->itmax;
-	r->op_type = "floating point";
-	r->mops_total = p->itmax *
-			(1984.77 * n * n * n - 10923.3 * n * n + 27770.9 * n -
-			 144010.0) /
-			r->time_s / 1e6;
-	hv_npb_check_abs(r, "LU", cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "LU", cls, "xcr", m + 1, xcr[m]);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "LU", cls, "xce", m + 1, xce[m]);
-	hv_npb_check_real(r, "LU", cls, "xci", 0, xci);
+	lu_report(p, xce, xcr, lu_pintgr(&c), r);
 out:
 	hv_cfd_free(&c);
 	return err;
