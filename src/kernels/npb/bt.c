@@ -259,21 +259,10 @@ static void
 bt_report(const struct bt_prm *p, const double xce[5], const double xcr[5],
 	  struct hv_npb_result *r)
 {
-	double n = p->n;
-	int m;
+	static const double ops[4] = {3478.8, -17655.7, 28023.7, 0.0};
 
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->niter;
-	r->op_type = "floating point";
-	r->mops_total = p->niter *
-			(3478.8 * n * n * n - 17655.7 * n * n + 28023.7 * n) /
-			r->time_s / 1e6;
-	hv_npb_check_abs(r, "BT", p->cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "BT", p->cls, "xcr", m + 1,
-				  xcr[m] / p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "BT", p->cls, "xce", m + 1, xce[m]);
+	hv_cfd_report(r, "BT", p->cls, p->n, p->niter, p->dt, ops, xcr, p->dt,
+		      xce);
 }
 
 static int

@@ -10,10 +10,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfd.h"
+#include "npb.h"
 
 /* Coefficients of the exact solution, ce[m][0..12] (FACTS.md). */
 static const double cfd_ce[5][13] = {
@@ -401,4 +403,26 @@ hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5])
 {
 	hv_cfd_field_sums(c, f, out);
 	hv_cfd_rms(c, out);
+}
+
+void
+hv_cfd_report(struct hv_npb_result *r, const char *bench, char cls, int n,
+	      int niter, double dt, const double ops[4], const double xcr[5],
+	      double xcr_div, const double xce[5])
+{
+	double x = n;
+	int m;
+
+	snprintf(r->size, sizeof(r->size), "%dx%dx%d", n, n, n);
+	r->iterations = niter;
+	r->op_type = "floating point";
+	r->mops_total = niter *
+			(((ops[0] * x + ops[1]) * x + ops[2]) * x + ops[3]) /
+			r->time_s / 1e6;
+	hv_npb_check_abs(r, bench, cls, "dt", 0, dt);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, bench, cls, "xcr", m + 1,
+				  xcr[m] / xcr_div);
+	for (m = 0; m < 5; m++)
+		hv_npb_check_real(r, bench, cls, "xce", m + 1, xce[m]);
 }

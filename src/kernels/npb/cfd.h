@@ -112,6 +112,18 @@ void hv_cfd_rms(const struct hv_cfd *c, double sums[5]);
 void hv_cfd_error_norm(const struct hv_cfd *c, int lo, int hi, double out[5]);
 void hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5]);
 
+struct hv_npb_result;
+
+/*
+ * The result of a finished BT, SP or LU run (r->time_s set): size, the
+ * nominal Mop/s from NPB's operation count niter * (ops[0] n^3 + ops[1]
+ * n^2 + ops[2] n + ops[3]), and the checks of dt, of xcr / xcr_div (BT
+ * and SP divide by dt, LU does not) and of xce, under bench ("BT").
+ */
+void hv_cfd_report(struct hv_npb_result *r, const char *bench, char cls, int n,
+		   int niter, double dt, const double ops[4],
+		   const double xcr[5], double xcr_div, const double xce[5]);
+
 /*
  * The 5x5 Jacobians of the inviscid flux (fj) and of the viscous
  * "potential" (nj) in direction dir (0 x, 1 y, 2 z) at the state U.

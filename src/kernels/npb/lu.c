@@ -326,21 +326,10 @@ static void
 lu_report(const struct lu_prm *p, const double xce[5], const double xcr[5],
 	  double xci, struct hv_npb_result *r)
 {
-	double n = p->n;
-	int m;
+	static const double ops[4] = {1984.77, -10923.3, 27770.9, -144010.0};
 
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->itmax;
-	r->op_type = "floating point";
-	r->mops_total = p->itmax *
-			(1984.77 * n * n * n - 10923.3 * n * n + 27770.9 * n -
-			 144010.0) /
-			r->time_s / 1e6;
-	hv_npb_check_abs(r, "LU", p->cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "LU", p->cls, "xcr", m + 1, xcr[m]);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "LU", p->cls, "xce", m + 1, xce[m]);
+	hv_cfd_report(r, "LU", p->cls, p->n, p->itmax, p->dt, ops, xcr, 1.0,
+		      xce);
 	hv_npb_check_real(r, "LU", p->cls, "xci", 0, xci);
 }
 

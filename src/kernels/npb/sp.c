@@ -540,22 +540,10 @@ static void
 sp_report(const struct sp_prm *p, const double xce[5], const double xcr[5],
 	  struct hv_npb_result *r)
 {
-	double n = p->n;
-	int m;
+	static const double ops[4] = {881.174, -4683.91, 11484.5, -19272.4};
 
-	snprintf(r->size, sizeof(r->size), "%dx%dx%d", p->n, p->n, p->n);
-	r->iterations = p->niter;
-	r->op_type = "floating point";
-	r->mops_total = p->niter *
-			(881.174 * n * n * n - 4683.91 * n * n + 11484.5 * n -
-			 19272.4) /
-			r->time_s / 1e6;
-	hv_npb_check_abs(r, "SP", p->cls, "dt", 0, p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "SP", p->cls, "xcr", m + 1,
-				  xcr[m] / p->dt);
-	for (m = 0; m < 5; m++)
-		hv_npb_check_real(r, "SP", p->cls, "xce", m + 1, xce[m]);
+	hv_cfd_report(r, "SP", p->cls, p->n, p->niter, p->dt, ops, xcr, p->dt,
+		      xce);
 }
 
 static int
