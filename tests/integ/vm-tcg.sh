@@ -10,6 +10,7 @@
 # tiny runs.
 set -u
 . tests/lib.sh
+. tests/integ/vm-lib.bash
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 line=$("$HV" list | grep "^  tcg ")
@@ -52,25 +53,16 @@ ok $? "a guest that does not come up in time fails with a boot timeout (exit $rc
 ok $? "no qemu process left after the boot timeout"
 
 # A guest killed from outside mid-study.
-timeout -k 5 120 "$HV" run --env tcg --bench net.rr --sizes 1 \
-	--duration 1 --reps 4 --warmup 0 --out "$T/k" --json "$T/k.json" \
-	--quiet --no-progress >"$T/out" 2>&1 &
-pid=$!
-sleep 0.3
-hp=$(pgrep -P $pid -x hpcvirt)
-for _ in $(seq 1 300); do
-	grep -qs HPCVIRT-AGENT-READY /tmp/hpcvirt-run."$hp".*/tcg.*/box.log &&
-		break
-	sleep 0.1
-done
+vm_start_bg tcg --bench net.rr --sizes 1 --duration 1 --reps 4 \
+	--warmup 0 --out "$T/k" --json "$T/k.json"
 sleep 1.5
-pkill -KILL -f "qemu-system-x86_64.*hpcvirt-run.$hp"
-wait $pid
+pkill -KILL -f "qemu-system-x86_64.*hpcvirt-run.$VM_HP"
+wait $VM_PID
 rc=$?
 grep -q "killed by signal 9" "$T/k.json"
 ok $? "a guest killed from outside fails its cell with that reason (exit $rc)"
 sleep 0.5
-[ -z "$(qemu_left)" ] && [ -z "$(ls -d /tmp/hpcvirt-run."$hp".* 2>/dev/null)" ]
+[ -z "$(qemu_left)" ] && [ -z "$(vm_run_dirs)" ]
 ok $? "no qemu process or run directory left after the kill"
 
 # A guest that panics mid-run (fault injection: /init panics the guest).
@@ -78,38 +70,22 @@ HPCVIRT_VM_CRASH_AFTER=4 timeout -k 5 120 "$HV" run --env tcg \
 	--bench net.rr --sizes 1 --duration 1 --reps 3 --warmup 0 \
 	--out "$T/c" --json "$T/c.json" --quiet --no-progress >"$T/out" 2>&1
 rc=$?
-python3 - "$T/c.json" <<'PY'
-import json, sys
-cells = json.load(open(sys.argv[1]))["cells"]
-r = [c["reason"] or "" for c in cells if c["status"] == "failed"]
-print("# reasons: %s" % [x[:160] for x in r])
-sys.exit(0 if r and any("guest" in x for x in r) else 1)
-PY
+vm_crash_reasons "$T/c.json"
 ok $? "a crashing guest fails its cell, the reason says so (exit $rc)"
 [ -z "$(qemu_left)" ]
 ok $? "no qemu process left after the crash"
 
 # SIGINT mid-study, once the guest is up.
-timeout -k 5 120 "$HV" run --env tcg --bench net.rr --sizes 1 \
-	--duration 1 --reps 20 --warmup 0 --out "$T/i" --quiet \
-	--no-progress >"$T/out" 2>&1 &
-pid=$!
-sleep 0.3
-hp=$(pgrep -P $pid -x hpcvirt)
-for _ in $(seq 1 300); do
-	grep -qs HPCVIRT-AGENT-READY /tmp/hpcvirt-run."$hp".*/tcg.*/box.log &&
-		break
-	sleep 0.1
-done
+vm_start_bg tcg --bench net.rr --sizes 1 --duration 1 --reps 20 \
+	--warmup 0 --out "$T/i"
 sleep 1
-kill -INT $pid
-wait $pid
+kill -INT $VM_PID
+wait $VM_PID
 rc=$?
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
 ok $? "SIGINT ends the study (exit $rc)"
 sleep 0.5
-[ -n "$hp" ] && [ -z "$(qemu_left)" ] &&
-	[ -z "$(ls -d /tmp/hpcvirt-run."$hp".* 2>/dev/null)" ]
+[ -n "$VM_HP" ] && [ -z "$(qemu_left)" ] && [ -z "$(vm_run_dirs)" ]
 ok $? "no qemu process or run directory left after SIGINT"
 
 # Missing pieces: hpcvirt list says which, for every VM env.

@@ -9,12 +9,11 @@
 # the tap port both ways, as it does a container's veth.
 set -u
 . tests/lib.sh
+. tests/integ/vm-lib.bash
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 line=$("$HV" list | grep "^  uml ")
 echo "$line" | grep -q "available " || skip_all "uml: ${line#*not available: }"
-
-runs_of() { ls -d /tmp/hpcvirt-run."$1".* 2>/dev/null || true; }
 
 expect_exit 0 "native,uml x npb.ep (class S), net.rr" -- \
 	"$HV" run --env native,uml --bench npb.ep,net.rr --class S \
@@ -43,36 +42,22 @@ HPCVIRT_VM_CRASH_AFTER=4 timeout -k 5 120 "$HV" run --env uml \
 rc=$?
 [ "$rc" -eq 1 ]
 ok $? "a crashing guest fails the study's cell (exit $rc, want 1)"
-python3 - "$T/c.json" <<'PY'
-import json, sys
-cells = json.load(open(sys.argv[1]))["cells"]
-r = [c["reason"] or "" for c in cells if c["status"] == "failed"]
-print("# reasons: %s" % [x[:160] for x in r])
-sys.exit(0 if r and any("guest" in x for x in r) else 1)
-PY
+vm_crash_reasons "$T/c.json"
 ok $? "the failed cell's reason says what became of the guest"
 pgrep -f "linux.uml" >/dev/null
 ok $((!$?)) "no linux.uml process left after the crash"
 
-# SIGINT mid-study.
-timeout -k 5 120 "$HV" run --env uml --bench net.rr --sizes 1 \
-	--duration 1 --reps 20 --warmup 0 --out "$T/i" --quiet \
-	--no-progress >"$T/out" 2>&1 &
-pid=$!
-sleep 0.3
-hp=$(pgrep -P $pid -x hpcvirt)
-for _ in $(seq 1 100); do
-	pgrep -f "linux.uml" >/dev/null && break
-	sleep 0.1
-done
-sleep 3
-kill -INT $pid
-wait $pid
+# SIGINT mid-study, once the guest is up.
+vm_start_bg uml --bench net.rr --sizes 1 --duration 1 --reps 20 \
+	--warmup 0 --out "$T/i"
+sleep 1
+kill -INT $VM_PID
+wait $VM_PID
 rc=$?
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
 ok $? "SIGINT ends the study (exit $rc)"
 sleep 0.5
-[ -n "$hp" ] && [ -z "$(pgrep -f linux.uml)" ] && [ -z "$(runs_of "$hp")" ]
+[ -n "$VM_HP" ] && [ -z "$(pgrep -f linux.uml)" ] && [ -z "$(vm_run_dirs)" ]
 ok $? "no linux.uml process or run directory left after SIGINT"
 
 # A missing program: unavailable with the reason, and the study goes on.

@@ -1,0 +1,39 @@
+# tests/integ/vm-lib.bash - shared by vm-uml.sh and vm-tcg.sh: start a
+# study in the background and wait until its guest's agent is up, and
+# check that a crashed guest's cells failed with a reason about it.
+# shellcheck shell=bash
+
+# vm_start_bg ENV ARGS...: "timeout ... hpcvirt run --env ENV ARGS" in
+# the background; sets VM_PID (the timeout process) and VM_HP (hpcvirt),
+# and returns once the guest's console says the agent is ready (or
+# after 30 s).
+vm_start_bg() {
+	local env=$1
+	shift
+	timeout -k 5 120 "$HV" run --env "$env" "$@" --quiet --no-progress \
+		>"$T/out" 2>&1 &
+	VM_PID=$!
+	sleep 0.3
+	VM_HP=$(pgrep -P $VM_PID -x hpcvirt)
+	for _ in $(seq 1 300); do
+		grep -qs HPCVIRT-AGENT-READY \
+			/tmp/hpcvirt-run."$VM_HP".*/"$env".*/box.log && break
+		sleep 0.1
+	done
+}
+
+# vm_run_dirs: what is left of VM_HP's run directories.
+vm_run_dirs() {
+	ls -d /tmp/hpcvirt-run."$VM_HP".* 2>/dev/null || true
+}
+
+# vm_crash_reasons JSON: the failed cells say what became of the guest.
+vm_crash_reasons() {
+	python3 - "$1" <<'PY'
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"]
+r = [c["reason"] or "" for c in cells if c["status"] == "failed"]
+print("# reasons: %s" % [x[:160] for x in r])
+sys.exit(0 if r and any("guest" in x for x in r) else 1)
+PY
+}
