@@ -37,3 +37,19 @@ print("# reasons: %s" % [x[:160] for x in r])
 sys.exit(0 if r and any("guest" in x for x in r) else 1)
 PY
 }
+
+# vm_sigint ENV: SIGINT a study of ENV once its guest is up; the study
+# must end with a failure status, not by the timeout. Callers then check
+# for leftovers (their own process pattern, vm_run_dirs).
+vm_sigint() {
+	local rc
+	vm_start_bg "$1" --bench net.rr --sizes 1 --duration 1 --reps 20 \
+		--warmup 0 --out "$T/i"
+	sleep 1
+	kill -INT $VM_PID
+	wait $VM_PID
+	rc=$?
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+	ok $? "SIGINT ends the study (exit $rc)"
+	sleep 0.5
+}

@@ -76,15 +76,7 @@ ok $? "a crashing guest fails its cell, the reason says so (exit $rc)"
 ok $? "no qemu process left after the crash"
 
 # SIGINT mid-study, once the guest is up.
-vm_start_bg tcg --bench net.rr --sizes 1 --duration 1 --reps 20 \
-	--warmup 0 --out "$T/i"
-sleep 1
-kill -INT $VM_PID
-wait $VM_PID
-rc=$?
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
-ok $? "SIGINT ends the study (exit $rc)"
-sleep 0.5
+vm_sigint tcg
 [ -n "$VM_HP" ] && [ -z "$(qemu_left)" ] && [ -z "$(vm_run_dirs)" ]
 ok $? "no qemu process or run directory left after SIGINT"
 

@@ -48,15 +48,7 @@ pgrep -f "linux.uml" >/dev/null
 ok $((!$?)) "no linux.uml process left after the crash"
 
 # SIGINT mid-study, once the guest is up.
-vm_start_bg uml --bench net.rr --sizes 1 --duration 1 --reps 20 \
-	--warmup 0 --out "$T/i"
-sleep 1
-kill -INT $VM_PID
-wait $VM_PID
-rc=$?
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
-ok $? "SIGINT ends the study (exit $rc)"
-sleep 0.5
+vm_sigint uml
 [ -n "$VM_HP" ] && [ -z "$(pgrep -f linux.uml)" ] && [ -z "$(vm_run_dirs)" ]
 ok $? "no linux.uml process or run directory left after SIGINT"
 
