@@ -18,9 +18,38 @@ limit=${HV_TEST_TIMEOUT:-600}
 pass=0 fail=0 skip=0
 failed_names=()
 
-# The host's network, mounts, cgroups and run directories, to check that
-# the whole suite leaves them as it found them.
+# Leftovers of earlier runs that were killed (a developer's Ctrl-\\, a
+# SIGKILLed study) are removed first, as any hpcvirt run would do: were
+# they in the baseline, the suite's first run would remove them and the
+# check below would blame the suite for a difference it did not make.
+if [ -x "$build/bin/hpcvirt" ]; then
+	echo "# before the suite: $("$build/bin/hpcvirt" clean 2>&1)"
+fi
+
+# The owner pid of an hpcvirt name (hpcvirt-PID-box, hpcvirt-run.PID.X).
+owner_of() {
+	local n=${1##*/}
+	n=${n#hpcvirt-run.}
+	n=${n#hpcvirt-}
+	echo "${n%%[.-]*}"
+}
+
+# Is an hpcvirt-named thing the suite's concern? Yes if its owner is
+# gone (a leak) or is a program of this build; a live study of someone
+# else's on the same host is not.
+ours() {
+	local pid exe
+	pid=$(owner_of "$1")
+	case "$pid" in '' | *[!0-9]*) return 0 ;; esac
+	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 0
+	case "$exe" in "$PWD/$build/"* | "$PWD/${asan:-build-asan}/"*) return 0 ;; esac
+	[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]
+}
+
+# The host's network, mounts, cgroups, run directories and processes, to
+# check that the whole suite leaves them as it found them.
 host_state() {
+	local p exe d
 	if command -v ip >/dev/null; then
 		ip -d link show | sed -E 's/ +(rx|tx)_[a-z_]+ [0-9]+//g'
 		ip addr show
@@ -28,14 +57,19 @@ host_state() {
 		ip netns list
 	fi
 	awk '{print $5, $(NF-2)}' /proc/self/mountinfo | sort
-	find /sys/fs/cgroup -maxdepth 8 -type d -name 'hpcvirt-*' 2>/dev/null | sort
-	ls -d /tmp/hpcvirt-run.* 2>/dev/null
-	# processes running a program of this build
-	local p exe
+	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'hpcvirt-*' \
+		2>/dev/null | sort) /tmp/hpcvirt-run.* /tmp/hpcvirt-[0-9]*; do
+		[ -e "$d" ] && ours "$d" && echo "$d"
+	done
+	# processes running a program of this build, and any process (a
+	# guest kernel, QEMU) whose working directory is in a run directory
 	for p in /proc/[0-9]*; do
 		exe=$(readlink "$p/exe" 2>/dev/null) || continue
 		case "$exe" in "$PWD/$build/"* | "$PWD/${asan:-build-asan}/"*)
 			echo "process $exe" ;;
+		esac
+		case "$(readlink "$p/cwd" 2>/dev/null)" in /tmp/hpcvirt-run.*)
+			echo "process $exe in a run directory" ;;
 		esac
 	done
 }
