@@ -43,7 +43,7 @@ HAVE_MPI    := $(if $(shell command -v mpicc 2>/dev/null),yes)
 HAVE_HOSTLIBS := $(call have,-lsqlite3 -lcjson -lmnl)
 
 # --- sources --------------------------------------------------------------
-CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/proto/*.c) \
+CORE_SRC  := $(foreach d,util host study results proto,$(wildcard src/$(d)/*.c)) \
 	     src/kernels/lib/klib.c
 HOST_SRC  := src/main.c src/registry.c $(wildcard src/cli/*.c) $(wildcard src/env/*.c) \
 	     $(wildcard src/bench/*.c)

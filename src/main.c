@@ -18,9 +18,9 @@
 
 #include "cli.h"
 #include "hpcvirt/registry.h"
-#include "hpcvirt/report.h"
-#include "hpcvirt/runstate.h"
-#include "hpcvirt/store.h"
+#include "hpcvirt/results/report.h"
+#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/results/store.h"
 
 static const struct {
 	const char *name;

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "hpcvirt/bench.h"
-#include "hpcvirt/env.h"
+#include "hpcvirt/study/bench.h"
+#include "hpcvirt/study/env.h"
 
 size_t hv_env_count(void);
 const struct hv_env *hv_env_at(size_t i);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpcvirt/bench.h"
-#include "hpcvirt/opt.h"
+#include "hpcvirt/study/bench.h"
+#include "hpcvirt/util/opt.h"
 
 void
 hv_argv_init(struct hv_argv *a)

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "hpcvirt/bench.h"
+#include "hpcvirt/study/bench.h"
 
 static const char *const tests[] = {"write", "rewrite", "read", "reread"};
 

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "hpcvirt/bench.h"
+#include "hpcvirt/study/bench.h"
 
 static const struct hv_param_def mem_params[] = {
 	{.name = "mem_bytes",

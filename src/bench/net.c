@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "hpcvirt/bench.h"
+#include "hpcvirt/study/bench.h"
 
 static const struct hv_param_def rr_params[] = {
 	{.name = "size_bytes",

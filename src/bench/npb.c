@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpcvirt/bench.h"
+#include "hpcvirt/study/bench.h"
 
 static int
 check_class(const char *name, const char *v, struct hv_err *err)

@@ -5,7 +5,7 @@
  * resident memory of the box's host processes, and stops it again. The
  * scheduler does the work (box_start); this is only the descriptor.
  */
-#include "hpcvirt/bench.h"
+#include "hpcvirt/study/bench.h"
 
 static const struct hv_metric_def start_metrics[] = {
 	{.name = "start_s", .unit = "s", .higher_is_better = false},

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "hpcvirt/report.h"
-#include "hpcvirt/store.h"
+#include "hpcvirt/results/report.h"
+#include "hpcvirt/results/store.h"
 
 #define MAX_OPTS 40
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "hpcvirt/image.h"
+#include "hpcvirt/host/image.h"
 
 static const struct hv_cli_opt image_opts[] = {
 	{"force", NULL, "rebuild even if the cached image is current"},

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "hpcvirt/runstate.h"
+#include "hpcvirt/host/runstate.h"
 
 enum { O_JSON, O_CSV, O_QUIET };
 

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "hpcvirt/opt.h"
+#include "hpcvirt/util/opt.h"
 #include "hpcvirt/registry.h"
-#include "hpcvirt/sched.h"
+#include "hpcvirt/study/sched.h"
 
 #define MAX_SEL 64
 

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hpcvirt/container.h"
-#include "hpcvirt/rtclean.h"
+#include "hpcvirt/host/container.h"
+#include "hpcvirt/host/clean.h"
 #include "rt.h"
 
 #define READY_MS 10000

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hpcvirt/container.h"
-#include "hpcvirt/env.h"
-#include "hpcvirt/lab.h"
+#include "hpcvirt/host/container.h"
+#include "hpcvirt/study/env.h"
+#include "hpcvirt/host/lab.h"
 
 #define READY_MS 5000
 

@@ -26,11 +26,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hpcvirt/runstate.h"
-#include "hpcvirt/cgroup.h"
-#include "hpcvirt/container.h"
-#include "hpcvirt/env.h"
-#include "hpcvirt/lab.h"
+#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/host/cgroup.h"
+#include "hpcvirt/host/container.h"
+#include "hpcvirt/study/env.h"
+#include "hpcvirt/host/lab.h"
 
 #define NS_FLAGS                                                    \
 	(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | \

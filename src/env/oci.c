@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hpcvirt/container.h"
+#include "hpcvirt/host/container.h"
 #include "oci.h"
 
 #define READY_MS 10000

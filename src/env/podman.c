@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "hpcvirt/container.h"
+#include "hpcvirt/host/container.h"
 #include "rt.h"
 
 #define READY_MS 15000

@@ -23,9 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/runstate.h"
-#include "hpcvirt/container.h"
-#include "hpcvirt/rtclean.h"
+#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/host/container.h"
+#include "hpcvirt/host/clean.h"
 #include "rt.h"
 
 #define HOLDER_MS 2000

@@ -23,9 +23,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "hpcvirt/cgroup.h"
-#include "hpcvirt/env.h"
-#include "hpcvirt/lab.h"
+#include "hpcvirt/host/cgroup.h"
+#include "hpcvirt/study/env.h"
+#include "hpcvirt/host/lab.h"
 
 #define HV_RT_MAX_BINDS 16
 #define HV_RT_AGENT HV_CT_BIN_DIR "/hpcvirt-agent"

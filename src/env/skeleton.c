@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "hpcvirt/env.h"
+#include "hpcvirt/study/env.h"
 
 /*
  * probe: is the technology usable on this host? Return 0 if so. If not,

@@ -23,12 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/runstate.h"
+#include "hpcvirt/host/runstate.h"
 #include "env/vmcommon.h"
-#include "hpcvirt/bench.h"
+#include "hpcvirt/study/bench.h"
 #include "kernels/lib/klib.h"
-#include "hpcvirt/lab.h"
-#include "hpcvirt/nl.h"
+#include "hpcvirt/host/lab.h"
+#include "hpcvirt/host/nl.h"
 
 #define LAB_BRIDGE "hvbr0"
 #define MAX_INDEX 200

@@ -11,8 +11,8 @@
 
 #include <stdbool.h>
 
-#include "hpcvirt/env.h"
-#include "hpcvirt/image.h"
+#include "hpcvirt/study/env.h"
+#include "hpcvirt/host/image.h"
 
 #define HV_VM_AGENT_PORT 7100
 

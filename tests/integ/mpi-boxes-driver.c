@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/env.h"
-#include "hpcvirt/lab.h"
+#include "hpcvirt/study/env.h"
+#include "hpcvirt/host/lab.h"
 
 #define NBOX 2
 #define MPI_TIMEOUT_S 45

@@ -17,7 +17,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "hpcvirt/stats.h"
+#include "hpcvirt/results/stats.h"
 #include "tap.h"
 
 #define MAX_N 10

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/agentc.h"
+#include "hpcvirt/study/agentc.h"
 #include "tap.h"
 
 struct fixture {

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hpcvirt/cgroup.h"
+#include "hpcvirt/host/cgroup.h"
 #include "tap.h"
 
 static bool

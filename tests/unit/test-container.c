@@ -27,10 +27,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hpcvirt/agentc.h"
-#include "hpcvirt/cgroup.h"
-#include "hpcvirt/container.h"
-#include "hpcvirt/lab.h"
+#include "hpcvirt/study/agentc.h"
+#include "hpcvirt/host/cgroup.h"
+#include "hpcvirt/host/container.h"
+#include "hpcvirt/host/lab.h"
 #include "tap.h"
 
 /* The ns driver is host code (not in libhpcvirt.a): test it in place. */

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "hpcvirt/registry.h"
-#include "hpcvirt/sched.h"
-#include "hpcvirt/store.h"
+#include "hpcvirt/study/sched.h"
+#include "hpcvirt/results/store.h"
 #include "tap.h"
 
 static const struct hv_param_def params[] = {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hpcvirt/image.h"
+#include "hpcvirt/host/image.h"
 #include "tap.h"
 
 static const char dep[] =

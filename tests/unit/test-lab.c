@@ -35,8 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/lab.h"
-#include "hpcvirt/nl.h"
+#include "hpcvirt/host/lab.h"
+#include "hpcvirt/host/nl.h"
 #include "tap.h"
 
 #define PORT 47311

@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hpcvirt/nl.h"
+#include "hpcvirt/host/nl.h"
 #include "tap.h"
 
 /* A namespace held by a child that waits for SIGKILL. */

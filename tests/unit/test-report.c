@@ -18,7 +18,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hpcvirt/report.h"
+#include "hpcvirt/results/report.h"
 #include "tap.h"
 
 static const double rr_native[] = {11800, 11750, 11900, 11820, 11780, 11850};

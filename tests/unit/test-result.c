@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "hpcvirt/result.h"
+#include "hpcvirt/results/result.h"
 #include "tap.h"
 
 static double

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "hpcvirt/stats.h"
+#include "hpcvirt/results/stats.h"
 #include "tap.h"
 
 #define NAIVE_MAX 64

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/store.h"
+#include "hpcvirt/results/store.h"
 #include "tap.h"
 
 #define KILL_REPS 5

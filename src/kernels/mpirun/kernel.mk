@@ -17,7 +17,7 @@ $(BIN)/hpcvirt-orted: $(call kobj,$(MPR_DIR)/hpcvirt-orted.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(KLDFLAGS) -o $@ $^
 
-$(BIN)/hpcvirt-rsh: $(call obj,$(MPR_DIR)/hpcvirt-rsh.c) $(LIBHV)
+$(BIN)/hpcvirt-rsh: $(call obj,src/rsh/hpcvirt-rsh.c) $(LIBHV)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
 

@@ -1,0 +1,48 @@
+/*
+ * report.h - renderers. Each reads an analysed struct hv_study
+ * (hv_study_analyze() already called) and writes one format. They never
+ * change the study.
+ */
+#ifndef HPCVIRT_REPORT_H
+#define HPCVIRT_REPORT_H
+
+#include <stdio.h>
+
+#include "hpcvirt/util/err.h"
+#include "hpcvirt/results/result.h"
+
+/*
+ * JSON document:
+ * {"hpcvirt": VERSION, "context": {...}, "cells": [{"env", "bench",
+ *  "params": {...}, "metric", "unit", "higher_is_better", "status",
+ *  "reason", "samples": [...], "n", "mean", "stddev", "min", "max",
+ *  "median", "p99", "ratio_to_native", "ratio_ci95": [lo, hi],
+ *  "verdict"}]}
+ * Unknown values are null, and so is any NaN or Inf. Numbers keep full
+ * precision. Params values that are complete finite JSON numbers are
+ * numbers, others strings. Native cells have ratio_to_native 1.0 with
+ * ratio_ci95 and verdict null; a cell without a ratio (fewer than 2
+ * samples on either side, failed, no native twin) has all three null.
+ */
+int hv_render_json(FILE *f, const struct hv_study *s, struct hv_err *err);
+
+/*
+ * CSV, RFC 4180 quoting (LF line ends), one header row then one row per
+ * cell: env,bench,params,metric,unit,higher_is_better,status,n,mean,
+ * stddev,min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,reason.
+ * params is the canonical "k=v,k=v" text; unknown values are empty.
+ */
+int hv_render_csv(FILE *f, const struct hv_study *s, struct hv_err *err);
+
+/*
+ * Terminal tables, one per bench and parameter set, as in DESIGN.md:
+ *   net.rr size_bytes=1 half_rtt_p50_ns   median     vs native (95% CI)
+ *     native                              11.8 us    1.00
+ *     ns                                  12.4 us    1.05 [1.03, 1.07] slower
+ * Values are scaled to a readable unit (ns -> us/ms/s, bytes/s -> MB/s...).
+ * Columns also give n and cv% (stddev / mean). Native comes first, then
+ * the other envs in study order; failed cells print "FAILED: reason".
+ */
+int hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * result.h - the one result model. A study is a context (key -> JSON
+ * value) plus cells; a cell is one environment x benchmark x parameter
+ * set, with the raw samples of its measured repetitions. Every renderer
+ * (report.h) and the store (store.h) read and write this model, nothing
+ * else.
+ */
+#ifndef HPCVIRT_RESULT_H
+#define HPCVIRT_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hpcvirt/util/err.h"
+#include "hpcvirt/results/stats.h"
+
+/* One key/value pair; values are strings, rendered as JSON numbers when
+ * they parse completely as a finite number. */
+struct hv_kv {
+	char *key;
+	char *value;
+};
+
+/* An ordered list of parameters, e.g. size_bytes=64. */
+struct hv_params {
+	struct hv_kv *v;
+	size_t n;
+};
+
+void hv_params_init(struct hv_params *p);
+void hv_params_release(struct hv_params *p);
+/* Append or replace key. -ENOMEM on allocation failure. */
+int hv_params_set(struct hv_params *p, const char *key, const char *value);
+const char *hv_params_get(const struct hv_params *p, const char *key);
+int hv_params_copy(struct hv_params *dst, const struct hv_params *src);
+/*
+ * Canonical text "k1=v1,k2=v2" in insertion order, used to match an
+ * environment's cell with native's. Returns the length that was needed
+ * (as snprintf does).
+ */
+size_t hv_params_format(const struct hv_params *p, char *buf, size_t len);
+
+enum hv_cell_status {
+	HV_CELL_PENDING = 0, /* planned, not all repetitions done */
+	HV_CELL_OK,	     /* every planned repetition measured */
+	HV_CELL_FAILED,	     /* a repetition failed; reason says why */
+};
+
+const char *hv_cell_status_name(enum hv_cell_status s);
+
+struct hv_cell {
+	int64_t id; /* store row id, 0 before it is stored */
+	char *env;
+	char *bench;
+	struct hv_params params;
+	char *metric; /* e.g. "half_rtt_p50_ns", "bw_bytes_per_sec" */
+	char *unit;   /* "ns", "bytes/s", "s", "Mop/s" */
+	bool higher_is_better;
+	enum hv_cell_status status;
+	char *reason; /* why it failed, NULL otherwise */
+
+	/* Host contention around the measured repetitions (max over them;
+	 * -1 when unknown): CPU pressure "some avg10" in %, load average. */
+	double cpu_psi_max;
+	double load1_max;
+
+	double *samples; /* measured repetitions, warm-up excluded */
+	size_t n;
+	size_t cap;
+
+	/* Filled by hv_study_analyze(); not stored. */
+	struct hv_summary summary;
+	bool has_summary;
+	struct hv_ratio ratio;
+	bool has_ratio;
+	/* Scaling (hv_study_scale_key): how many times faster than the
+	 * same cell at one rank or thread, with its CI. */
+	struct hv_ratio speedup;
+	bool has_speedup;
+};
+
+/* The context: ordered key -> JSON text ("\"x86_64\"", "2", "[1,2]"). */
+struct hv_context {
+	struct hv_kv *v;
+	size_t n;
+};
+
+struct hv_study {
+	struct hv_context context;
+	struct hv_cell *cells;
+	size_t ncells;
+	size_t cap;
+	uint64_t seed; /* bootstrap and schedule seed */
+};
+
+void hv_study_init(struct hv_study *s);
+void hv_study_release(struct hv_study *s);
+
+/* Set a context entry; json must be a valid JSON value text. */
+int hv_context_set_json(struct hv_study *s, const char *key, const char *json);
+/* Set a context entry to a JSON string (escaped here). */
+int hv_context_set_str(struct hv_study *s, const char *key, const char *val);
+const char *hv_context_get(const struct hv_study *s, const char *key);
+
+/*
+ * Add a cell (strings and params are copied). *out points into s->cells
+ * and is valid until the next hv_study_add_cell().
+ */
+int hv_study_add_cell(struct hv_study *s, const char *env, const char *bench,
+		      const struct hv_params *params, const char *metric,
+		      const char *unit, bool higher_is_better,
+		      struct hv_cell **out);
+int hv_cell_add_sample(struct hv_cell *c, double v);
+int hv_cell_set_reason(struct hv_cell *c, const char *reason);
+
+/*
+ * Was the cell measured under contention? True when, around some measured
+ * repetition, runnable tasks waited for a CPU at least HV_CONTENDED_PSI %
+ * of the time (/proc/pressure/cpu "some avg10"). A benchmark alone on an
+ * idle host stays well below; co-tenant load does not. Such a cell's
+ * ratio should be measured again, not interpreted.
+ */
+#define HV_CONTENDED_PSI 10.0
+bool hv_cell_contended(const struct hv_cell *c);
+
+/*
+ * The cell with the same bench, params and metric in env "native" (c
+ * itself for a native cell), or NULL.
+ */
+const struct hv_cell *hv_study_native_of(const struct hv_study *s,
+					 const struct hv_cell *c);
+
+/*
+ * The scaling parameter of a cell: "ranks" if it has ranks other than
+ * 1, else "threads" if it has threads other than 1, else NULL.
+ */
+const char *hv_cell_scale_key(const struct hv_cell *c);
+/*
+ * The cell with the same env, bench, metric and params but the scaling
+ * parameter at 1 (the base of c's speedup), or NULL.
+ */
+const struct hv_cell *hv_study_scale_base_of(const struct hv_study *s,
+					     const struct hv_cell *c);
+
+/*
+ * Compute summaries for every cell with samples, and for every non-native
+ * cell whose native twin has >= 2 samples, the ratio with its bootstrap CI
+ * (seed s->seed, the cell's higher_is_better). Cells with fewer than 2
+ * samples, failed cells and cells whose twin failed get no ratio, nor do
+ * cells the bootstrap refuses (e.g. a non-positive sample); only running
+ * out of memory is an error. Likewise the speedup of every cell with a
+ * scale base (hv_study_scale_base_of): base time / time for a metric
+ * where lower is better, rate / base rate otherwise, so that it is
+ * above 1 when more ranks (threads) are faster.
+ */
+int hv_study_analyze(struct hv_study *s, struct hv_err *err);
+
+#endif

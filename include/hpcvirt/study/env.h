@@ -1,0 +1,104 @@
+/*
+ * env.h - the environment driver interface. A driver is a static const
+ * struct hv_env with designated initializers, listed once in
+ * src/registry.c. Drivers differ only in how they boot a box and reach its
+ * hpcvirt-agent; running a kernel is the same for all of them (through the
+ * agent), so exec is optional. Optional hooks are NULL-checked only in the
+ * wrappers in src/core/box.c. src/env/skeleton.c documents every hook.
+ */
+#ifndef HPCVIRT_ENV_H
+#define HPCVIRT_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hpcvirt/study/agentc.h"
+#include "hpcvirt/util/err.h"
+#include "hpcvirt/host/proc.h"
+#include "hpcvirt/results/result.h"
+
+/* The resource spec every environment of a study shares (as in the paper,
+ * equal for all by default). 0 means "not limited". */
+struct hv_spec {
+	int cpus;
+	int mem_mib;
+};
+
+struct hv_lab;
+struct hv_bench;
+
+/* What the study gives a driver. */
+struct hv_env_ctx {
+	const char *bin_dir; /* the host's build: agent and kernels */
+	const char *run_dir; /* this run's private temp dir (sockets...) */
+	struct hv_spec spec;
+	struct hv_lab *lab; /* the lab network every box plugs into */
+};
+
+/* One running box. Drivers fill agent_addr (or conn) and may use priv. */
+struct hv_box {
+	const struct hv_env *env;
+	char agent_addr[256];	    /* "unix:/..." or "tcp:ip:port" */
+	struct hv_agent_conn *conn; /* set by hv_box_start() */
+	struct hv_proc proc;	    /* the box's main host process */
+	struct hv_params config;    /* how it was configured, for provenance */
+	int64_t start_ns;	    /* start() to agent ready */
+	char workdir[512];	    /* box scratch dir on the host, or "" */
+	char scratch[256];	    /* fs bench storage, as the box sees it */
+	void *priv;
+};
+
+struct hv_env {
+	const char *name;    /* "native", "ns", "tcg"... */
+	const char *summary; /* one line for hpcvirt list */
+	/* The paper's category: "native", "OS-level", "paravirt"... */
+	const char *paper_role;
+	bool explicit_only; /* not in the default set; run only by name */
+	/* 0 if usable here; otherwise -errno, and why->msg says what is
+	 * missing. */
+	int (*probe)(struct hv_err *why);
+	/* Boot the box and start its agent; fill box->agent_addr. */
+	int (*start)(const struct hv_env_ctx *ctx, struct hv_box *box,
+		     struct hv_err *err);
+	/* Optional: run a kernel some other way than through the agent. */
+	int (*exec)(struct hv_box *box, const struct hv_exec_req *req,
+		    struct hv_exec_res *res, struct hv_err *err);
+	/* Optional: in the default (reduced) study, leave out a parameter
+	 * set that would take this env far too long (e.g. a 512 MiB file
+	 * under binary translation); return true and say why. */
+	bool (*skip)(const struct hv_bench *b, const struct hv_params *p,
+		     char *why, size_t len);
+	/* Optional: after a kernel died of a signal, say why if the box
+	 * knows (e.g. "out of memory: the box's limit is 64 MiB"); write
+	 * nothing otherwise. */
+	void (*explain)(struct hv_box *box, char *buf, size_t len);
+	/* Tear the box down; must succeed on a half-started box too. */
+	void (*stop)(struct hv_box *box);
+};
+
+/* Wrappers: the only callers of the hooks. */
+int hv_env_probe(const struct hv_env *env, struct hv_err *why);
+/* start + connect to the agent; measures box->start_ns. On failure the box
+ * is already stopped. */
+int hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
+		 struct hv_box *box, struct hv_err *err);
+int hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
+		struct hv_exec_res *res, struct hv_err *err);
+void hv_box_stop(struct hv_box *box);
+/* The driver's explanation of a kernel killed by a signal, or "". */
+void hv_box_explain(struct hv_box *box, char *buf, size_t len);
+
+/*
+ * Helper for drivers whose box is "the agent as a host process" (native,
+ * and the inner step of others): spawn argv (which must end in the agent's
+ * --listen option) and wait for its HPCVIRT-AGENT-READY line, copying the
+ * address it reports into box->agent_addr.
+ */
+int hv_box_spawn_agent(struct hv_box *box, char *const argv[], int timeout_ms,
+		       struct hv_err *err);
+
+/* Wait for the READY line on box->proc's stdout (a box started some other
+ * way, e.g. by the container runtime with pipe_stdout). */
+int hv_box_wait_ready(struct hv_box *box, int timeout_ms, struct hv_err *err);
+
+#endif

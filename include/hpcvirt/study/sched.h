@@ -1,0 +1,62 @@
+/*
+ * sched.h - planning and running a study: expand benchmarks' parameter
+ * lists into cells, start one box per environment, run repetitions in
+ * randomized interleaved blocks (every unit once per block, in a fresh
+ * seeded random order each block, so drift hits every environment alike),
+ * and persist each sample to the store the moment it exists.
+ */
+#ifndef HPCVIRT_SCHED_H
+#define HPCVIRT_SCHED_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hpcvirt/study/bench.h"
+#include "hpcvirt/study/env.h"
+#include "hpcvirt/host/lab.h"
+#include "hpcvirt/results/result.h"
+
+struct hv_run_opts {
+	const struct hv_env *const *envs;
+	size_t nenvs;
+	const struct hv_bench *const *benches;
+	size_t nbenches;
+	/* User overrides of parameter lists: key = param name, value =
+	 * comma-separated list. A key no selected bench has is an error. */
+	const struct hv_params *sets;
+	int reps;		/* measured repetitions per cell */
+	int warmup;		/* discarded repetitions per cell, first */
+	uint64_t seed;		/* schedule and bootstrap seed */
+	const char *out_dir;	/* study directory (created) */
+	const char *bin_dir;	/* agent and kernels */
+	struct hv_spec spec;	/* resources every box gets */
+	struct hv_lab_opts lab; /* interconnect emulation on box ports */
+	bool progress;		/* progress line on stderr */
+	/* Envs may leave out parameter sets that would take them far too
+	 * long (hv_env.skip); recorded in the context as "reduced". */
+	bool reduce;
+	const char *const *cmdline; /* recorded in the context */
+	/* Set asynchronously (SIGINT/SIGTERM): stop after the current rep. */
+	volatile sig_atomic_t *stop;
+};
+
+struct hv_run_stats {
+	size_t cells;
+	size_t failed;
+	bool interrupted;
+};
+
+/* Check the options and expand the plan without running anything (bad
+ * parameter values are -EINVAL with a message naming them). */
+int hv_run_validate(const struct hv_run_opts *o, struct hv_err *err);
+
+/*
+ * Run the study into o->out_dir. Returns 0 when it ran (cells may have
+ * failed: see st), -errno when it could not run at all.
+ */
+int hv_run_study(const struct hv_run_opts *o, struct hv_run_stats *st,
+		 struct hv_err *err);
+
+#endif

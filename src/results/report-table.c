@@ -1,0 +1,474 @@
+/*
+ * report-table.c - the terminal renderer: one table per benchmark and
+ * metric, a block of rows per parameter set (a size sweep reads top to
+ * bottom, like the paper's figures), native first and then the other
+ * environments in the order they first appear in the study:
+ *
+ *   net.rr half_rtt_p50_ns (lower is better), duration_s=1
+ *                      env      median   n   cv%  vs native (95% CI)
+ *     size_bytes=1     native  11.8 us  10  1.2%  1.00
+ *                      ns      12.4 us  10  2.0%  1.05 [1.03, 1.07] slower
+ *
+ * Parameters that vary label the blocks; constant ones go to the title.
+ * The value column is the median, scaled to a readable unit (ns to us, ms
+ * or s; bytes/s to decimal KB/s, MB/s, GB/s). n and cv% (stddev / mean)
+ * show how noisy the cell was. The ratio is mean(env) / mean(native) with
+ * its bootstrap CI, as computed by hv_study_analyze().
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "hpcvirt/results/report.h"
+
+enum {
+	FIELD_LEN = 64,
+};
+
+/* One printed line of a group. */
+struct row {
+	const struct hv_cell *c;
+	char value[FIELD_LEN];
+	char n[FIELD_LEN];
+	char cv[FIELD_LEN];
+	char ratio[FIELD_LEN * 2];
+	char speedup[FIELD_LEN * 2];
+};
+
+struct scale {
+	double div;
+	const char *name;
+};
+
+static const struct scale ns_scale[] = {
+	{1, "ns"}, {1e3, "us"}, {1e6, "ms"}, {1e9, "s"}, {0, NULL}};
+static const struct scale s_scale[] = {
+	{1e-6, "us"}, {1e-3, "ms"}, {1, "s"}, {0, NULL}};
+static const struct scale bytes_scale[] = {
+	{1, "B"}, {1e3, "kB"}, {1e6, "MB"}, {1e9, "GB"}, {0, NULL}};
+static const struct scale rate_scale[] = {{1, "B/s"},	  {1e3, "KB/s"},
+					  {1e6, "MB/s"},  {1e9, "GB/s"},
+					  {1e12, "TB/s"}, {0, NULL}};
+
+static const struct {
+	const char *unit;
+	const struct scale *scale;
+} unit_scales[] = {
+	{"ns", ns_scale},
+	{"s", s_scale},
+	{"bytes/s", rate_scale},
+	{"bytes", bytes_scale},
+};
+
+static bool
+is_native(const struct hv_cell *c)
+{
+	return strcmp(c->env, "native") == 0;
+}
+
+/* Three significant digits: 1.23, 12.3, 123. */
+static void
+fmt_sig3(char *buf, size_t len, double x, const char *unit)
+{
+	double a = fabs(x);
+	int prec = a >= 99.95 ? 0 : a >= 9.995 ? 1 : 2;
+
+	snprintf(buf, len, "%.*f %s", prec, x, unit);
+}
+
+/*
+ * Print v (in unit) scaled for reading. The largest step whose value is
+ * at least 0.9995 wins, so 999.7 ns prints as "1.00 us", not "1000 ns".
+ * Units without a scale are printed as they are with 4 significant digits
+ * (all integer digits from 10000 up).
+ */
+static void
+fmt_value(char *buf, size_t len, double v, const char *unit)
+{
+	const struct scale *sc = NULL, *best;
+	size_t i;
+
+	for (i = 0; i < sizeof(unit_scales) / sizeof(unit_scales[0]); i++)
+		if (strcmp(unit, unit_scales[i].unit) == 0)
+			sc = unit_scales[i].scale;
+	if (!sc) {
+		snprintf(buf, len, fabs(v) >= 1e4 ? "%.0f%s%s" : "%.4g%s%s", v,
+			 *unit ? " " : "", unit);
+		return;
+	}
+	best = sc;
+	for (; sc->name; sc++)
+		if (fabs(v) / sc->div >= 0.9995)
+			best = sc;
+	fmt_sig3(buf, len, v / best->div, best->name);
+}
+
+static void
+fmt_ratio(char *buf, size_t len, const struct hv_cell *c)
+{
+	const struct hv_ratio *r = &c->ratio;
+
+	if (is_native(c) && c->has_summary)
+		snprintf(buf, len, "1.00");
+	else if (c->has_ratio)
+		snprintf(buf, len, "%.2f [%.2f, %.2f] %s", r->ratio, r->lo,
+			 r->hi, hv_verdict_name(r->verdict));
+	else
+		snprintf(buf, len, "-");
+}
+
+/*
+ * Notes after the ratio. This is the hook for per-cell flags: when the
+ * study records contention (load, CPU pressure, steal time) per cell, the
+ * "contended" flag goes here, next to "pending".
+ */
+static const char *
+row_note(const struct hv_study *s, const struct hv_cell *c)
+{
+	(void)s;
+	if (c->status == HV_CELL_PENDING)
+		return hv_cell_contended(c) ? " (pending, contended)"
+					    : " (pending)";
+	return hv_cell_contended(c) ? " (contended)" : "";
+}
+
+/* "; 1.85x [1.80, 1.92] vs ranks=1" for a cell with a speedup. */
+static void
+fmt_speedup(char *buf, size_t len, const struct hv_cell *c)
+{
+	const struct hv_ratio *r = &c->speedup;
+
+	buf[0] = '\0';
+	if (c->has_speedup)
+		snprintf(buf, len, "; speedup %.2fx [%.2f, %.2f] vs %s=1",
+			 r->ratio, r->lo, r->hi, hv_cell_scale_key(c));
+}
+
+static void
+row_fill(struct row *r, const struct hv_cell *c)
+{
+	const struct hv_summary *m = &c->summary;
+
+	r->c = c;
+	snprintf(r->n, sizeof(r->n), "%zu", c->n);
+	snprintf(r->value, sizeof(r->value), "-");
+	snprintf(r->cv, sizeof(r->cv), "-");
+	if (c->has_summary)
+		fmt_value(r->value, sizeof(r->value), m->median, c->unit);
+	if (c->has_summary && c->n >= 2 && m->mean != 0)
+		snprintf(r->cv, sizeof(r->cv), "%.1f%%",
+			 100.0 * m->stddev / fabs(m->mean));
+	fmt_ratio(r->ratio, sizeof(r->ratio), c);
+	fmt_speedup(r->speedup, sizeof(r->speedup), c);
+}
+
+static bool
+same_params(const struct hv_cell *a, const struct hv_cell *b)
+{
+	size_t i;
+
+	if (a->params.n != b->params.n)
+		return false;
+	for (i = 0; i < a->params.n; i++)
+		if (strcmp(a->params.v[i].key, b->params.v[i].key) != 0 ||
+		    strcmp(a->params.v[i].value, b->params.v[i].value) != 0)
+			return false;
+	return true;
+}
+
+/* A table holds one bench and metric; its rows are the parameter sets. */
+static bool
+same_group(const struct hv_cell *a, const struct hv_cell *b)
+{
+	return strcmp(a->bench, b->bench) == 0 &&
+	       strcmp(a->metric, b->metric) == 0;
+}
+
+/* Position of c's env in the study: its first cell's index, native -1. */
+static long
+env_rank(const struct hv_study *s, const struct hv_cell *c)
+{
+	size_t i;
+
+	if (is_native(c))
+		return -1;
+	for (i = 0; i < s->ncells; i++)
+		if (strcmp(s->cells[i].env, c->env) == 0)
+			break;
+	return (long)i;
+}
+
+/* Index of the first cell of the group with c's parameters. */
+static size_t
+set_rank(const struct hv_study *s, const struct hv_cell *c)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncells; i++)
+		if (same_group(&s->cells[i], c) && same_params(&s->cells[i], c))
+			break;
+	return i;
+}
+
+static bool
+row_before(const struct hv_study *s, const struct row *a, const struct row *b)
+{
+	size_t sa = set_rank(s, a->c), sb = set_rank(s, b->c);
+
+	if (sa != sb)
+		return sa < sb;
+	return env_rank(s, a->c) < env_rank(s, b->c);
+}
+
+/* Rows of the group led by cell g: by parameter set, native first. */
+static size_t
+group_rows(const struct hv_study *s, size_t g, struct row *rows)
+{
+	size_t i, j, n = 0;
+	struct row tmp;
+
+	for (i = g; i < s->ncells; i++) {
+		if (!same_group(&s->cells[g], &s->cells[i]))
+			continue;
+		row_fill(&rows[n], &s->cells[i]);
+		for (j = n++; j > 0 && row_before(s, &rows[j], &rows[j - 1]);
+		     j--) {
+			tmp = rows[j];
+			rows[j] = rows[j - 1];
+			rows[j - 1] = tmp;
+		}
+	}
+	return n;
+}
+
+static size_t
+max_len(const struct row *rows, size_t n, size_t off, size_t least)
+{
+	size_t i, l;
+
+	for (i = 0; i < n; i++) {
+		l = strlen((const char *)&rows[i] + off);
+		if (l > least)
+			least = l;
+	}
+	return least;
+}
+
+/* Does parameter k take more than one value among the rows? */
+static bool
+param_varies(const struct row *rows, size_t n, size_t k)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (k >= rows[i].c->params.n ||
+		    strcmp(rows[i].c->params.v[k].value,
+			   rows[0].c->params.v[k].value) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * The label of a row's parameter set: the parameters that vary within
+ * the table ("size_bytes=64"); the constant ones go to the title.
+ */
+static void
+set_label(const struct row *rows, size_t n, const struct hv_cell *c,
+	  bool varying, char *buf, size_t len)
+{
+	size_t k, used = 0;
+
+	buf[0] = '\0';
+	for (k = 0; k < c->params.n && used < len; k++) {
+		if (param_varies(rows, n, k) != varying)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s=%s",
+					 used ? " " : "", c->params.v[k].key,
+					 c->params.v[k].value);
+	}
+}
+
+static void
+print_row(FILE *f, const struct hv_study *s, const struct row *r,
+	  const char *label, int wl, int we, int wv, int wc, int wcv)
+{
+	const struct hv_cell *c = r->c;
+
+	fprintf(f, "  %-*s%s%-*s  ", wl, label, wl ? "  " : "", we, c->env);
+	if (c->status == HV_CELL_FAILED) {
+		fprintf(f, "FAILED%s%s\n", c->reason ? ": " : "",
+			c->reason ? c->reason : "");
+		return;
+	}
+	fprintf(f, "%*s  %*s  %*s  %s%s%s\n", wv, r->value, wc, r->n, wcv,
+		r->cv, r->ratio, r->speedup, row_note(s, c));
+}
+
+static int
+print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows)
+{
+	size_t n = group_rows(s, g, rows), i;
+	const struct hv_cell *c0 = &s->cells[g];
+	char label[256], fixed[256];
+	int wl = 0, we = 3, wv, wc, wcv;
+
+	for (i = 0; i < n; i++) {
+		set_label(rows, n, rows[i].c, true, label, sizeof(label));
+		if ((int)strlen(label) > wl)
+			wl = (int)strlen(label);
+		if ((int)strlen(rows[i].c->env) > we)
+			we = (int)strlen(rows[i].c->env);
+	}
+	set_label(rows, n, c0, false, fixed, sizeof(fixed));
+	fprintf(f, "%s %s (%s is better)%s%s\n", c0->bench, c0->metric,
+		c0->higher_is_better ? "higher" : "lower", fixed[0] ? ", " : "",
+		fixed);
+	wv = (int)max_len(rows, n, offsetof(struct row, value), 6);
+	wc = (int)max_len(rows, n, offsetof(struct row, n), 1);
+	wcv = (int)max_len(rows, n, offsetof(struct row, cv), 3);
+	fprintf(f, "  %-*s%s%-*s  %*s  %*s  %*s  %s\n", wl, "", wl ? "  " : "",
+		we, "env", wv, "median", wc, "n", wcv, "cv%",
+		"vs native (95% CI)");
+	for (i = 0; i < n; i++) {
+		label[0] = '\0';
+		if (i == 0 || !same_params(rows[i - 1].c, rows[i].c))
+			set_label(rows, n, rows[i].c, true, label,
+				  sizeof(label));
+		print_row(f, s, &rows[i], label, wl, we, wv, wc, wcv);
+	}
+	return 0;
+}
+
+/* Comparison of two (name, ns) start-up entries by time. */
+struct start_entry {
+	const char *env;
+	double ns;
+};
+
+static int
+cmp_start(const void *a, const void *b)
+{
+	double x = ((const struct start_entry *)a)->ns;
+	double y = ((const struct start_entry *)b)->ns;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The start-up of every env's box in this study (context "envs": start to
+ * a connected agent), fastest first: a ranking at a glance. The env.start
+ * bench measures it with repetitions and a CI.
+ */
+static void
+print_startup(FILE *f, const struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "envs");
+	cJSON *envs = txt ? cJSON_Parse(txt) : NULL, *e, *ns;
+	struct start_entry v[64];
+	char val[64];
+	size_t n = 0, i;
+
+	cJSON_ArrayForEach(e, envs)
+	{
+		ns = cJSON_GetObjectItemCaseSensitive(e, "start_ns");
+		if (cJSON_IsNumber(ns) && e->string && n < 64)
+			v[n++] = (struct start_entry){e->string,
+						      ns->valuedouble};
+	}
+	if (n) {
+		qsort(v, n, sizeof(v[0]), cmp_start);
+		fprintf(f, "start-up (box start to agent ready):");
+		for (i = 0; i < n; i++) {
+			fmt_value(val, sizeof(val), v[i].ns, "ns");
+			fprintf(f, "%s %s %s", i ? "," : "", v[i].env, val);
+		}
+		fputc('\n', f);
+	}
+	cJSON_Delete(envs);
+}
+
+/* The parameter sets envs left out of a reduced study, and why. */
+static void
+print_reduced(FILE *f, const struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "reduced");
+	cJSON *list = txt ? cJSON_Parse(txt) : NULL, *e;
+
+	cJSON_ArrayForEach(e, list)
+	{
+		const char *env = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "env"));
+		const char *bench = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "bench"));
+		const char *params = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "params"));
+		const char *why = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "why"));
+
+		if (env && bench && params && why)
+			fprintf(f,
+				"reduced: %s left out %s %s: %s (--full runs "
+				"it)\n",
+				env, bench, params, why);
+	}
+	cJSON_Delete(list);
+}
+
+int
+hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
+{
+	struct row *rows = NULL;
+	size_t g, j;
+	int rc = 0;
+
+	rows = calloc(s->ncells ? s->ncells : 1, sizeof(*rows));
+	if (!rows) {
+		rc = hv_err_set(err, ENOMEM, "rendering table: out of memory");
+		goto out;
+	}
+	for (g = 0; g < s->ncells; g++) {
+		for (j = 0; j < g; j++)
+			if (same_group(&s->cells[j], &s->cells[g]))
+				break;
+		if (j < g)
+			continue; /* printed with its group's first cell */
+		if (g)
+			fputc('\n', f);
+		rc = print_group(f, s, g, rows);
+		if (rc < 0) {
+			rc = hv_err_set(err, ENOMEM,
+					"rendering table: out of memory");
+			goto out;
+		}
+	}
+	fprintf(f,
+		"\nratio: mean(env) / mean(native); 95%% CI: bootstrap (%s),\n"
+		"  seed %llu\nunits: decimal SI (1 MB/s = 10^6 bytes/s); "
+		"cv: stddev / mean\n",
+		hv_boot_method_name(HV_BOOT_DEFAULT),
+		(unsigned long long)s->seed);
+	for (g = 0; g < s->ncells && !s->cells[g].has_speedup; g++)
+		;
+	if (g < s->ncells)
+		fprintf(f, "speedup: the same env's cell at 1 rank (thread) "
+			   "against this one, above 1 when faster;\n  95%% CI: "
+			   "the same bootstrap\n");
+	print_startup(f, s);
+	print_reduced(f, s);
+	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)
+		;
+	if (g < s->ncells)
+		fprintf(f,
+			"contended: CPU pressure >= %.0f%% around a "
+			"repetition; measure again on a quiet host\n",
+			HV_CONTENDED_PSI);
+	if (ferror(f))
+		rc = hv_err_sys(err, errno ? errno : EIO, "writing table");
+out:
+	free(rows);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/*
+ * box.c - the wrappers around env driver hooks, the only place that calls
+ * them, and the shared "spawn the agent and wait until it is ready" step.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hpcvirt/study/env.h"
+
+#define AGENT_CONNECT_MS 10000
+#define READY_TAG "HPCVIRT-AGENT-READY "
+
+int
+hv_env_probe(const struct hv_env *env, struct hv_err *why)
+{
+	hv_err_init(why);
+	if (!env->probe)
+		return 0;
+	return env->probe(why);
+}
+
+int
+hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
+	     struct hv_box *box, struct hv_err *err)
+{
+	int64_t t0;
+	int rc;
+
+	memset(box, 0, sizeof(*box));
+	hv_proc_init(&box->proc);
+	hv_params_init(&box->config);
+	box->env = env;
+	t0 = hv_now_ns();
+	rc = env->start(ctx, box, err);
+	if (rc < 0)
+		goto fail;
+	/* A driver may connect itself (a VM's agent is reachable only from
+	 * inside the lab); then box->conn is already set. */
+	if (!box->conn)
+		rc = hv_agent_connect(&box->conn, box->agent_addr,
+				      AGENT_CONNECT_MS, err);
+	if (rc < 0) {
+		hv_err_prefix(err, "agent at %s: ", box->agent_addr);
+		goto fail;
+	}
+	box->start_ns = hv_now_ns() - t0;
+	return 0;
+fail:
+	hv_err_prefix(err, "%s: start: ", env->name);
+	hv_box_stop(box);
+	return rc;
+}
+
+int
+hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
+	    struct hv_exec_res *res, struct hv_err *err)
+{
+	if (box->env->exec)
+		return box->env->exec(box, req, res, err);
+	if (!box->conn)
+		return hv_err_set(err, ENOTCONN, "%s: box has no agent",
+				  box->env->name);
+	return hv_agent_exec(box->conn, req, res, err);
+}
+
+void
+hv_box_explain(struct hv_box *box, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (box->env && box->env->explain)
+		box->env->explain(box, buf, len);
+}
+
+void
+hv_box_stop(struct hv_box *box)
+{
+	struct hv_err ignored;
+
+	if (!box->env)
+		return;
+	if (box->conn) {
+		/* A box whose process is gone cannot answer: no waiting. */
+		if (box->proc.pid <= 0 || hv_proc_alive(&box->proc))
+			hv_agent_shutdown(box->conn, &ignored);
+		hv_agent_close(box->conn);
+		box->conn = NULL;
+	}
+	if (box->env->stop)
+		box->env->stop(box);
+	hv_proc_stop(&box->proc, 2000, 1000);
+	hv_params_release(&box->config);
+	box->env = NULL;
+}
+
+/* Read the box's stdout until the agent's READY line (kept in line). */
+static int
+wait_ready(struct hv_box *box, int timeout_ms, char *line, size_t len,
+	   struct hv_err *err)
+{
+	int64_t deadline = hv_now_ms() + timeout_ms;
+	int rc;
+
+	for (;;) {
+		int left = (int)(deadline - hv_now_ms());
+
+		rc = hv_proc_read_line(&box->proc, line, len,
+				       left > 0 ? left : 1, err);
+		if (rc < 0)
+			return hv_err_prefix(err,
+					     "waiting for the agent (log: "
+					     "%s/box.log): ",
+					     box->workdir);
+		if (strncmp(line, READY_TAG, sizeof(READY_TAG) - 1) == 0)
+			return 0;
+	}
+}
+
+int
+hv_box_spawn_agent(struct hv_box *box, char *const argv[], int timeout_ms,
+		   struct hv_err *err)
+{
+	struct hv_proc_opts opts = {
+		.pipe_stdout = true,
+		.die_with_parent = true,
+	};
+	char line[512], log[600];
+	int rc;
+
+	if (box->workdir[0]) {
+		snprintf(log, sizeof(log), "%s/box.log", box->workdir);
+		opts.log_path = log;
+	}
+	rc = hv_proc_spawn(&box->proc, argv, &opts, err);
+	if (rc < 0)
+		return rc;
+	rc = wait_ready(box, timeout_ms, line, sizeof(line), err);
+	if (rc < 0)
+		return rc;
+	snprintf(box->agent_addr, sizeof(box->agent_addr), "%s",
+		 line + sizeof(READY_TAG) - 1);
+	return 0;
+}
+
+int
+hv_box_wait_ready(struct hv_box *box, int timeout_ms, struct hv_err *err)
+{
+	char line[512];
+
+	return wait_ready(box, timeout_ms, line, sizeof(line), err);
+}

@@ -1,0 +1,172 @@
+/*
+ * plan.c - expanding a study's benchmarks into parameter sets: each bench
+ * has parameter lists (its defaults, overridden by the user's --set
+ * values); the cartesian product of those lists gives one parameter set
+ * per cell. Values are validated here, before anything runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpcvirt/util/opt.h"
+#include "hpcvirt/study/plan.h"
+
+#define MAX_VALUES 64
+
+void
+hv_plan_init(struct hv_plan *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+}
+
+void
+hv_plan_release(struct hv_plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		hv_params_release(&pl->sets[i].params);
+	free(pl->sets);
+	hv_plan_init(pl);
+}
+
+/* Does any selected bench have a parameter called key? */
+static bool
+key_known(const struct hv_bench *const *b, size_t nb, const char *key)
+{
+	size_t i, j;
+
+	for (i = 0; i < nb; i++)
+		for (j = 0; j < b[i]->nparams; j++)
+			if (strcmp(b[i]->params[j].name, key) == 0)
+				return true;
+	return false;
+}
+
+static int
+push_set(struct hv_plan *pl, const struct hv_bench *b,
+	 const struct hv_params *p)
+{
+	struct hv_plan_set *ns;
+
+	if (pl->n == pl->cap) {
+		size_t cap = pl->cap ? pl->cap * 2 : 16;
+
+		ns = realloc(pl->sets, cap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		pl->sets = ns;
+		pl->cap = cap;
+	}
+	pl->sets[pl->n].bench = b;
+	hv_params_init(&pl->sets[pl->n].params);
+	if (hv_params_copy(&pl->sets[pl->n].params, p) < 0)
+		return -ENOMEM;
+	pl->n++;
+	return 0;
+}
+
+/* Value lists of one bench: lists[j] holds nvals[j] strings in buf j. */
+struct lists {
+	char buf[16][1024];
+	char *vals[16][MAX_VALUES];
+	int nvals[16];
+};
+
+static int
+bench_lists(const struct hv_bench *b, const struct hv_params *sets,
+	    struct lists *L, struct hv_err *err)
+{
+	size_t j;
+	int k, rc;
+
+	if (b->nparams > 16)
+		return hv_err_set(err, E2BIG, "%s: too many parameters",
+				  b->name);
+	for (j = 0; j < b->nparams; j++) {
+		const struct hv_param_def *d = &b->params[j];
+		const char *v = sets ? hv_params_get(sets, d->name) : NULL;
+
+		snprintf(L->buf[j], sizeof(L->buf[j]), "%s", v ? v : d->defval);
+		rc = hv_opt_split(d->name, L->buf[j], L->vals[j], MAX_VALUES,
+				  err);
+		if (rc < 0)
+			return rc;
+		L->nvals[j] = rc;
+		for (k = 0; d->check && k < L->nvals[j]; k++) {
+			rc = d->check(d->name, L->vals[j][k], err);
+			if (rc < 0)
+				return hv_err_prefix(err, "%s: ", b->name);
+		}
+	}
+	return 0;
+}
+
+/* Append the cartesian product of the lists, first parameter slowest. */
+static int
+expand(struct hv_plan *pl, const struct hv_bench *b, struct lists *L)
+{
+	int idx[16] = {0};
+	struct hv_params p;
+	size_t j;
+	int rc = 0;
+
+	for (;;) {
+		hv_params_init(&p);
+		for (j = 0; j < b->nparams && rc == 0; j++)
+			rc = hv_params_set(&p, b->params[j].name,
+					   L->vals[j][idx[j]]);
+		if (rc == 0 && (!b->valid || b->valid(&p)))
+			rc = push_set(pl, b, &p);
+		hv_params_release(&p);
+		if (rc < 0)
+			return rc;
+		for (j = b->nparams; j-- > 0;) {
+			if (++idx[j] < L->nvals[j])
+				break;
+			idx[j] = 0;
+		}
+		if (j == (size_t)-1)
+			return 0;
+	}
+}
+
+int
+hv_plan_build(struct hv_plan *pl, const struct hv_bench *const *benches,
+	      size_t nbenches, const struct hv_params *sets, struct hv_err *err)
+{
+	struct lists *L;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; sets && i < sets->n; i++)
+		if (!key_known(benches, nbenches, sets->v[i].key))
+			return hv_err_set(err, EINVAL,
+					  "parameter '%s' belongs to none of "
+					  "the selected benches (see hpcvirt "
+					  "list)",
+					  sets->v[i].key);
+	L = calloc(1, sizeof(*L));
+	if (!L)
+		return hv_err_set(err, ENOMEM, "plan");
+	for (i = 0; i < nbenches && rc == 0; i++) {
+		size_t before = pl->n;
+
+		memset(L, 0, sizeof(*L));
+		rc = bench_lists(benches[i], sets, L, err);
+		if (rc == 0 && benches[i]->nparams == 0)
+			rc = push_set(pl, benches[i], NULL);
+		else if (rc == 0)
+			rc = expand(pl, benches[i], L);
+		if (rc == -ENOMEM)
+			hv_err_set(err, ENOMEM, "plan");
+		else if (rc == 0 && pl->n == before)
+			rc = hv_err_set(err, EINVAL,
+					"%s: no valid combination of its "
+					"parameters (see hpcvirt list)",
+					benches[i]->name);
+	}
+	free(L);
+	return rc;
+}

@@ -1,0 +1,736 @@
+/*
+ * sched.c - running a study. The plan's parameter sets times the
+ * environments give the units (one kernel run per repetition); each unit
+ * has one cell per metric of its bench. Repetitions run in blocks: every
+ * unit once per block, in a fresh seeded random order each block, warm-up
+ * blocks first. Every sample goes to the store as soon as it exists; a
+ * failing unit marks its cells failed with the reason and the study goes
+ * on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "hpcvirt/study/plan.h"
+#include "hpcvirt/host/proc.h"
+#include "hpcvirt/results/provenance.h"
+#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/study/sched.h"
+#include "hpcvirt/results/store.h"
+
+struct unit {
+	size_t env; /* index into o->envs and boxes */
+	const struct hv_plan_set *set;
+	size_t cell0; /* first of its bench's metric cells */
+	bool failed;
+};
+
+struct runner {
+	const struct hv_run_opts *o;
+	struct hv_study study;
+	struct hv_store *st;
+	struct hv_plan plan;
+	struct hv_runstate rs;
+	struct hv_lab lab;
+	bool lab_up;
+	struct hv_env_ctx ctx;
+	struct hv_box *boxes;
+	char (*box_err)[256]; /* why a box is down, "" if up */
+	struct unit *units;
+	size_t nunits;
+	size_t *order; /* unit index per step */
+	size_t nsteps;
+};
+
+static int
+put_ctx(struct runner *r, const char *key, const char *json, struct hv_err *err)
+{
+	int rc = hv_context_set_json(&r->study, key, json);
+
+	if (rc < 0)
+		return hv_err_set(err, -rc, "context %s", key);
+	return hv_store_put_context(r->st, key, json, err);
+}
+
+/* Put a cJSON value into the context and free it. */
+static int
+put_ctx_cjson(struct runner *r, const char *key, cJSON *v, struct hv_err *err)
+{
+	char *txt = v ? cJSON_PrintUnformatted(v) : NULL;
+	int rc;
+
+	cJSON_Delete(v);
+	if (!txt)
+		return hv_err_set(err, ENOMEM, "context %s", key);
+	rc = put_ctx(r, key, txt, err);
+	free(txt);
+	return rc;
+}
+
+static int
+record_setup(struct runner *r, struct hv_err *err)
+{
+	const struct hv_run_opts *o = r->o;
+	char num[64];
+	cJSON *prov;
+	int rc;
+
+	prov = hv_provenance_collect(o->bin_dir, o->cmdline);
+	if (!prov)
+		return hv_err_set(err, ENOMEM, "provenance");
+	for (cJSON *it = prov->child; it; it = it->next) {
+		rc = put_ctx_cjson(r, it->string, cJSON_Duplicate(it, 1), err);
+		if (rc < 0) {
+			cJSON_Delete(prov);
+			return rc;
+		}
+	}
+	cJSON_Delete(prov);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)o->seed);
+	rc = put_ctx(r, "seed", num, err);
+	snprintf(num, sizeof(num), "%d", o->reps);
+	if (rc == 0)
+		rc = put_ctx(r, "reps", num, err);
+	snprintf(num, sizeof(num), "%d", o->warmup);
+	if (rc == 0)
+		rc = put_ctx(r, "warmup", num, err);
+	snprintf(num, sizeof(num), "{\"cpus\":%d,\"mem_mib\":%d}", o->spec.cpus,
+		 o->spec.mem_mib);
+	if (rc == 0)
+		rc = put_ctx(r, "spec", num, err);
+	return rc;
+}
+
+/* Start every box; a box that fails is recorded, not fatal. */
+static int
+start_boxes(struct runner *r, struct hv_err *err)
+{
+	const struct hv_run_opts *o = r->o;
+	cJSON *envs = cJSON_CreateObject(), *e, *cfg;
+	struct hv_err berr;
+	size_t i, k;
+
+	for (i = 0; i < o->nenvs; i++) {
+		struct hv_box *b = &r->boxes[i];
+
+		e = cJSON_AddObjectToObject(envs, o->envs[i]->name);
+		cJSON_AddStringToObject(e, "paper_role",
+					o->envs[i]->paper_role);
+		hv_err_init(&berr);
+		if (hv_box_start(o->envs[i], &r->ctx, b, &berr) < 0) {
+			snprintf(r->box_err[i], sizeof(r->box_err[i]), "%s",
+				 berr.msg);
+			cJSON_AddStringToObject(e, "error", berr.msg);
+			continue;
+		}
+		cJSON_AddNumberToObject(e, "start_ns", (double)b->start_ns);
+		cJSON_AddStringToObject(e, "agent",
+					hv_agent_peer_info(b->conn));
+		cfg = cJSON_AddObjectToObject(e, "config");
+		for (k = 0; k < b->config.n; k++)
+			cJSON_AddStringToObject(cfg, b->config.v[k].key,
+						b->config.v[k].value);
+	}
+	return put_ctx_cjson(r, "envs", envs, err);
+}
+
+static int
+fail_unit(struct runner *r, struct unit *u, const char *why, struct hv_err *err)
+{
+	size_t m;
+	int rc = 0;
+
+	u->failed = true;
+	for (m = 0; m < u->set->bench->nmetrics && rc == 0; m++) {
+		struct hv_cell *c = &r->study.cells[u->cell0 + m];
+
+		c->status = HV_CELL_FAILED;
+		hv_cell_set_reason(c, why);
+		rc = hv_store_set_status(r->st, c, err);
+	}
+	return rc;
+}
+
+/* The cells of one unit, one per metric of its bench. */
+static int
+unit_cells(struct runner *r, struct unit *u, struct hv_err *err)
+{
+	const struct hv_bench *b = u->set->bench;
+	struct hv_cell *c;
+	size_t m;
+	int rc;
+
+	u->cell0 = r->study.ncells;
+	for (m = 0; m < b->nmetrics; m++) {
+		rc = hv_study_add_cell(&r->study, r->o->envs[u->env]->name,
+				       b->name, &u->set->params,
+				       b->metrics[m].name, b->metrics[m].unit,
+				       b->metrics[m].higher_is_better, &c);
+		if (rc < 0)
+			return hv_err_set(err, ENOMEM, "cells");
+		rc = hv_store_add_cell(r->st, c, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (r->box_err[u->env][0])
+		return fail_unit(r, u, r->box_err[u->env], err);
+	return 0;
+}
+
+/*
+ * Does the env leave this parameter set out of a reduced (default)
+ * study? Records why in reduced[] when it does.
+ */
+static bool
+reduced(struct runner *r, size_t env, const struct hv_plan_set *set,
+	cJSON *list)
+{
+	const struct hv_env *e = r->o->envs[env];
+	char why[256] = "", p[256];
+	cJSON *o;
+
+	if (!r->o->reduce || !e->skip ||
+	    !e->skip(set->bench, &set->params, why, sizeof(why)))
+		return false;
+	hv_params_format(&set->params, p, sizeof(p));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "env", e->name);
+	cJSON_AddStringToObject(o, "bench", set->bench->name);
+	cJSON_AddStringToObject(o, "params", p);
+	cJSON_AddStringToObject(o, "why", why);
+	cJSON_AddItemToArray(list, o);
+	return true;
+}
+
+static int
+add_cells(struct runner *r, struct hv_err *err)
+{
+	const struct hv_run_opts *o = r->o;
+	cJSON *skipped = cJSON_CreateArray();
+	size_t i, s;
+	int rc = 0;
+
+	r->units = calloc(o->nenvs * r->plan.n, sizeof(*r->units));
+	if (!r->units || !skipped) {
+		cJSON_Delete(skipped);
+		return hv_err_set(err, ENOMEM, "units");
+	}
+	for (s = 0; s < r->plan.n && rc == 0; s++) {
+		for (i = 0; i < o->nenvs && rc == 0; i++) {
+			struct unit *u = &r->units[r->nunits];
+
+			if (reduced(r, i, &r->plan.sets[s], skipped))
+				continue;
+			r->nunits++;
+			u->env = i;
+			u->set = &r->plan.sets[s];
+			rc = unit_cells(r, u, err);
+		}
+	}
+	if (rc == 0 && cJSON_GetArraySize(skipped) > 0)
+		return put_ctx_cjson(r, "reduced", skipped, err);
+	cJSON_Delete(skipped);
+	return rc;
+}
+
+/* Unit label for the recorded order: "env bench k=v,...". */
+static void
+unit_label(const struct runner *r, const struct unit *u, char *buf, size_t len)
+{
+	char p[256];
+
+	hv_params_format(&u->set->params, p, sizeof(p));
+	snprintf(buf, len, "%s %s %s", r->o->envs[u->env]->name,
+		 u->set->bench->name, p);
+}
+
+static int
+make_order(struct runner *r, struct hv_err *err)
+{
+	int blocks = r->o->warmup + r->o->reps, b;
+	struct hv_rng rng;
+	cJSON *order = cJSON_CreateArray(), *blk;
+	char label[400];
+	size_t i;
+
+	r->nsteps = (size_t)blocks * r->nunits;
+	r->order = malloc((r->nsteps ? r->nsteps : 1) * sizeof(*r->order));
+	if (!r->order || !order)
+		return hv_err_set(err, ENOMEM, "order");
+	hv_rng_seed(&rng, r->o->seed);
+	for (b = 0; b < blocks; b++) {
+		size_t *blkv = r->order + (size_t)b * r->nunits;
+
+		for (i = 0; i < r->nunits; i++)
+			blkv[i] = i;
+		hv_rng_shuffle(&rng, blkv, r->nunits, sizeof(*blkv));
+		blk = cJSON_CreateArray();
+		cJSON_AddItemToArray(order, blk);
+		for (i = 0; i < r->nunits; i++) {
+			unit_label(r, &r->units[blkv[i]], label, sizeof(label));
+			cJSON_AddItemToArray(blk, cJSON_CreateString(label));
+		}
+	}
+	return put_ctx_cjson(r, "order", order, err);
+}
+
+/* Start the bench's peer ("KERNEL server") natively inside the lab, on
+ * the bridge address; learn its port. */
+static int
+peer_start(struct runner *r, const struct hv_bench *b, struct hv_proc *pp,
+	   struct hv_peer *peer, struct hv_err *err)
+{
+	struct hv_proc_opts opts = {
+		.pipe_stdout = true,
+		.keep_stderr = true,
+		.die_with_parent = true,
+		.netns_fd = r->lab.nsfd,
+	};
+	char path[512], life[32], line[256], addr[64];
+	char *argv[] = {path,	  "server", "--bind",	  r->lab.bridge_ip,
+			"--port", "0",	    "--lifetime", life,
+			NULL};
+	int port, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", r->o->bin_dir, b->kernel);
+	snprintf(life, sizeof(life), "%d", b->timeout_ms / 1000 + 30);
+	rc = hv_proc_spawn(pp, argv, &opts, err);
+	if (rc < 0)
+		return rc;
+	rc = hv_proc_read_line(pp, line, sizeof(line), 5000, err);
+	if (rc < 0)
+		return hv_err_prefix(err, "%s server: ", b->kernel);
+	if (sscanf(line, "HPCVIRT-LISTEN %63s %d", addr, &port) != 2 ||
+	    port <= 0 || port > 65535)
+		return hv_err_set(err, EPROTO, "%s server said '%s'", b->kernel,
+				  line);
+	snprintf(peer->addr, sizeof(peer->addr), "%s", addr);
+	peer->port = port;
+	return 0;
+}
+
+/* The JSON after "HPCVIRT-RESULT " on the last such line of out. */
+static cJSON *
+find_result(const char *out)
+{
+	static const char tag[] = "HPCVIRT-RESULT ";
+	const char *p = out, *last = NULL, *nl;
+	char *line;
+	cJSON *j;
+
+	for (p = out; (p = strstr(p, tag)) != NULL; p += sizeof(tag) - 1)
+		if (p == out || p[-1] == '\n')
+			last = p + sizeof(tag) - 1;
+	if (!last)
+		return NULL;
+	nl = strchr(last, '\n');
+	line = strndup(last, nl ? (size_t)(nl - last) : strlen(last));
+	if (!line)
+		return NULL;
+	j = cJSON_Parse(line);
+	free(line);
+	return j;
+}
+
+/* Last non-empty line of a kernel's stderr, for failure reasons. */
+static void
+tail_line(const char *s, char *buf, size_t len)
+{
+	const char *end = s + strlen(s), *start;
+
+	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > s && start[-1] != '\n')
+		start--;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+}
+
+/*
+ * Why a finished kernel run is not a result, or "" if it is one: the
+ * exit status, the box's explanation of a kill (out of memory...) and
+ * the last line the kernel wrote to stderr.
+ */
+static void
+exec_verdict(struct hv_box *box, const struct hv_exec_res *res, char *why,
+	     size_t len)
+{
+	char tail[200], expl[200] = "";
+
+	tail_line(res->err ? res->err : "", tail, sizeof(tail));
+	if (res->timed_out) {
+		snprintf(why, len, "timed out%s%s", tail[0] ? ": " : "", tail);
+	} else if (res->term_signal) {
+		hv_box_explain(box, expl, sizeof(expl));
+		snprintf(why, len, "killed by signal %d (%s)%s%s%s%s",
+			 res->term_signal, strsignal(res->term_signal),
+			 expl[0] ? ": " : "", expl, tail[0] ? "; " : "", tail);
+	} else if (res->exit_code != 0) {
+		snprintf(why, len, "exit %d%s%s", res->exit_code,
+			 tail[0] ? ": " : "", tail);
+	} else {
+		why[0] = '\0';
+	}
+}
+
+/* Raw record of one repetition: the kernel's result plus host load. */
+static char *
+raw_record(cJSON *result, const struct hv_host_load *before,
+	   const struct hv_host_load *after)
+{
+	cJSON *o = cJSON_CreateObject(), *h;
+	char *txt;
+
+	cJSON_AddItemReferenceToObject(o, "result", result);
+	h = cJSON_AddObjectToObject(o, "host");
+	cJSON_AddNumberToObject(h, "load1_before", before->load1);
+	cJSON_AddNumberToObject(h, "load1_after", after->load1);
+	if (before->psi_some_avg10 >= 0)
+		cJSON_AddNumberToObject(h, "psi_cpu_some_avg10_before",
+					before->psi_some_avg10);
+	if (after->psi_some_avg10 >= 0)
+		cJSON_AddNumberToObject(h, "psi_cpu_some_avg10_after",
+					after->psi_some_avg10);
+	txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return txt;
+}
+
+static int
+store_values(struct runner *r, struct unit *u, const struct hv_sample *tmpl,
+	     const double *values, struct hv_err *err)
+{
+	const struct hv_bench *b = u->set->bench;
+	struct hv_sample smp = *tmpl;
+	size_t m;
+	int rc;
+
+	for (m = 0; m < b->nmetrics; m++) {
+		struct hv_cell *c = &r->study.cells[u->cell0 + m];
+
+		smp.value = values[m];
+		smp.raw = m == 0 ? tmpl->raw : NULL;
+		rc = hv_store_add_sample(r->st, c, &smp, err);
+		if (rc < 0)
+			return rc;
+		if (!smp.warmup && hv_cell_add_sample(c, values[m]) < 0)
+			return hv_err_set(err, ENOMEM, "samples");
+	}
+	return 0;
+}
+
+/*
+ * env.start: start a fresh box of the unit's env, measure its start and
+ * the memory of its host processes, stop it. Same contract as run_rep.
+ */
+static int
+run_start_rep(struct runner *r, struct unit *u, struct hv_sample *smp,
+	      char *why, size_t wlen, struct hv_err *err)
+{
+	const struct hv_env *env = r->o->envs[u->env];
+	struct hv_box box;
+	struct hv_err xerr;
+	double values[2];
+	char raw[256];
+	int64_t rss;
+
+	hv_err_init(&xerr);
+	why[0] = '\0';
+	smp->t_start_ns = hv_realtime_ns();
+	if (hv_box_start(env, &r->ctx, &box, &xerr) < 0) {
+		snprintf(why, wlen, "%s", xerr.msg);
+		return 0;
+	}
+	rss = hv_proc_tree_rss(box.proc.pid);
+	values[0] = (double)box.start_ns / 1e9;
+	values[1] = (double)rss;
+	hv_box_stop(&box);
+	if (rss <= 0) {
+		snprintf(why, wlen, "%s: no host process to measure",
+			 env->name);
+		return 0;
+	}
+	smp->wall_ns = hv_realtime_ns() - smp->t_start_ns;
+	snprintf(raw, sizeof(raw), "{\"start_ns\":%lld,\"rss_bytes\":%lld}",
+		 (long long)(values[0] * 1e9), (long long)rss);
+	smp->raw = raw;
+	smp->cpu_psi = -1;
+	smp->load1 = -1;
+	return store_values(r, u, smp, values, err);
+}
+
+/*
+ * Run the kernel once for unit u. Returns 0 with *why empty on success,
+ * 0 with *why set when the unit failed (recorded by the caller), or
+ * -errno when the store failed (fatal).
+ */
+static int
+run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
+	size_t wlen, struct hv_err *err)
+{
+	const struct hv_bench *b = u->set->bench;
+	struct hv_box *box = &r->boxes[u->env];
+	struct hv_host_load before, after;
+	struct hv_exec_res res = {0};
+	struct hv_exec_req req = {0};
+	struct hv_bench_ctx bc = {.scratch = box->scratch};
+	double values[16];
+	struct hv_argv av;
+	struct hv_proc pp;
+	struct hv_err xerr;
+	cJSON *result = NULL;
+	char *raw = NULL;
+	int rc = 0;
+
+	if (b->box_start)
+		return run_start_rep(r, u, smp, why, wlen, err);
+	hv_argv_init(&av);
+	hv_proc_init(&pp);
+	hv_err_init(&xerr);
+	why[0] = '\0';
+	if (b->needs_peer && peer_start(r, b, &pp, &bc.peer, &xerr) < 0)
+		goto fail;
+	if (b->argv(&u->set->params, &bc, &av, &xerr) < 0)
+		goto fail;
+	req.argv = (const char *const *)av.v;
+	req.timeout_ms = b->timeout_ms;
+	req.cancel = r->o->stop;
+	hv_host_load_read(&before);
+	smp->t_start_ns = hv_realtime_ns();
+	if (hv_box_exec(box, &req, &res, &xerr) < 0) {
+		snprintf(why, wlen, "%s", xerr.msg);
+		hv_box_stop(box); /* the agent is gone or confused */
+		goto out;
+	}
+	hv_host_load_read(&after);
+	smp->wall_ns = res.wall_ns;
+	exec_verdict(box, &res, why, wlen);
+	if (why[0])
+		goto out;
+	result = find_result(res.out ? res.out : "");
+	if (!result) {
+		snprintf(why, wlen, "%s printed no HPCVIRT-RESULT line",
+			 b->kernel);
+		goto out;
+	}
+	if (b->parse(&u->set->params, result, values, &xerr) < 0)
+		goto fail;
+	raw = raw_record(result, &before, &after);
+	smp->raw = raw;
+	smp->cpu_psi = before.psi_some_avg10 > after.psi_some_avg10
+			       ? before.psi_some_avg10
+			       : after.psi_some_avg10;
+	smp->load1 = before.load1 > after.load1 ? before.load1 : after.load1;
+	rc = store_values(r, u, smp, values, err);
+	goto out;
+fail:
+	snprintf(why, wlen, "%s", xerr.msg);
+out:
+	if (pp.pid > 0)
+		hv_proc_stop(&pp, 0, 1000);
+	cJSON_Delete(result);
+	free(raw);
+	hv_exec_res_release(&res);
+	hv_argv_release(&av);
+	return rc;
+}
+
+/* Restart a box that went down mid-study; failing that, record why. */
+static bool
+box_ready(struct runner *r, size_t i)
+{
+	struct hv_err berr;
+
+	if (r->box_err[i][0])
+		return false;
+	if (r->boxes[i].env)
+		return true;
+	hv_err_init(&berr);
+	if (hv_box_start(r->o->envs[i], &r->ctx, &r->boxes[i], &berr) == 0)
+		return true;
+	snprintf(r->box_err[i], sizeof(r->box_err[i]), "restart: %s", berr.msg);
+	return false;
+}
+
+static void
+progress(const struct runner *r, size_t step, int64_t t0)
+{
+	const struct unit *u = &r->units[r->order[step]];
+	int64_t el = hv_now_ms() - t0, eta;
+	char label[400];
+
+	if (!r->o->progress)
+		return;
+	unit_label(r, u, label, sizeof(label));
+	eta = step ? el * (int64_t)(r->nsteps - step) / (int64_t)step / 1000
+		   : -1;
+	if (eta >= 0)
+		fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  ETA %lldm%02llds",
+			step + 1, r->nsteps, label, (long long)eta / 60,
+			(long long)eta % 60);
+	else
+		fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  ETA --", step + 1,
+			r->nsteps, label);
+	fflush(stderr);
+}
+
+static int
+run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
+{
+	int64_t t0 = hv_now_ms();
+	struct hv_sample smp;
+	char why[400];
+	size_t step;
+	int rc;
+
+	for (step = 0; step < r->nsteps; step++) {
+		struct unit *u = &r->units[r->order[step]];
+		int block = (int)(step / r->nunits);
+
+		if (r->o->stop && *r->o->stop) {
+			st->interrupted = true;
+			break;
+		}
+		if (u->failed)
+			continue;
+		progress(r, step, t0);
+		if (!box_ready(r, u->env)) {
+			rc = fail_unit(r, u, r->box_err[u->env], err);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		memset(&smp, 0, sizeof(smp));
+		smp.rep = block;
+		smp.seq = (int)step;
+		smp.warmup = block < r->o->warmup;
+		rc = run_rep(r, u, &smp, why, sizeof(why), err);
+		if (rc < 0)
+			return rc;
+		if (r->o->stop && *r->o->stop) {
+			/* Cut short by the user: not the cell's failure. */
+			st->interrupted = true;
+			break;
+		}
+		if (why[0] && (rc = fail_unit(r, u, why, err)) < 0)
+			return rc;
+	}
+	if (r->o->progress)
+		fprintf(stderr, "\r\033[K");
+	return 0;
+}
+
+static int
+finish_cells(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
+{
+	size_t i;
+	int rc;
+
+	st->cells = r->study.ncells;
+	for (i = 0; i < r->study.ncells; i++) {
+		struct hv_cell *c = &r->study.cells[i];
+
+		if (c->status == HV_CELL_FAILED) {
+			st->failed++;
+			continue;
+		}
+		if (st->interrupted)
+			continue;
+		c->status = HV_CELL_OK;
+		rc = hv_store_set_status(r->st, c, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+hv_run_validate(const struct hv_run_opts *o, struct hv_err *err)
+{
+	struct hv_plan pl;
+	int rc;
+
+	if (o->nenvs == 0 || o->nbenches == 0)
+		return hv_err_set(err, EINVAL,
+				  "nothing to run: no env or "
+				  "bench selected");
+	hv_plan_init(&pl);
+	rc = hv_plan_build(&pl, o->benches, o->nbenches, o->sets, err);
+	hv_plan_release(&pl);
+	return rc;
+}
+
+static void
+runner_release(struct runner *r)
+{
+	size_t i;
+
+	for (i = 0; r->boxes && i < r->o->nenvs; i++)
+		hv_box_stop(&r->boxes[i]);
+	free(r->boxes);
+	free(r->box_err);
+	free(r->units);
+	free(r->order);
+	hv_plan_release(&r->plan);
+	if (r->st)
+		hv_store_close(r->st);
+	hv_study_release(&r->study);
+	if (r->lab_up)
+		hv_lab_destroy(&r->lab);
+	hv_runstate_remove(&r->rs);
+}
+
+int
+hv_run_study(const struct hv_run_opts *o, struct hv_run_stats *st,
+	     struct hv_err *err)
+{
+	struct runner r = {.o = o};
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	hv_study_init(&r.study);
+	hv_plan_init(&r.plan);
+	r.study.seed = o->seed;
+	rc = hv_plan_build(&r.plan, o->benches, o->nbenches, o->sets, err);
+	if (rc < 0)
+		goto out;
+	rc = hv_runstate_create(&r.rs, err);
+	if (rc < 0)
+		goto out;
+	rc = hv_lab_create(&r.lab, &o->lab, err);
+	if (rc < 0) {
+		hv_err_prefix(err, "cannot create the lab network: ");
+		goto out;
+	}
+	r.lab_up = true;
+	r.ctx.bin_dir = o->bin_dir;
+	r.ctx.run_dir = r.rs.dir;
+	r.ctx.spec = o->spec;
+	r.ctx.lab = &r.lab;
+	r.boxes = calloc(o->nenvs, sizeof(*r.boxes));
+	r.box_err = calloc(o->nenvs, sizeof(*r.box_err));
+	if (!r.boxes || !r.box_err) {
+		rc = hv_err_set(err, ENOMEM, "boxes");
+		goto out;
+	}
+	rc = hv_store_open(&r.st, o->out_dir, true, err);
+	if (rc == 0)
+		rc = record_setup(&r, err);
+	if (rc == 0)
+		rc = start_boxes(&r, err);
+	if (rc == 0)
+		rc = add_cells(&r, err);
+	if (rc == 0)
+		rc = make_order(&r, err);
+	if (rc == 0)
+		rc = run_steps(&r, st, err);
+	if (rc == 0)
+		rc = finish_cells(&r, st, err);
+out:
+	runner_release(&r);
+	return rc;
+}
