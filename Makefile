@@ -6,6 +6,7 @@
 #   make study           install deps, build, run the default study
 #   make install PREFIX=/usr/local
 #   make format / format-check, make asan, make fuzz, make bench-peers
+#   make check-layers    the include rule between src/ rooms
 #
 # CI=true (or WERROR=1) adds -Werror.
 
@@ -43,12 +44,13 @@ HAVE_MPI    := $(if $(shell command -v mpicc 2>/dev/null),yes)
 HAVE_HOSTLIBS := $(call have,-lsqlite3 -lcjson -lmnl)
 
 # --- sources --------------------------------------------------------------
-CORE_SRC  := $(foreach d,util host study results proto,$(wildcard src/$(d)/*.c)) \
-	     src/kernels/lib/klib.c
+# The host library, in its rooms (docs/ARCHITECTURE.md): util, host,
+# study, results, and the contracts in proto/ it shares with the boxes.
+CORE_SRC  := $(foreach d,util host study results proto,$(wildcard src/$(d)/*.c))
 HOST_SRC  := src/main.c src/registry.c $(wildcard src/cli/*.c) $(wildcard src/env/*.c) \
 	     $(wildcard src/bench/*.c)
 AGENT_SRC := $(wildcard src/agent/*.c) $(wildcard src/proto/*.c)
-KLIB_SRC  := $(wildcard src/kernels/lib/*.c)
+KLIB_SRC  := $(wildcard src/kernels/lib/*.c) src/proto/units.c
 NET_SRC   := $(wildcard src/kernels/net/*.c)
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
@@ -87,6 +89,12 @@ $(BIN)/hpcvirt: $(call obj,$(HOST_SRC)) $(LIBHV)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
+# Open MPI's remote launch agent for boxes (docs/mpi.md): a host program
+# beside the CLI, built when Open MPI is there.
+$(BIN)/hpcvirt-rsh: $(call obj,src/rsh/hpcvirt-rsh.c) $(LIBHV)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
 # The agent is linked statically (except in the sanitizer build, which
 # cannot): it is the same program in every box, and a static binary
 # starts about 2 ms faster (no dynamic linking).
@@ -105,7 +113,7 @@ kernels-extra:
 
 # --- static agent and kernels for guests -------------------------------------
 # VMs and UML boot an initramfs holding the agent and kernels, linked
-# statically, from $(BIN)/static (src/core/image.c). Kernels that cannot
+# statically, from $(BIN)/static (src/host/image.c). Kernels that cannot
 # link statically (MPI) skip themselves when STATIC=1.
 .PHONY: static
 static:
@@ -150,6 +158,11 @@ check:
 	$(MAKE) -j$(NPROC) static
 	$(MAKE) -j$(NPROC) asan-tests
 	./tests/run.sh $(BUILD) build-asan
+
+# The dependency rule of docs/ARCHITECTURE.md (also a test in make check).
+.PHONY: check-layers
+check-layers:
+	./scripts/check-layers.sh
 
 .PHONY: asan-tests
 asan-tests:

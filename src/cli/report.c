@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/host/clean.h"
 
 enum { O_JSON, O_CSV, O_QUIET };
 
@@ -67,6 +67,7 @@ no_opt(void *ctx, size_t idx, const char *v)
 int
 hv_cmd_clean(int argc, char **argv)
 {
+	struct hv_clean_report r;
 	int rc, first, n;
 
 	rc = hv_cli_parse("hpcvirt clean", NULL, 0, argc, argv, no_opt, NULL,
@@ -75,7 +76,29 @@ hv_cmd_clean(int argc, char **argv)
 		return HV_EXIT_OK;
 	if (rc)
 		return rc;
-	n = hv_runstate_clean_stale();
-	printf("removed %d stale run%s\n", n, n == 1 ? "" : "s");
+	if (first < argc) {
+		fprintf(stderr,
+			"hpcvirt clean: unexpected argument '%s': clean takes "
+			"no arguments (see --help)\n",
+			argv[first]);
+		return HV_EXIT_USAGE;
+	}
+	n = hv_clean_stale(&r);
+	printf("removed %d stale run%s", n, n == 1 ? "" : "s");
+	if (n)
+		printf(": %d cgroup%s, %d process%s killed, %d mount%s, "
+		       "%d director%s",
+		       r.cgroups, r.cgroups == 1 ? "" : "s", r.killed,
+		       r.killed == 1 ? "" : "es", r.mounts,
+		       r.mounts == 1 ? "" : "s", r.dirs,
+		       r.dirs == 1 ? "y" : "ies");
+	printf("\n");
+	if (r.busy) {
+		fprintf(stderr,
+			"hpcvirt clean: %d cgroup%s still busy after their "
+			"processes were killed; run it again\n",
+			r.busy, r.busy == 1 ? " is" : "s are");
+		return HV_EXIT_FAIL;
+	}
 	return HV_EXIT_OK;
 }

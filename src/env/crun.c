@@ -7,7 +7,7 @@
  * sees pure cgroup v1. Its state goes to --root under the box's workdir.
  * A relative cgroupsPath is put by crun at the root of each v1
  * hierarchy: a single component, hpcvirt-<pid>-crun.XXXXXX, so no parent
- * directory is created and the stop (or hv_rt_clean_stale) removes it.
+ * directory is created and the stop (or hv_clean_stale) removes it.
  */
 
 #include "oci.h"

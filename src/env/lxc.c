@@ -8,7 +8,7 @@
  * The limits are lxc.cgroup.* keys (lxc.cgroup2.* for a controller on
  * cgroup2). The container's and the monitor's groups are given our names
  * (lxc.cgroup.dir.*), so LXC creates no "lxc.payload"/"lxc.pivot"
- * directory and the stop (or hv_rt_clean_stale) removes what is left,
+ * directory and the stop (or hv_clean_stale) removes what is left,
  * including the lock directories LXC makes under /run/lxc/lock.
  */
 #include <errno.h>
@@ -195,7 +195,7 @@ lxc_stop(struct hv_box *box)
 	snprintf(lxcpath, sizeof(lxcpath), "%s/lxc", box->workdir);
 	hv_rt_stop(box);
 	if (box->workdir[0])
-		hv_rt_lxc_unlock(lxcpath);
+		hv_clean_lxc_unlock(lxcpath);
 }
 
 const struct hv_env hv_env_lxc = {

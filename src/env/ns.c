@@ -14,7 +14,7 @@
  * hpcvirt-<pid>-ns.XXXXXX. A SIGKILLed hpcvirt takes the box with it
  * (PR_SET_PDEATHSIG on PID 1 ends the PID namespace, and the network and
  * mount namespaces go with their last process); the run dir and the
- * cgroups are then found by hv_runstate_clean_stale/hv_cg_clean_stale.
+ * cgroups are then found by hv_clean_stale.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/host/clean.h"
 #include "hpcvirt/host/cgroup.h"
 #include "hpcvirt/host/container.h"
 #include "hpcvirt/study/env.h"

@@ -11,7 +11,7 @@
  * refuses a runroot over 50 characters; vfs driver: no overlay mount),
  * and its cgroups under
  * --cgroup-parent /hpcvirt-<pid>-podman.XXXXXX (not libpod_parent), so
- * the stop, or hv_rt_clean_stale after a SIGKILL, removes all of it.
+ * the stop, or hv_clean_stale after a SIGKILL, removes all of it.
  * runc, run by podman, keeps its state in /run/runc whatever podman's
  * --runroot: podman runs with a /run of its own (private_run), so that
  * neither the directory nor a killed box's state reaches the host.

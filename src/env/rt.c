@@ -23,9 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/host/runstate.h"
-#include "hpcvirt/host/container.h"
 #include "hpcvirt/host/clean.h"
+#include "hpcvirt/host/container.h"
 #include "rt.h"
 
 #define HOLDER_MS 2000
@@ -167,7 +166,7 @@ hv_rt_prepare(const struct hv_env_ctx *ctx, struct hv_box *box,
 		box->workdir[0] = '\0';
 		return rc;
 	}
-	snprintf(rt->name, sizeof(rt->name), HV_CG_PREFIX "%ld-%s",
+	snprintf(rt->name, sizeof(rt->name), HV_CLEAN_PREFIX "%ld-%s",
 		 (long)getpid(), strrchr(box->workdir, '/') + 1);
 	rc = make_dirs(ctx->bin_dir, box, rt, err);
 	if (rc < 0)
@@ -496,7 +495,7 @@ hv_rt_explain(struct hv_box *box, char *buf, size_t len)
 	if (!rt || rt->mem_mib <= 0)
 		return;
 	kills = rt->own_cg ? hv_cg_oom_kills(&rt->cg)
-			   : hv_rt_oom_kills(rt->name);
+			   : hv_clean_oom_kills(rt->name);
 	if (kills > 0 && kills > rt->oom_seen) {
 		snprintf(buf, len, "out of memory: the box's limit is %d MiB",
 			 rt->mem_mib);
@@ -520,13 +519,13 @@ hv_rt_stop(struct hv_box *box)
 	}
 	if (rt->own_cg)
 		hv_cg_remove(&rt->cg);
-	hv_rt_remove_cgroups(rt->name);
+	hv_clean_cgroups(rt->name);
 	if (rt->short_dir[0]) {
-		hv_rt_umount_under(rt->short_dir);
+		hv_clean_umount_under(rt->short_dir);
 		hv_rm_tree(rt->short_dir);
 	}
 	if (box->workdir[0]) {
-		hv_rt_umount_under(box->workdir);
+		hv_clean_umount_under(box->workdir);
 		hv_rm_tree(box->workdir);
 	}
 	free(rt);

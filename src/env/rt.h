@@ -14,7 +14,7 @@
  *
  * Names: a box's workdir is RUN_DIR/<env>.XXXXXX and everything the
  * runtime names (container, cgroups) is "hpcvirt-<pid>-<env>.XXXXXX", so
- * that the leftovers of a SIGKILLed run are found by hv_rt_clean_stale()
+ * that the leftovers of a SIGKILLed run are found by hv_clean_stale()
  * (src/core/rtclean.c) and nothing else is ever touched.
  */
 #ifndef HPCVIRT_ENV_RT_H
@@ -111,7 +111,7 @@ int hv_rt_prepare(const struct hv_env_ctx *ctx, struct hv_box *box,
 /*
  * Make rt->short_dir, next to the run directory and named rt->name, for
  * runtimes that limit their paths' length (podman's runroot: 50
- * characters). Removed by hv_rt_stop(), or hv_rt_clean_stale().
+ * characters). Removed by hv_rt_stop(), or hv_clean_stale().
  */
 int hv_rt_short_dir(const struct hv_env_ctx *ctx, struct hv_rt *rt,
 		    struct hv_err *err);

@@ -4,7 +4,7 @@
  * relative cgroupsPath under the caller's group of each hierarchy, and
  * also creates one in the cgroup2 mount: a single component,
  * hpcvirt-<pid>-runc.XXXXXX, so that no parent directory is left and the
- * stop (or hv_rt_clean_stale) finds every one by name. Its state goes to
+ * stop (or hv_clean_stale) finds every one by name. Its state goes to
  * --root under the box's workdir (absolute, not a symlink, as runc
  * requires).
  */

@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/host/clean.h"
 #include "env/vmcommon.h"
 #include "hpcvirt/study/bench.h"
-#include "kernels/lib/klib.h"
+#include "proto/units.h"
 #include "hpcvirt/host/lab.h"
 #include "hpcvirt/host/nl.h"
 
@@ -234,6 +234,24 @@ hv_vm_prepare(struct hv_vm *vm, const struct hv_env_ctx *ctx,
 	return 0;
 }
 
+/* The box's groups, named after its workdir ("uml.XXXXXX"), opened for
+ * the child to join. Returns how many cgroup.procs fds are open. */
+static int
+join_groups(struct hv_vm *vm, const struct hv_box *box, int *fds,
+	    struct hv_err *err)
+{
+	const char *name = strrchr(box->workdir, '/');
+	struct hv_cg_layout l;
+	int rc = hv_cg_detect(&l, err);
+
+	if (rc == 0)
+		rc = hv_cg_create(&vm->cg, &l, name ? name + 1 : box->env->name,
+				  0, 0, err);
+	if (rc == 0)
+		rc = hv_cg_open_procs(&vm->cg, fds, err);
+	return rc < 0 ? hv_err_prefix(err, "cgroup: ") : rc;
+}
+
 int
 hv_vm_spawn(struct hv_vm *vm, struct hv_box *box, char *const argv[],
 	    struct hv_err *err)
@@ -248,13 +266,22 @@ hv_vm_spawn(struct hv_vm *vm, struct hv_box *box, char *const argv[],
 	struct hv_proc_opts vo = {.pipe_stdout = true, .die_with_parent = true};
 	char *ver[] = {argv[0], "--version", NULL};
 	struct hv_err ignored;
+	int fds[HV_CG_NCTRL], rc;
 
 	/* The program's version, read while the guest boots. */
 	hv_proc_init(&vm->version);
 	if (hv_proc_spawn(&vm->version, ver, &vo, &ignored) < 0)
 		hv_proc_init(&vm->version);
 	snprintf(vm->bin, sizeof(vm->bin), "%s", argv[0]);
-	return hv_proc_spawn(&box->proc, argv, &o, err);
+	rc = join_groups(vm, box, fds, err);
+	if (rc < 0)
+		return rc;
+	o.cg_fds = fds;
+	o.ncg_fds = rc;
+	rc = hv_proc_spawn(&box->proc, argv, &o, err);
+	while (o.ncg_fds > 0)
+		close(fds[--o.ncg_fds]);
+	return rc;
 }
 
 /* The first line of the background "<program> --version" (or unknown). */
@@ -552,6 +579,7 @@ hv_vm_release(struct hv_vm *vm, struct hv_box *box)
 	 * and whatever host processes it forked. */
 	hv_proc_stop(&box->proc, 1500, 500);
 	hv_proc_kill_group(pgid, 2000);
+	hv_cg_remove(&vm->cg);
 	hv_proc_stop(&vm->version, 0, 100);
 	if (vm->tap_made)
 		hv_lab_unplug_tap(vm->lab, vm->tap, vm->index);

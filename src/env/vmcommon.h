@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "hpcvirt/study/env.h"
+#include "hpcvirt/host/cgroup.h"
 #include "hpcvirt/host/image.h"
 
 #define HV_VM_AGENT_PORT 7100
@@ -29,6 +30,11 @@ struct hv_vm {
 	char disk[600];		/* ext4 image for /scratch */
 	char console[600];	/* guest console (and host process stderr) */
 	int boot_timeout_ms;
+	/* The groups (no limits) that hold the program and every host
+	 * process it forks, so that a stop, or the stale cleanup after a
+	 * SIGKILLed run, kills them all: UML forks one per guest address
+	 * space, and those outlive a killed parent. */
+	struct hv_cg cg;
 };
 
 /*
@@ -61,7 +67,8 @@ int hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 /* The last lines of the console, joined by " | ", into buf. */
 void hv_vm_tail(const char *console, char *buf, size_t len);
 
-/* Stop the host process, delete the tap, remove the workdir. */
+/* Stop the host process and all it forked, remove its groups, delete
+ * the tap, remove the workdir. */
 void hv_vm_release(struct hv_vm *vm, struct hv_box *box);
 
 /* Probe: tun device and the guest image's inputs (static build found

@@ -2,8 +2,9 @@
  * cgroup.c - detection of the cgroup layout (v1, v2 or hybrid) from
  * /proc/self/mountinfo and /proc/self/cgroup, and the life cycle of a
  * box's groups: create under hpcvirt's own cgroup, set and verify the
- * limits, attach, kill and remove, and clean up after dead runs. Only
- * directories named "hpcvirt-<pid>-..." are ever removed.
+ * limits, attach, kill and remove (through clean.c, which also removes
+ * the groups of dead runs). Only directories named "hpcvirt-<pid>-..."
+ * are ever removed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,10 +18,10 @@
 #include <unistd.h>
 
 #include "hpcvirt/host/cgroup.h"
-#include "hpcvirt/host/proc.h"
+#include "hpcvirt/host/clean.h"
 
 #define CFS_PERIOD_US 100000
-#define REMOVE_MS 1500
+#define REMOVE_MS 5000 /* a box whose processes take longer is reported */
 #define V1_UNLIMITED (INT64_C(1) << 62)
 
 static const char *const ctrl_names[HV_CG_NCTRL] = {"cpu", "memory", "cpuset"};
@@ -107,44 +108,6 @@ join_own(char *out, size_t len, const char *mnt, const char *root,
 	snprintf(out, len, "%s%s", mnt, own);
 }
 
-/* Cut the next space-separated field off *p (in place); NULL at the end. */
-static char *
-next_field(char **p)
-{
-	char *s = *p + strspn(*p, " \n"), *e;
-
-	if (!*s)
-		return NULL;
-	e = s + strcspn(s, " \n");
-	*p = *e ? e + 1 : e;
-	*e = '\0';
-	return s;
-}
-
-/* Split one mountinfo line; false if malformed. */
-static bool
-split_mountinfo(char *line, char **root, char **mnt, char **fstype,
-		char **super)
-{
-	char *sep = strstr(line, " - "), *p = line, *f[5];
-	int i;
-
-	if (!sep)
-		return false;
-	*sep = '\0';
-	for (i = 0; i < 5; i++)
-		if (!(f[i] = next_field(&p)))
-			return false;
-	*root = f[3];
-	*mnt = f[4];
-	p = sep + 3;
-	*fstype = next_field(&p);
-	if (!*fstype || !next_field(&p))
-		return false;
-	*super = next_field(&p);
-	return *super != NULL;
-}
-
 static void
 place_v1(struct hv_cg_layout *l, const char *self, const char *root,
 	 const char *mnt, const char *super)
@@ -223,7 +186,7 @@ hv_cg_detect(struct hv_cg_layout *l, struct hv_err *err)
 		return hv_err_sys(err, errno, "/proc/self/mountinfo");
 	/* One pass; the v1 placements are merged after it (merge_v1). */
 	while (fgets(line, sizeof(line), f)) {
-		if (!split_mountinfo(line, &root, &mnt, &fstype, &super))
+		if (!hv_mountinfo_split(line, &root, &mnt, &fstype, &super))
 			continue;
 		if (strcmp(fstype, "cgroup2") == 0)
 			place_v2(l, self, root, mnt);
@@ -411,8 +374,9 @@ hv_cg_create(struct hv_cg *cg, const struct hv_cg_layout *l, const char *box,
 	int rc;
 
 	memset(cg, 0, sizeof(*cg));
-	if ((size_t)snprintf(cg->name, sizeof(cg->name), HV_CG_PREFIX "%ld-%s",
-			     (long)getpid(), box) >= sizeof(cg->name) ||
+	if ((size_t)snprintf(cg->name, sizeof(cg->name),
+			     HV_CLEAN_PREFIX "%ld-%s", (long)getpid(),
+			     box) >= sizeof(cg->name) ||
 	    strchr(box, '/'))
 		return hv_err_set(err, EINVAL,
 				  "bad box name '%s': expected a "
@@ -515,28 +479,6 @@ hv_cg_read_limits(const struct hv_cg *cg, struct hv_cg_limits *lim,
 	return rc;
 }
 
-/* SIGKILL each pid in dir/cgroup.procs; returns how many were listed. */
-static int
-kill_procs(const char *dir)
-{
-	char path[700];
-	long pid;
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%ld", &pid) == 1 && n < 100000) {
-		if (pid > 0)
-			kill((pid_t)pid, SIGKILL);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 int
 hv_cg_count_procs(const struct hv_cg *cg)
 {
@@ -562,27 +504,6 @@ hv_cg_count_procs(const struct hv_cg *cg)
 	return most;
 }
 
-/* Kill what is inside dir and rmdir it, bounded in time. */
-static int
-remove_dir(const char *dir)
-{
-	int64_t deadline = hv_now_ms() + REMOVE_MS;
-	struct timespec ts = {0, 1000000};
-	char path[700];
-
-	snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
-	if (access(path, W_OK) == 0)
-		write_file(dir, "cgroup.kill", "1", NULL);
-	for (;;) {
-		kill_procs(dir);
-		if (rmdir(dir) == 0 || errno == ENOENT)
-			return 0;
-		if (errno != EBUSY || hv_now_ms() >= deadline)
-			return -errno;
-		nanosleep(&ts, NULL);
-	}
-}
-
 int
 hv_cg_remove(struct hv_cg *cg)
 {
@@ -590,7 +511,7 @@ hv_cg_remove(struct hv_cg *cg)
 
 	for (int c = 0; c < HV_CG_NCTRL; c++) {
 		if (cg->dir[c][0] && same_dir(cg, c) < 0) {
-			int r = remove_dir(cg->dir[c]);
+			int r = hv_clean_cgroup_dir(cg->dir[c], REMOVE_MS);
 
 			if (r < 0)
 				rc = r;
@@ -599,87 +520,6 @@ hv_cg_remove(struct hv_cg *cg)
 	for (int c = 0; c < HV_CG_NCTRL && rc == 0; c++)
 		cg->dir[c][0] = '\0';
 	return rc;
-}
-
-/* A killed owner whose parent has not reaped it yet is dead too. */
-static bool
-zombie(long pid)
-{
-	char path[64], buf[256], *p;
-	bool z = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL)
-		z = p[1] == ' ' && p[2] == 'Z';
-	fclose(f);
-	return z;
-}
-
-/* "hpcvirt-<pid>-..." with pid dead (and not ours)? */
-static bool
-stale_name(const char *name)
-{
-	const char *s = name + sizeof(HV_CG_PREFIX) - 1;
-	char *end;
-	long pid;
-
-	if (strncmp(name, HV_CG_PREFIX, sizeof(HV_CG_PREFIX) - 1) != 0)
-		return false;
-	errno = 0;
-	pid = strtol(s, &end, 10);
-	if (errno || end == s || *end != '-' || pid <= 0 || pid > 1 << 22)
-		return false;
-	if (pid == getpid())
-		return false;
-	return (kill((pid_t)pid, 0) < 0 && errno == ESRCH) || zombie(pid);
-}
-
-static int
-clean_dir(const char *own)
-{
-	char path[1024];
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir(own);
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_type != DT_DIR || !stale_name(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", own, de->d_name);
-		if (remove_dir(path) == 0)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-int
-hv_cg_clean_stale(void)
-{
-	struct hv_cg_layout l;
-	int n = 0;
-
-	if (hv_cg_detect(&l, NULL) < 0)
-		return 0;
-	for (int c = 0; c < HV_CG_NCTRL; c++) {
-		bool seen = false;
-
-		if (!l.ctrl[c].present)
-			continue;
-		for (int i = 0; i < c; i++)
-			seen |= l.ctrl[i].present &&
-				strcmp(l.ctrl[i].own_dir, l.ctrl[c].own_dir) ==
-					0;
-		if (!seen)
-			n += clean_dir(l.ctrl[c].own_dir);
-	}
-	return n;
 }
 
 /* The value after "key " in a "key value" per-line file, -1 if absent. */

@@ -1,10 +1,11 @@
 /*
- * rtclean.c - finding and removing the cgroups and mounts that external
- * container runtimes leave behind, by the names hpcvirt gave them (see
- * rtclean.h). The cgroup mounts are read from /proc/self/mountinfo; each
- * hierarchy is searched a few levels deep only, which covers the places
- * the runtimes use (root, hpcvirt's own group, a parent group) and keeps
- * the walk short.
+ * clean.c - finding and removing what hpcvirt leaves on the host, by the
+ * names it gave them (clean.h): the liveness rule for owners, the
+ * mountinfo parser, the cgroup killer and remover, and the stale cleanup
+ * after a SIGKILLed run. The cgroup mounts are read from
+ * /proc/self/mountinfo; each hierarchy is searched a few levels deep only,
+ * which covers the places the runtimes use (root, hpcvirt's own group, a
+ * parent group) and keeps the walk short.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,41 +20,110 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/host/runstate.h"
-#include "hpcvirt/host/cgroup.h"
-#include "hpcvirt/host/proc.h"
 #include "hpcvirt/host/clean.h"
+#include "hpcvirt/host/proc.h"
 
 #define MAX_DEPTH 4
-#define REMOVE_MS 1500
-#define RUN_PREFIX "hpcvirt-run."
+#define REMOVE_MS 5000		  /* one box's groups: its processes must die */
+#define STALE_MS 10000		  /* every dead run's groups together */
+#define MAX_OWNERS 256		  /* dead owners one stale cleanup counts */
 #define LXC_LOCKS "/run/lxc/lock" /* LXC's lock tree for root */
 
-/* The mount point (field 5) and fs type of one mountinfo line. */
-static bool
-mount_fields(char *line, char **mnt, char **fstype)
+const char *
+hv_clean_run_base(void)
 {
-	char *sep = strstr(line, " - "), *p = line;
+	const char *b = getenv("HPCVIRT_RUN_BASE");
+
+	return b && *b ? b : "/tmp";
+}
+
+bool
+hv_pid_stat(long pid, unsigned long long *start, bool *zombie)
+{
+	char path[64], buf[1024], *p;
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* After the ")" that ends the command name come fields 3, 4, ... */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL &&
+	    p[1] == ' ') {
+		*zombie = p[2] == 'Z';
+		for (int i = 3; i < 22 && p; i++)
+			if ((p = strchr(p + 1, ' ')) != NULL)
+				p++;
+		*start = p ? strtoull(p, NULL, 10) : 0;
+		ok = p != NULL;
+	}
+	fclose(f);
+	return ok;
+}
+
+bool
+hv_pid_alive(long pid, unsigned long long start)
+{
+	unsigned long long now;
+	bool zombie;
+
+	if (pid <= 0 || pid > 1 << 22)
+		return false;
+	if (!hv_pid_stat(pid, &now, &zombie))
+		/* /proc unreadable for a pid that exists: assume alive */
+		return !(kill((pid_t)pid, 0) < 0 && errno == ESRCH);
+	return !zombie && (start == 0 || start == now);
+}
+
+/* Cut the next space-separated field off *p (in place); NULL at the end. */
+static char *
+next_field(char **p)
+{
+	char *s = *p + strspn(*p, " \n"), *e;
+
+	if (!*s)
+		return NULL;
+	e = s + strcspn(s, " \n");
+	*p = *e ? e + 1 : e;
+	*e = '\0';
+	return s;
+}
+
+bool
+hv_mountinfo_split(char *line, char **root, char **mnt, char **fstype,
+		   char **super)
+{
+	char *sep = strstr(line, " - "), *p = line, *f[5];
+	int i;
 
 	if (!sep)
 		return false;
 	*sep = '\0';
-	for (int i = 0; i < 4 && p; i++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	if (!p)
+	for (i = 0; i < 5; i++)
+		if (!(f[i] = next_field(&p)))
+			return false;
+	*root = f[3];
+	*mnt = f[4];
+	p = sep + 3;
+	*fstype = next_field(&p);
+	if (!*fstype || !next_field(&p))
 		return false;
-	*mnt = p;
-	p[strcspn(p, " ")] = '\0';
-	*fstype = sep + 3;
-	(*fstype)[strcspn(*fstype, " ")] = '\0';
-	return true;
+	*super = next_field(&p);
+	return *super != NULL;
 }
 
-/* SIGKILL the processes listed in dir/cgroup.procs. */
-static void
+/* The mount point and fs type of one mountinfo line. */
+static bool
+mount_fields(char *line, char **mnt, char **fstype)
+{
+	char *root, *super;
+
+	return hv_mountinfo_split(line, &root, mnt, fstype, &super);
+}
+
+/* SIGKILL the processes listed in dir/cgroup.procs; how many. */
+static int
 kill_procs(const char *dir)
 {
 	char path[1200];
@@ -64,94 +134,117 @@ kill_procs(const char *dir)
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	f = fopen(path, "re");
 	if (!f)
-		return;
-	while (n++ < 100000 && fscanf(f, "%ld", &pid) == 1)
-		if (pid > 0)
-			kill((pid_t)pid, SIGKILL);
+		return 0;
+	while (n < 100000 && fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
+			n++;
 	fclose(f);
+	return n;
 }
 
-/* Remove dir and the groups below it, children first, bounded in time. */
+/*
+ * Remove dir and the groups below it, children first, until deadline.
+ * cgroup.kill (v2) takes the whole subtree at once; elsewhere each
+ * group's processes are killed until none is left. A group stays busy
+ * (EBUSY) until its last process has exited.
+ */
 static int
-remove_tree(const char *dir, int depth)
+remove_tree(const char *dir, int depth, int64_t deadline, int *killed)
 {
-	int64_t deadline = hv_now_ms() + REMOVE_MS;
 	struct timespec ts = {0, 1000000};
 	char path[1200];
 	struct dirent *de;
 	DIR *d = opendir(dir);
+	int rc = 0;
 
 	if (d) {
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_type != DT_DIR || de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			if (depth < 8)
-				remove_tree(path, depth + 1);
+			if (depth < 8 &&
+			    remove_tree(path, depth + 1, deadline, killed) < 0)
+				rc = -EBUSY;
 		}
 		closedir(d);
 	}
 	for (;;) {
-		kill_procs(dir);
+		*killed += kill_procs(dir);
 		if (rmdir(dir) == 0 || errno == ENOENT)
-			return 0;
+			return rc;
 		if (errno != EBUSY || hv_now_ms() >= deadline)
 			return -errno;
 		nanosleep(&ts, NULL);
 	}
 }
 
+int
+hv_clean_cgroup_dir(const char *dir, int timeout_ms)
+{
+	int killed = 0;
+
+	return remove_tree(dir, 0, hv_now_ms() + timeout_ms, &killed);
+}
+
+/* One walk over the cgroup hierarchies: what to match, and what it did. */
+struct sweep {
+	bool (*match)(const char *name, const void *arg);
+	const void *arg;
+	char *found; /* find mode: the first match's path, nothing removed */
+	size_t flen;
+	int removed, busy, killed;
+	int64_t deadline;
+};
+
 /* Remove the groups under dir whose name matches; recurse otherwise. */
-static int
-walk(const char *dir, int depth, bool (*match)(const char *, const void *),
-     const void *arg, char *found, size_t flen)
+static void
+walk(const char *dir, int depth, struct sweep *sw)
 {
 	char path[1200];
 	struct dirent *de;
-	int n = 0;
 	DIR *d = opendir(dir);
 
 	if (!d)
-		return 0;
+		return;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (match(de->d_name, arg)) {
-			if (found) {
-				snprintf(found, flen, "%s", path);
-				n = 1;
+		if (sw->match(de->d_name, sw->arg)) {
+			if (sw->found) {
+				snprintf(sw->found, sw->flen, "%s", path);
+				sw->removed = 1;
 				break;
 			}
-			n += remove_tree(path, 0) == 0;
+			if (remove_tree(path, 0, sw->deadline, &sw->killed) < 0)
+				sw->busy++;
+			else
+				sw->removed++;
 		} else if (depth < MAX_DEPTH) {
-			n += walk(path, depth + 1, match, arg, found, flen);
-			if (found && n)
+			walk(path, depth + 1, sw);
+			if (sw->found && sw->removed)
 				break;
 		}
 	}
 	closedir(d);
-	return n;
 }
 
 /* Apply walk() to every cgroup mount. */
-static int
-walk_all(bool (*match)(const char *, const void *), const void *arg)
+static void
+walk_all(struct sweep *sw)
 {
 	char line[2048], *mnt, *type;
-	int n = 0;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
 	if (!f)
-		return 0;
+		return;
 	while (fgets(line, sizeof(line), f)) {
 		if (!mount_fields(line, &mnt, &type))
 			continue;
 		if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
-			n += walk(mnt, 0, match, arg, NULL, 0);
+			walk(mnt, 0, sw);
 	}
 	fclose(f);
-	return n;
 }
 
 /* name itself, or name + "." + anything (a runtime's sibling groups,
@@ -166,9 +259,14 @@ same_name(const char *name, const void *arg)
 }
 
 int
-hv_rt_remove_cgroups(const char *name)
+hv_clean_cgroups(const char *name)
 {
-	return walk_all(same_name, name);
+	struct sweep sw = {.match = same_name,
+			   .arg = name,
+			   .deadline = hv_now_ms() + REMOVE_MS};
+
+	walk_all(&sw);
+	return sw.busy ? -EBUSY : sw.removed;
 }
 
 static bool
@@ -178,55 +276,65 @@ exact_name(const char *name, const void *arg)
 }
 
 int
-hv_rt_find_cgroup(const char *mnt, const char *name, char *out, size_t len)
+hv_clean_find_cgroup(const char *mnt, const char *name, char *out, size_t len)
 {
-	return walk(mnt, 0, exact_name, name, out, len) ? 0 : -ENOENT;
+	struct sweep sw = {
+		.match = exact_name, .arg = name, .found = out, .flen = len};
+
+	walk(mnt, 0, &sw);
+	return sw.removed ? 0 : -ENOENT;
 }
 
-/* Is pid gone (or a zombie nobody reaped)? */
-static bool
-pid_dead(long pid)
-{
-	char path[64], buf[256], *p;
-	bool z = false;
-	FILE *f;
+/* The distinct dead owners one stale cleanup met. */
+struct owners {
+	long pid[MAX_OWNERS];
+	int n;
+};
 
-	if (pid <= 0 || pid > 1 << 22 || pid == (long)getpid())
-		return false;
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL)
-		z = p[1] == ' ' && p[2] == 'Z';
-	fclose(f);
-	return z;
+static void
+owner_add(struct owners *o, long pid)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->pid[i] == pid)
+			return;
+	if (o->n < MAX_OWNERS)
+		o->pid[o->n++] = pid;
 }
 
-/* "<prefix><pid><sep>..." with a dead pid? */
-static bool
-dead_owner(const char *name, const char *prefix, char sep)
+/* The pid of "<prefix><pid><sep>...", or 0 if name is not of that form. */
+static long
+name_pid(const char *name, const char *prefix, char sep)
 {
 	size_t pl = strlen(prefix);
 	char *end;
 	long pid;
 
 	if (strncmp(name, prefix, pl) != 0)
-		return false;
+		return 0;
 	errno = 0;
 	pid = strtol(name + pl, &end, 10);
-	if (errno || end == name + pl || *end != sep)
+	if (errno || end == name + pl || *end != sep || pid <= 0)
+		return 0;
+	return pid;
+}
+
+/* "<prefix><pid><sep>..." with a dead pid (never ours)? Counted in o. */
+static bool
+dead_owner(const char *name, const char *prefix, char sep, struct owners *o)
+{
+	long pid = name_pid(name, prefix, sep);
+
+	if (!pid || pid == (long)getpid() || hv_pid_alive(pid, 0))
 		return false;
-	return pid_dead(pid);
+	if (o)
+		owner_add(o, pid);
+	return true;
 }
 
 static bool
 stale_cgroup(const char *name, const void *arg)
 {
-	(void)arg;
-	return dead_owner(name, HV_CG_PREFIX, '-');
+	return dead_owner(name, HV_CLEAN_PREFIX, '-', (struct owners *)arg);
 }
 
 /* Unmount, deepest first, the mounts whose point is under a matching
@@ -266,40 +374,83 @@ is_under(const char *mnt, const void *arg)
 }
 
 int
-hv_rt_umount_under(const char *dir)
+hv_clean_umount_under(const char *dir)
 {
 	return umount_matching(is_under, dir);
+}
+
+/* Where a stale cleanup looks, and the dead owners it met. */
+struct stale {
+	const char *base;
+	struct owners owners;
+};
+
+/*
+ * Is the run directory name ("hpcvirt-run.<pid>.XXXXXX" in st->base)
+ * a dead run's? Its owner file has the pid and start time; a directory
+ * without one (being created, or half removed) is judged by the pid.
+ */
+static bool
+dead_run(struct stale *st, const char *name)
+{
+	long pid = name_pid(name, HV_CLEAN_RUN_PREFIX, '.'), opid = 0;
+	unsigned long long start = 0;
+	char path[1200];
+	FILE *f;
+
+	if (!pid || pid == (long)getpid())
+		return false;
+	snprintf(path, sizeof(path), "%s/%s/owner", st->base, name);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%ld %llu", &opid, &start) != 2 || opid != pid)
+			start = 0;
+		fclose(f);
+	}
+	if (hv_pid_alive(pid, start))
+		return false;
+	owner_add(&st->owners, pid);
+	return true;
 }
 
 /* Under "<base>/hpcvirt-run.<deadpid>.*"? */
 static bool
 under_dead_run(const char *mnt, const void *arg)
 {
-	const char *base = arg;
-	size_t l = strlen(base);
+	struct stale *st = (struct stale *)arg;
+	size_t l = strlen(st->base);
+	char name[256];
 
-	if (strncmp(mnt, base, l) != 0 || mnt[l] != '/')
+	if (strncmp(mnt, st->base, l) != 0 || mnt[l] != '/')
 		return false;
-	return dead_owner(mnt + l + 1, RUN_PREFIX, '.');
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(mnt + l + 1, "/"),
+		 mnt + l + 1);
+	return dead_run(st, name);
 }
 
-/* The runtimes' short directories "<base>/hpcvirt-<deadpid>-*". */
+/*
+ * The run directories "<base>/hpcvirt-run.<deadpid>.*" and the runtimes'
+ * short directories "<base>/hpcvirt-<deadpid>-*", with what is still
+ * mounted under them.
+ */
 static int
-clean_short_dirs(const char *base)
+clean_dirs(struct stale *st)
 {
 	char path[1200];
 	struct dirent *de;
 	int n = 0;
-	DIR *d = opendir(base);
+	DIR *d = opendir(st->base);
 
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_type != DT_DIR ||
-		    !dead_owner(de->d_name, HV_CG_PREFIX, '-'))
+		    !(dead_run(st, de->d_name) ||
+		      dead_owner(de->d_name, HV_CLEAN_PREFIX, '-',
+				 &st->owners)))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
-		n += hv_rt_umount_under(path);
+		snprintf(path, sizeof(path), "%s/%s", st->base, de->d_name);
+		hv_clean_umount_under(path);
 		hv_rm_tree(path);
 		n++;
 	}
@@ -324,7 +475,7 @@ rmdir_up(char *dir)
 }
 
 void
-hv_rt_lxc_unlock(const char *lxcpath)
+hv_clean_lxc_unlock(const char *lxcpath)
 {
 	char dir[1200];
 
@@ -335,20 +486,19 @@ hv_rt_lxc_unlock(const char *lxcpath)
 
 /* LXC's locks for the lxcpaths under dead runs' directories. */
 static int
-clean_lxc_locks(const char *base)
+clean_lxc_locks(struct stale *st)
 {
 	char dir[1200], path[1400];
 	struct dirent *de;
 	int n = 0;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), LXC_LOCKS "%s", base);
+	snprintf(dir, sizeof(dir), LXC_LOCKS "%s", st->base);
 	d = opendir(dir);
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_type != DT_DIR ||
-		    !dead_owner(de->d_name, RUN_PREFIX, '.'))
+		if (de->d_type != DT_DIR || !dead_run(st, de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		hv_rm_tree(path);
@@ -361,18 +511,28 @@ clean_lxc_locks(const char *base)
 }
 
 int
-hv_rt_clean_stale(void)
+hv_clean_stale(struct hv_clean_report *r)
 {
-	const char *base = getenv("HPCVIRT_RUN_BASE");
-	int n;
+	struct hv_clean_report none;
+	struct stale st = {.base = hv_clean_run_base()};
+	struct sweep sw = {.match = stale_cgroup,
+			   .arg = &st.owners,
+			   .deadline = hv_now_ms() + STALE_MS};
 
-	if (!base || !*base)
-		base = "/tmp";
-	n = walk_all(stale_cgroup, NULL);
-	n += umount_matching(under_dead_run, base);
-	n += clean_short_dirs(base);
-	n += clean_lxc_locks(base);
-	return n;
+	if (!r)
+		r = &none;
+	memset(r, 0, sizeof(*r));
+	/* The processes first (guest kernels, agents): they hold the
+	 * mounts and files of the directories removed after them. */
+	walk_all(&sw);
+	r->cgroups = sw.removed;
+	r->busy = sw.busy;
+	r->killed = sw.killed;
+	/* Then the mounts under dead runs, so that removing their
+	 * directories does not stop at a mount point. */
+	r->mounts = umount_matching(under_dead_run, &st);
+	r->dirs = clean_dirs(&st) + clean_lxc_locks(&st);
+	return st.owners.n;
 }
 
 /* The "oom_kill N" count of one group, -1 if none. */
@@ -423,7 +583,7 @@ oom_tree(const char *dir)
 }
 
 long long
-hv_rt_oom_kills(const char *name)
+hv_clean_oom_kills(const char *name)
 {
 	char line[2048], *mnt, *type, dir[1200];
 	long long total = -1, v;
@@ -435,7 +595,7 @@ hv_rt_oom_kills(const char *name)
 		if (!mount_fields(line, &mnt, &type) ||
 		    (strcmp(type, "cgroup") != 0 &&
 		     strcmp(type, "cgroup2") != 0) ||
-		    hv_rt_find_cgroup(mnt, name, dir, sizeof(dir)) < 0)
+		    hv_clean_find_cgroup(mnt, name, dir, sizeof(dir)) < 0)
 			continue;
 		v = oom_tree(dir);
 		if (v > 0)
@@ -445,4 +605,22 @@ hv_rt_oom_kills(const char *name)
 	}
 	fclose(f);
 	return total;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void
+hv_rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }

@@ -22,9 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/host/clean.h"
 #include "hpcvirt/host/image.h"
-#include "hpcvirt/results/provenance.h"
+#include "hpcvirt/util/sha256.h"
 
 #define IMAGE_FORMAT 3
 #define DEFAULT_CACHE "/var/cache/hpcvirt/images"

@@ -56,6 +56,9 @@ child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
 		_exit(127);
 	if (opts->own_pgrp && setpgid(0, 0) != 0)
 		_exit(127);
+	for (int i = 0; i < opts->ncg_fds; i++)
+		if (write(opts->cg_fds[i], "0", 1) != 1)
+			_exit(127);
 	dup2(devnull, STDIN_FILENO);
 	dup2(out_w >= 0 ? out_w : devnull, STDOUT_FILENO);
 	if (opts->log_path) {

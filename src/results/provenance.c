@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hpcvirt/results/provenance.h"
+#include "hpcvirt/util/sha256.h"
 
 int64_t
 hv_realtime_ns(void)

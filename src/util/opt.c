@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "hpcvirt/util/opt.h"
-#include "kernels/lib/klib.h"
+#include "proto/units.h"
 
 int
 hv_opt_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
@@ -35,8 +35,9 @@ bad:
 }
 
 /*
- * Byte sizes and durations are parsed by the kernels' runtime (klib), so
- * the host tool and every kernel accept exactly the same forms.
+ * Byte sizes and durations are parsed by src/proto/units.c, which the
+ * kernels link too, so the host tool and every kernel accept exactly the
+ * same forms.
  */
 int
 hv_opt_bytes(const char *opt, const char *s, uint64_t min, uint64_t max,

@@ -3,12 +3,14 @@
  * kernel binaries that every study records ("same bits everywhere").
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hpcvirt/results/provenance.h"
+#include "hpcvirt/util/sha256.h"
 
 struct sha256 {
 	uint32_t h[8];

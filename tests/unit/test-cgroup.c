@@ -130,12 +130,12 @@ test_stale(const struct hv_cg_layout *l)
 	if (pid == 0)
 		_exit(0);
 	waitpid(pid, NULL, 0);
-	snprintf(dead, sizeof(dead), "%s/" HV_CG_PREFIX "%d-stale", own,
+	snprintf(dead, sizeof(dead), "%s/" HV_CLEAN_PREFIX "%d-stale", own,
 		 (int)pid);
-	snprintf(live, sizeof(live), "%s/" HV_CG_PREFIX "1-live", own);
+	snprintf(live, sizeof(live), "%s/" HV_CLEAN_PREFIX "1-live", own);
 	ok(mkdir(dead, 0755) == 0, "make a group of a dead owner");
 	ok(mkdir(live, 0755) == 0, "make a group of a live owner (pid 1)");
-	ok(hv_cg_clean_stale() >= 1, "clean_stale removes something");
+	ok(hv_clean_stale(NULL) >= 1, "clean_stale removes something");
 	ok(!is_dir(dead), "the dead owner's group is gone");
 	ok(is_dir(live), "the live owner's group is kept");
 	rmdir(live);

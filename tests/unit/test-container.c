@@ -384,8 +384,8 @@ count_groups(const struct hv_cg_layout *l)
 		struct dirent *de;
 
 		while (d && (de = readdir(d)) != NULL)
-			n += strncmp(de->d_name, HV_CG_PREFIX,
-				     sizeof(HV_CG_PREFIX) - 1) == 0;
+			n += strncmp(de->d_name, HV_CLEAN_PREFIX,
+				     sizeof(HV_CLEAN_PREFIX) - 1) == 0;
 		if (d)
 			closedir(d);
 	}

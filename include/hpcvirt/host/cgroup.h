@@ -10,7 +10,7 @@
  * each hierarchy (from /proc/self/cgroup), so a limit never escapes the
  * limits hpcvirt itself runs under, and they are named
  * "hpcvirt-<ownerpid>-<box>" so that the groups of a dead run are found
- * by name and removed (hv_cg_clean_stale) and nothing else is touched.
+ * by name and removed (hv_clean_stale) and nothing else is touched.
  */
 #ifndef HPCVIRT_CGROUP_H
 #define HPCVIRT_CGROUP_H
@@ -19,9 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "hpcvirt/host/clean.h" /* HV_CLEAN_PREFIX names the groups */
 #include "hpcvirt/util/err.h"
-
-#define HV_CG_PREFIX "hpcvirt-"
 
 enum hv_cg_ctrl {
 	HV_CG_CPU = 0,
@@ -111,18 +110,12 @@ int64_t hv_cg_oom_kills(const struct hv_cg *cg);
 int hv_cg_count_procs(const struct hv_cg *cg);
 
 /*
- * SIGKILL every process left in the groups, wait (at most about a
- * second) for them to go, and remove the directories. Safe on a
- * half-created or already removed cg. Returns 0, or -EBUSY if a
- * directory could not be removed in time.
+ * SIGKILL every process left in the groups, wait (at most 5 s) for them
+ * to go, and remove the directories: when it returns 0, the box's
+ * processes are gone. Safe on a half-created or already removed cg.
+ * Returns 0, or -EBUSY if a directory could not be removed in time (the
+ * caller reports it; the next stale cleanup tries again).
  */
 int hv_cg_remove(struct hv_cg *cg);
-
-/*
- * Remove the groups "hpcvirt-<pid>-*" under hpcvirt's own cgroup of
- * every hierarchy whose owner pid no longer exists (a SIGKILLed run).
- * Returns how many groups were removed. Never touches other names.
- */
-int hv_cg_clean_stale(void);
 
 #endif

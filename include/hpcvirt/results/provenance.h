@@ -29,7 +29,4 @@ void hv_host_load_read(struct hv_host_load *l);
 /* CLOCK_REALTIME in nanoseconds. */
 int64_t hv_realtime_ns(void);
 
-/* SHA-256 of a file as 64 hex digits; -errno if it cannot be read. */
-int hv_sha256_file(const char *path, char hex[65]);
-
 #endif

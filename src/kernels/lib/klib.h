@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "units.h" /* hv_k_parse_*: shared with the host tool */
+
 #define HV_K_EXIT_OK 0
 #define HV_K_EXIT_FAIL 1
 #define HV_K_EXIT_USAGE 2
@@ -31,29 +33,6 @@ void hv_k_die(int code, const char *fmt, ...)
 int64_t hv_k_now_ns(void);
 /* User + system CPU time of this process (getrusage RUSAGE_SELF), ns. */
 int64_t hv_k_cpu_ns(void);
-
-/*
- * Strict number parsing for options; all return 0 or -1 and never exit.
- *   hv_k_parse_u64:   decimal or 0x hex integer in [min, max]
- *   hv_k_parse_bytes: integer with optional suffix k/K/KiB, M/MiB, G/GiB
- *                     (powers of 1024), B; in [min, max]
- *   hv_k_parse_secs:  duration like 2, 0.5, 500ms, 10s, 2m; as ns, in
- *                     [min_ns, max_ns]
- *   hv_k_parse_double: finite decimal number in [min, max]
- */
-int hv_k_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-int hv_k_parse_bytes(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-int hv_k_parse_secs(const char *s, int64_t min_ns, int64_t max_ns,
-		    int64_t *out);
-int hv_k_parse_double(const char *s, double min, double max, double *out);
-
-/*
- * Parse a comma-separated list of byte sizes ("1,64,4KiB") into out[],
- * at most max entries. Returns the count, or -1 on a bad element (the
- * offending element is copied into bad, if bad is not NULL).
- */
-int hv_k_parse_bytes_list(const char *s, uint64_t min, uint64_t max,
-			  uint64_t *out, int maxn, char *bad, size_t badlen);
 
 /*
  * Option tables. A kernel describes its options in a static const table

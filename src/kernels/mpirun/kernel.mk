@@ -1,10 +1,9 @@
 # kernel.mk - the MPI launch path, included by the top-level Makefile:
 #   $(BIN)/hpcvirt-mpirun  execs the system mpirun with hpcvirt's options
 #   $(BIN)/hpcvirt-orted   execs the system orted (for mpirun in boxes)
-#   $(BIN)/hpcvirt-rsh     Open MPI's plm_rsh_agent: runs the daemon in a
-#                          box through its hpcvirt-agent (host library)
-# The first two are kernels (kernel runtime only, static with STATIC=1);
-# hpcvirt-rsh runs where mpirun runs and needs the host's agent client.
+# Both are kernels (kernel runtime only, static with STATIC=1). Their
+# host-side partner, hpcvirt-rsh (mpirun's remote launch agent), uses
+# the host's agent client and is built from src/rsh/ by the Makefile.
 # Built only when Open MPI is there ($(HAVE_MPI)); docs/mpi.md.
 
 MPR_DIR := src/kernels/mpirun
@@ -16,10 +15,6 @@ $(BIN)/hpcvirt-mpirun: $(call kobj,$(MPR_DIR)/hpcvirt-mpirun.c $(KLIB_SRC))
 $(BIN)/hpcvirt-orted: $(call kobj,$(MPR_DIR)/hpcvirt-orted.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(KLDFLAGS) -o $@ $^
-
-$(BIN)/hpcvirt-rsh: $(call obj,src/rsh/hpcvirt-rsh.c) $(LIBHV)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 ifeq ($(HAVE_MPI),yes)
 kernels-extra: $(BIN)/hpcvirt-mpirun $(BIN)/hpcvirt-orted

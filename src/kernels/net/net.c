@@ -249,17 +249,6 @@ parse_args(int argc, char **argv, struct hv_net_cfg *cfg)
 			 argv[1]);
 }
 
-void
-hv_net_peer_str(const struct hv_net_cfg *cfg, char *buf, size_t len)
-{
-	if (strchr(cfg->host, ':'))
-		snprintf(buf, len, "[%s]:%llu", cfg->host,
-			 (unsigned long long)cfg->port);
-	else
-		snprintf(buf, len, "%s:%llu", cfg->host,
-			 (unsigned long long)cfg->port);
-}
-
 int
 main(int argc, char **argv)
 {

@@ -132,6 +132,17 @@ hv_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 	}
 }
 
+void
+hv_net_peer_str(const struct hv_net_cfg *cfg, char *buf, size_t len)
+{
+	if (strchr(cfg->host, ':'))
+		snprintf(buf, len, "[%s]:%llu", cfg->host,
+			 (unsigned long long)cfg->port);
+	else
+		snprintf(buf, len, "%s:%llu", cfg->host,
+			 (unsigned long long)cfg->port);
+}
+
 int
 hv_net_set_timeout(int fd, int64_t ns)
 {

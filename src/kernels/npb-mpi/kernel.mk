@@ -23,7 +23,7 @@ NPBM_CFLAGS := -O3 $(NPBM_ARCH) -fno-math-errno -fno-trapping-math \
 
 $(OBJ)/npb-mpi/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(MPICC) -D_GNU_SOURCE -Isrc/kernels/lib $(ALL_CFLAGS) $(KCFLAGS) \
+	$(MPICC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto $(ALL_CFLAGS) $(KCFLAGS) \
 		$(NPBM_CFLAGS) -c $< -o $@
 
 $(BIN)/hpcvirt-npb-mpi: $(NPBM_OBJ)

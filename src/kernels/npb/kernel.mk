@@ -23,12 +23,12 @@ NPB_OMP_OBJ := $(patsubst %.c,$(OBJ)/npb-omp/%.o,$(NPB_SRC) $(NPB_KLIB))
 # The serial build ignores the omp pragmas on purpose.
 $(OBJ)/npb-ser/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib $(ALL_CFLAGS) $(KCFLAGS) \
+	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto $(ALL_CFLAGS) $(KCFLAGS) \
 		$(NPB_CFLAGS) -Wno-unknown-pragmas -c $< -o $@
 
 $(OBJ)/npb-omp/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib $(ALL_CFLAGS) $(KCFLAGS) \
+	$(CC) -D_GNU_SOURCE -Isrc/kernels/lib -Isrc/proto $(ALL_CFLAGS) $(KCFLAGS) \
 		$(NPB_CFLAGS) -fopenmp -c $< -o $@
 
 $(BIN)/hpcvirt-npb: $(NPB_SER_OBJ)
