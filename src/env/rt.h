@@ -15,7 +15,7 @@
  * Names: a box's workdir is RUN_DIR/<env>.XXXXXX and everything the
  * runtime names (container, cgroups) is "hpcvirt-<pid>-<env>.XXXXXX", so
  * that the leftovers of a SIGKILLed run are found by hv_clean_stale()
- * (src/core/rtclean.c) and nothing else is ever touched.
+ * (src/host/clean.c) and nothing else is ever touched.
  */
 #ifndef HPCVIRT_ENV_RT_H
 #define HPCVIRT_ENV_RT_H

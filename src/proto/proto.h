@@ -2,7 +2,7 @@
  * proto.h - the framed protocol between the host tool and hpcvirt-agent.
  *
  * Shared, byte for byte, by the agent (static, no host library) and the
- * host-side client (src/core/agentc.c), so it depends on libc only.
+ * host-side client (src/study/agentc.c), so it depends on libc only.
  * docs/agent-protocol.md is the long form; this is the contract.
  *
  * A frame is a 12-byte header followed by a payload:

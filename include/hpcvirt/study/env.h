@@ -4,7 +4,7 @@
  * src/registry.c. Drivers differ only in how they boot a box and reach its
  * hpcvirt-agent; running a kernel is the same for all of them (through the
  * agent), so exec is optional. Optional hooks are NULL-checked only in the
- * wrappers in src/core/box.c. src/env/skeleton.c documents every hook.
+ * wrappers in src/study/box.c. src/env/skeleton.c documents every hook.
  */
 #ifndef HPCVIRT_ENV_H
 #define HPCVIRT_ENV_H
