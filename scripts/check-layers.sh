@@ -19,71 +19,62 @@ set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 [ -d "$root/src" ] || { echo "usage: $0 [ROOT with src/]" >&2; exit 2; }
 cd "$root" || exit 2
-
-# The room of a file, from its path.
-room_of() {
-	case "$1" in
-	src/main.c | src/registry.c | src/cli.h | src/cli/* | src/rsh/*) echo cli ;;
-	include/hpcvirt/registry.h) echo cli ;;
-	include/hpcvirt/*/*) local r=${1#include/hpcvirt/}; echo "${r%%/*}" ;;
-	src/kernels/*) echo kernels ;;
-	src/*/*) local r=${1#src/}; echo "${r%%/*}" ;;
-	*) echo other ;;
-	esac
-}
-
-# What a room may include: rooms, or room/header for one header only.
-allowed() {
-	case "$1" in
-	cli | other) echo "*" ;;
-	study) echo "study host results util proto" ;;
-	env) echo "env study/env.h study/bench.h study/agentc.h host results util proto" ;;
-	bench) echo "bench study/bench.h results util proto" ;;
-	host) echo "host util proto" ;;
-	results) echo "results util proto" ;;
-	util) echo "util proto" ;;
-	proto) echo "proto" ;;
-	agent | kernels) echo "-" ;;
-	*) echo "" ;;
-	esac
-}
-
-# The room (and room/header) an include line names; "" for a header of
-# the file's own folder or its compile line's -I (kernels, agent).
-target_of() {
-	case "$1" in
-	hpcvirt/registry.h) echo "cli cli/registry.h" ;;
-	hpcvirt/*/*) local r=${1#hpcvirt/}; echo "${r%%/*} ${r%%/*}/${r#*/}" ;;
-	hpcvirt/*) echo "cli cli/${1#hpcvirt/}" ;;
-	*/*) local r=${1#../}; echo "${r%%/*} ${r%%/*}/${r##*/}" ;;
-	*) echo "" ;;
-	esac
-}
-
-bad=0
 edges=$(mktemp)
 trap 'rm -f "$edges"' EXIT
-while IFS= read -r f; do
-	room=$(room_of "$f")
-	ok=$(allowed "$room")
-	mod=$(basename "$f"); mod=${mod%.*}
-	while IFS= read -r inc; do
-		read -r troom thdr <<<"$(target_of "$inc")"
-		tmod=$(basename "$inc"); tmod=${tmod%.*}
-		[ "$tmod" != "$mod" ] && echo "$room/$mod ${troom:-$room}/$tmod" >>"$edges"
-		if [ "$ok" = "-" ]; then
-			case "$inc" in hpcvirt/* | ../../*)
-				echo "$f: includes \"$inc\": $room depends on nothing host-side"
-				bad=1 ;;
-			esac
-			continue
-		fi
-		[ -z "$troom" ] || [ "$ok" = "*" ] || [ "$troom" = "$room" ] && continue
-		case " $ok " in *" $troom "* | *" $thdr "*) continue ;; esac
-		echo "$f: includes \"$inc\": $room may include only: $ok"
-		bad=1
-	done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
-done < <(find src include -name '*.[ch]' | sort)
+
+find src include -name '*.[ch]' | sort | xargs awk -v edges="$edges" '
+function room_of(f,   r) {
+	if (f ~ /^src\/(main\.c|registry\.c|cli\.h)$/ || f ~ /^src\/(cli|rsh)\// ||
+	    f == "include/hpcvirt/registry.h")
+		return "cli"
+	if (f ~ /^include\/hpcvirt\/[^\/]+\//) {
+		r = substr(f, 17); sub(/\/.*/, "", r); return r
+	}
+	if (f ~ /^src\/kernels\//) return "kernels"
+	if (f ~ /^src\/[^\/]+\//) { r = substr(f, 5); sub(/\/.*/, "", r); return r }
+	return "other"
+}
+function base(p) { sub(/.*\//, "", p); sub(/\.[ch]$/, "", p); return p }
+BEGIN {
+	allow["cli"] = "*"; allow["other"] = "*"
+	allow["study"] = " study host results util proto "
+	allow["env"] = " env study/env.h study/bench.h study/agentc.h host results util proto "
+	allow["bench"] = " bench study/bench.h results util proto "
+	allow["host"] = " host util proto "
+	allow["results"] = " results util proto "
+	allow["util"] = " util proto "
+	allow["proto"] = " proto "
+	allow["agent"] = "-"; allow["kernels"] = "-"
+}
+FNR == 1 { room = room_of(FILENAME); mod = base(FILENAME) }
+/^[ \t]*#[ \t]*include[ \t]*"/ {
+	inc = $0; sub(/^[^"]*"/, "", inc); sub(/".*/, "", inc)
+	troom = ""; thdr = ""
+	if (inc == "hpcvirt/registry.h") { troom = "cli"; thdr = "cli/registry.h" }
+	else if (inc ~ /^hpcvirt\/[^\/]+\//) {
+		thdr = substr(inc, 9); troom = thdr; sub(/\/.*/, "", troom)
+	} else if (inc ~ /\//) {
+		t = inc; sub(/^(\.\.\/)+/, "", t); troom = t; sub(/\/.*/, "", troom)
+		thdr = troom "/" base(t) ".h"
+	}
+	tmod = base(inc)
+	if (tmod != mod)
+		print room "/" mod " " (troom == "" ? room : troom) "/" tmod > edges
+	ok = allow[room]
+	if (ok == "-") {
+		if (inc ~ /^hpcvirt\// || inc ~ /^\.\.\/\.\.\//) {
+			printf "%s: includes \"%s\": %s depends on nothing host-side\n", FILENAME, inc, room
+			bad = 1
+		}
+		next
+	}
+	if (troom == "" || ok == "*" || troom == room) next
+	if (index(ok, " " troom " ") || index(ok, " " thdr " ")) next
+	o = ok; gsub(/^ | $/, "", o)
+	printf "%s: includes \"%s\": %s may include only: %s\n", FILENAME, inc, room, o
+	bad = 1
+}
+END { exit bad }' && bad=0 || bad=1
 
 if ! loops=$(tsort "$edges" 2>&1 >/dev/null) || [ -n "$loops" ]; then
 	echo "include circle between modules:"

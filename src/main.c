@@ -1,5 +1,5 @@
 /*
- * main.c - the thin CLI: subcommands run, list, report and clean. It
+ * main.c - the thin CLI: subcommands run, list, report, clean and image. It
  * parses options (tables with help text), resolves names through the
  * registry, calls the library, renders, and is the only place that
  * prints errors and chooses exit codes: 0 ok, 1 a cell or check failed,
@@ -54,7 +54,7 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	size_t i;
+	size_t i, n = sizeof(commands) / sizeof(commands[0]);
 
 	if (argc < 2) {
 		usage(stderr);
@@ -72,9 +72,14 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr,
-		"hpcvirt: unknown command '%s': expected run, list, report "
-		"or clean\n",
-		argv[1]);
+	/* The list comes from the command table, so it is never stale. */
+	fprintf(stderr, "hpcvirt: unknown command '%s': expected ", argv[1]);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%s",
+			i == 0	    ? ""
+			: i + 1 < n ? ", "
+				    : " or ",
+			commands[i].name);
+	fprintf(stderr, "\n");
 	return HV_EXIT_USAGE;
 }

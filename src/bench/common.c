@@ -12,11 +12,12 @@
 #include "hpcvirt/util/opt.h"
 
 int
-hv_check_bytes(const char *name, const char *value, struct hv_err *err)
+hv_check_bytes_max(const char *name, const char *value, uint64_t max,
+		   struct hv_err *err)
 {
 	uint64_t v;
 
-	return hv_opt_bytes(name, value, 1, 1ULL << 40, &v, err);
+	return hv_opt_bytes(name, value, 1, max, &v, err);
 }
 
 int

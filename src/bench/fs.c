@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hpcvirt/study/bench.h"
+#include "proto/bounds.h"
 
 static const char *const tests[] = {"write", "rewrite", "read", "reread"};
 
@@ -25,15 +26,27 @@ check_mode(const char *name, const char *v, struct hv_err *err)
 			  name, v);
 }
 
+static int
+check_file(const char *name, const char *value, struct hv_err *err)
+{
+	return hv_check_bytes_max(name, value, HV_FS_MAX_FILE, err);
+}
+
+static int
+check_record(const char *name, const char *value, struct hv_err *err)
+{
+	return hv_check_bytes_max(name, value, HV_FS_MAX_RECORD, err);
+}
+
 static const struct hv_param_def fs_params[] = {
 	{.name = "file_bytes",
 	 .defval = "1MiB,2MiB,4MiB,8MiB,16MiB,32MiB,64MiB,128MiB,256MiB,512MiB",
 	 .help = "file-size sweep (--set file_bytes=...)",
-	 .check = hv_check_bytes},
+	 .check = check_file},
 	{.name = "record_bytes",
 	 .defval = "1MiB",
-	 .help = "size of each write and read",
-	 .check = hv_check_bytes},
+	 .help = "size of each write and read (--set record_bytes=...)",
+	 .check = check_record},
 	{.name = "mode",
 	 .defval = "default",
 	 .help = "default, fsync, direct or cold (--set mode=...)",

@@ -8,12 +8,19 @@
 #include <errno.h>
 
 #include "hpcvirt/study/bench.h"
+#include "proto/bounds.h"
+
+static int
+check_mem(const char *name, const char *value, struct hv_err *err)
+{
+	return hv_check_bytes_max(name, value, HV_MEM_MAX_BYTES, err);
+}
 
 static const struct hv_param_def mem_params[] = {
 	{.name = "mem_bytes",
 	 .defval = "256MiB",
 	 .help = "buffer size (--set mem_bytes=...)",
-	 .check = hv_check_bytes},
+	 .check = check_mem},
 };
 
 static const struct hv_metric_def mem_metrics[] = {

@@ -8,15 +8,24 @@
 #include <stdio.h>
 
 #include "hpcvirt/study/bench.h"
+#include "proto/bounds.h"
+
+static int
+check_msg(const char *name, const char *value, struct hv_err *err)
+{
+	return hv_check_bytes_max(name, value, HV_NET_MAX_MSG, err);
+}
 
 static const struct hv_param_def rr_params[] = {
 	{.name = "size_bytes",
 	 .defval = "1,64,1024,4096,16384,65536",
 	 .help = "message size sweep (--sizes)",
-	 .check = hv_check_bytes},
+	 .option = "sizes",
+	 .check = check_msg},
 	{.name = "duration_s",
 	 .defval = "1",
 	 .help = "measured seconds per repetition (--duration)",
+	 .option = "duration",
 	 .check = hv_check_secs},
 };
 
@@ -29,11 +38,12 @@ static const struct hv_metric_def rr_metrics[] = {
 static const struct hv_param_def stream_params[] = {
 	{.name = "block_bytes",
 	 .defval = "131072",
-	 .help = "send size (--sizes)",
-	 .check = hv_check_bytes},
+	 .help = "send size (--set block_bytes=...)",
+	 .check = check_msg},
 	{.name = "duration_s",
 	 .defval = "2",
 	 .help = "measured seconds per repetition (--duration)",
+	 .option = "duration",
 	 .check = hv_check_secs},
 };
 

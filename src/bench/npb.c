@@ -6,9 +6,9 @@
  * repetition is one run of the benchmark; a run that fails verification
  * exits 1 and its cell fails, so an unverified time is never a result.
  * MPI ranks are native processes of the box; hpcvirt-mpirun sets the
- * mpirun options (docs/mpi.md). Rank counts follow NPB's rules: any for
- * EP, a power of two for IS, CG, MG, FT and LU, a square for BT and SP;
- * other combinations are skipped by the valid hook.
+ * mpirun options (docs/mpi.md). Classes and rank counts follow the one
+ * table the kernels use (src/proto/npb-rules.c); other combinations are
+ * skipped by the valid hook.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,15 +16,16 @@
 #include <string.h>
 
 #include "hpcvirt/study/bench.h"
+#include "proto/npb-rules.h"
 
 static int
 check_class(const char *name, const char *v, struct hv_err *err)
 {
-	if (strlen(v) == 1 && strchr("SWABCD", v[0]))
+	if (strlen(v) == 1 && strchr(HV_NPB_CLASSES, v[0]))
 		return 0;
 	return hv_err_set(err, EINVAL,
-			  "bad --%s '%s': expected an NPB class S, W, A, B, C "
-			  "or D",
+			  "bad --%s '%s': expected an NPB class, one of "
+			  "S, W, A, B, C or D",
 			  name, v);
 }
 
@@ -70,20 +71,24 @@ check_ranks(const char *name, const char *v, struct hv_err *err)
 
 static const struct hv_param_def npb_params[] = {
 	{.name = "class",
+	 .option = "class",
 	 .defval = "S",
-	 .help = "problem class S, W, A, B, C (--class)",
+	 .help = "problem class S, W, A, B, C or D (--class)",
 	 .check = check_class},
 	{.name = "variant",
+	 .option = "variant",
 	 .defval = "ser,omp",
 	 .help = "ser (serial), omp (OpenMP) or mpi (--variant)",
 	 .check = check_variant},
 	{.name = "threads",
+	 .option = "threads",
 	 .defval = "1,2",
 	 .help = "OpenMP threads; ser runs 1 only (--threads)",
 	 .check = check_threads},
 	{.name = "ranks",
+	 .option = "ranks",
 	 .defval = "1",
-	 .help = "MPI ranks for variant mpi (--set ranks=1,2,4)",
+	 .help = "MPI ranks for variant mpi (--ranks)",
 	 .check = check_ranks},
 };
 
@@ -92,39 +97,29 @@ static const struct hv_metric_def npb_metrics[] = {
 	{.name = "mops_total", .unit = "Mop/s", .higher_is_better = true},
 };
 
-/* NPB's MPI rank-count rule for bench "npb.xx". */
-static bool
-npb_ranks_ok(const char *bench, long n)
-{
-	long r;
-
-	if (strcmp(bench, "npb.ep") == 0)
-		return true;
-	if (strcmp(bench, "npb.bt") == 0 || strcmp(bench, "npb.sp") == 0) {
-		for (r = 1; r * r < n; r++)
-			;
-		return r * r == n;
-	}
-	return (n & (n - 1)) == 0;
-}
-
 /*
  * The serial variant has one thread; the MPI variant one thread per
  * rank and a rank count the benchmark accepts; ser and omp one rank.
- * Other combinations are skipped.
+ * A class the variant's build does not have is skipped too. The classes
+ * and rank rules are the kernels' own (src/proto/npb-rules.c).
  */
 static bool
 npb_valid_for(const char *bench, const struct hv_params *p)
 {
+	const struct hv_npb_rule *rule = hv_npb_rule_find(bench + 4);
 	const char *variant = hv_params_get(p, "variant");
 	const char *ranks = hv_params_get(p, "ranks");
+	const char *cls = hv_params_get(p, "class");
 	bool one_thread = strcmp(hv_params_get(p, "threads"), "1") == 0;
+	bool mpi = strcmp(variant, "mpi") == 0;
 
 	if (!ranks)
 		ranks = "1";
-	if (strcmp(variant, "mpi") == 0)
+	if (!rule || !strchr(mpi ? rule->mpi_classes : rule->classes, *cls))
+		return false;
+	if (mpi)
 		return one_thread &&
-		       npb_ranks_ok(bench, strtol(ranks, NULL, 10));
+		       hv_npb_ranks_ok(rule, strtol(ranks, NULL, 10));
 	if (strcmp(ranks, "1") != 0)
 		return false;
 	return strcmp(variant, "ser") != 0 || one_thread;

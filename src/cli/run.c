@@ -52,6 +52,7 @@ enum {
 	O_QUIET,
 	O_NO_PROGRESS,
 	O_FULL,
+	O_PARENTS,
 };
 
 static const struct hv_cli_opt run_opts[] = {
@@ -86,6 +87,9 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_FULL] = {"full", NULL,
 		    "run every cell even where an env would "
 		    "take far too long (VMs)"},
+	[O_PARENTS] = {"parents", NULL,
+		       "create the parents of --out DIR "
+		       "if they are missing"},
 };
 
 struct run_args {
@@ -96,7 +100,7 @@ struct run_args {
 	char *env_list, *bench_list;
 	const char *json, *csv;
 	char out[512];
-	bool seed_set, quiet, no_progress, full;
+	bool seed_set, quiet, no_progress, full, parents;
 };
 
 static int
@@ -106,14 +110,26 @@ bad(const struct hv_err *err)
 	return HV_EXIT_USAGE;
 }
 
+/* opt: what the user typed, for the message ("--sizes", "--set KEY"). */
 static int
-set_param(struct run_args *a, const char *key, const char *val)
+set_param(struct run_args *a, const char *key, const char *val, const char *opt)
 {
 	if (!*val) {
-		fprintf(stderr, "hpcvirt run: empty value for '%s'\n", key);
+		fprintf(stderr,
+			"hpcvirt run: empty value for %s: expected a list "
+			"like a,b,c\n",
+			opt);
 		return HV_EXIT_USAGE;
 	}
 	return hv_params_set(&a->sets, key, val) < 0 ? HV_EXIT_FAIL : 0;
+}
+
+static long
+host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
 }
 
 static int
@@ -157,17 +173,17 @@ on_opt(void *ctx, size_t idx, const char *v)
 		a->csv = v;
 		return 0;
 	case O_SIZES:
-		return set_param(a, "size_bytes", v);
+		return set_param(a, "size_bytes", v, "--sizes");
 	case O_DURATION:
-		return set_param(a, "duration_s", v);
+		return set_param(a, "duration_s", v, "--duration");
 	case O_CLASS:
-		return set_param(a, "class", v);
+		return set_param(a, "class", v, "--class");
 	case O_VARIANT:
-		return set_param(a, "variant", v);
+		return set_param(a, "variant", v, "--variant");
 	case O_THREADS:
-		return set_param(a, "threads", v);
+		return set_param(a, "threads", v, "--threads");
 	case O_RANKS:
-		return set_param(a, "ranks", v);
+		return set_param(a, "ranks", v, "--ranks");
 	case O_SET:
 		eq = strchr(v, '=');
 		if (!eq || eq == v) {
@@ -178,15 +194,18 @@ on_opt(void *ctx, size_t idx, const char *v)
 			return HV_EXIT_USAGE;
 		}
 		{
-			char key[64];
+			char key[64], opt[80];
 
 			snprintf(key, sizeof(key), "%.*s", (int)(eq - v), v);
-			return set_param(a, key, eq + 1);
+			snprintf(opt, sizeof(opt), "--set %s", key);
+			return set_param(a, key, eq + 1, opt);
 		}
 	case O_CPUS:
 	case O_MEM:
+		/* A box cannot have more CPUs than the host has online. */
 		if (hv_opt_u64(run_opts[idx].name, v, 1,
-			       idx == O_CPUS ? 4096 : 1 << 24, &u, &err) < 0)
+			       idx == O_CPUS ? (uint64_t)host_cpus() : 1 << 24,
+			       &u, &err) < 0)
 			return bad(&err);
 		*(idx == O_CPUS ? &a->o.spec.cpus : &a->o.spec.mem_mib) =
 			(int)u;
@@ -208,6 +227,9 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return 0;
 	case O_FULL:
 		a->full = true;
+		return 0;
+	case O_PARENTS:
+		a->parents = true;
 		return 0;
 	}
 	return HV_EXIT_USAGE;
@@ -294,6 +316,38 @@ pick_benches(struct run_args *a)
 	return 0;
 }
 
+/*
+ * A typo in --out must not create a tree somewhere: the directory's parent
+ * has to exist, unless --parents asks for it.
+ */
+static int
+check_out(const struct run_args *a)
+{
+	char parent[512];
+	struct stat sb;
+	char *slash;
+
+	if (a->parents || !a->out[0])
+		return 0;
+	snprintf(parent, sizeof(parent), "%s", a->out);
+	while ((slash = strrchr(parent, '/')) != NULL && slash[1] == '\0')
+		*slash = '\0'; /* "dir/" is dir */
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return 0; /* in the current directory */
+	if (slash == parent)
+		slash[1] = '\0'; /* "/dir": the parent is "/" */
+	else
+		*slash = '\0';
+	if (stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
+	fprintf(stderr,
+		"hpcvirt run: bad --out '%s': its parent '%s' is not a "
+		"directory; create it, or add --parents\n",
+		a->out, parent);
+	return HV_EXIT_USAGE;
+}
+
 /* hpcvirt-results/YYYYmmdd-HHMMSS, made unique with a suffix. */
 static void
 default_out(char *buf, size_t len)
@@ -312,6 +366,23 @@ default_out(char *buf, size_t len)
 	mkdir("hpcvirt-results", 0755);
 }
 
+/* One line on the terminal, redrawn in place; cleared at the end. */
+static void
+draw_progress(const struct hv_progress *p, void *arg)
+{
+	(void)arg;
+	if (p->step >= p->nsteps)
+		fprintf(stderr, "\r\033[K");
+	else if (p->eta_s >= 0)
+		fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  ETA %lldm%02llds",
+			p->step + 1, p->nsteps, p->label,
+			(long long)p->eta_s / 60, (long long)p->eta_s % 60);
+	else
+		fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  ETA --", p->step + 1,
+			p->nsteps, p->label);
+	fflush(stderr);
+}
+
 static void
 install_signals(void)
 {
@@ -327,7 +398,7 @@ install_signals(void)
 }
 
 static int
-run_and_render(struct run_args *a)
+run_and_render(struct run_args *a, const struct hv_plan *plan)
 {
 	struct hv_run_stats st;
 	struct hv_err err;
@@ -335,7 +406,7 @@ run_and_render(struct run_args *a)
 
 	hv_err_init(&err);
 	install_signals();
-	rc = hv_run_study(&a->o, &st, &err);
+	rc = hv_run_study(&a->o, plan, &st, &err);
 	if (rc < 0) {
 		fprintf(stderr, "hpcvirt run: %s\n", err.msg);
 		return HV_EXIT_FAIL;
@@ -355,11 +426,13 @@ int
 hv_cmd_run(int argc, char **argv)
 {
 	struct run_args a = {0};
+	struct hv_plan plan;
 	char bin[1024];
 	struct hv_err err;
 	int rc, first;
 
 	hv_err_init(&err);
+	hv_plan_init(&plan);
 	hv_params_init(&a.sets);
 	a.o.reps = 5;
 	a.o.warmup = 1;
@@ -378,6 +451,8 @@ hv_cmd_run(int argc, char **argv)
 		rc = HV_EXIT_FAIL;
 	}
 	if (rc == 0)
+		rc = check_out(&a);
+	if (rc == 0)
 		rc = pick_envs(&a);
 	if (rc == 0)
 		rc = pick_benches(&a);
@@ -392,20 +467,22 @@ hv_cmd_run(int argc, char **argv)
 	a.o.sets = &a.sets;
 	a.o.bin_dir = bin;
 	a.o.cmdline = (const char *const *)argv;
-	a.o.progress = !a.no_progress && isatty(STDERR_FILENO);
+	if (!a.no_progress && isatty(STDERR_FILENO))
+		a.o.progress = draw_progress;
 	/* Envs may leave out what would take them far too long (VMs under
 	 * emulation); the report lists it, and --full runs everything. */
 	a.o.reduce = !a.full;
 	a.o.stop = &stop_requested;
-	if (hv_run_validate(&a.o, &err) < 0) {
+	if (hv_run_validate(&a.o, &plan, &err) < 0) {
 		rc = bad(&err);
 		goto out;
 	}
 	if (!a.out[0])
 		default_out(a.out, sizeof(a.out));
 	a.o.out_dir = a.out;
-	rc = run_and_render(&a);
+	rc = run_and_render(&a, &plan);
 out:
+	hv_plan_release(&plan);
 	hv_params_release(&a.sets);
 	return rc;
 }

@@ -67,6 +67,21 @@ push_set(struct hv_plan *pl, const struct hv_bench *b,
 	return 0;
 }
 
+/* A value given twice would make the same cell twice: refuse it. */
+static int
+no_repeats(const char *label, char *const *vals, int n, struct hv_err *err)
+{
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++)
+			if (strcmp(vals[a], vals[b]) == 0)
+				return hv_err_set(err, EINVAL,
+						  "bad --%s: '%s' is listed "
+						  "twice; expected each value "
+						  "once",
+						  label, vals[a]);
+	return 0;
+}
+
 /* Value lists of one bench: lists[j] holds nvals[j] strings in buf j. */
 struct lists {
 	char buf[16][1024];
@@ -78,6 +93,7 @@ static int
 bench_lists(const struct hv_bench *b, const struct hv_params *sets,
 	    struct lists *L, struct hv_err *err)
 {
+	char label[80];
 	size_t j;
 	int k, rc;
 
@@ -88,14 +104,21 @@ bench_lists(const struct hv_bench *b, const struct hv_params *sets,
 		const struct hv_param_def *d = &b->params[j];
 		const char *v = sets ? hv_params_get(sets, d->name) : NULL;
 
+		/* Name the option the user types for it in messages. */
+		if (d->option)
+			snprintf(label, sizeof(label), "%s", d->option);
+		else
+			snprintf(label, sizeof(label), "set %s", d->name);
 		snprintf(L->buf[j], sizeof(L->buf[j]), "%s", v ? v : d->defval);
-		rc = hv_opt_split(d->name, L->buf[j], L->vals[j], MAX_VALUES,
+		rc = hv_opt_split(label, L->buf[j], L->vals[j], MAX_VALUES,
 				  err);
 		if (rc < 0)
 			return rc;
 		L->nvals[j] = rc;
+		if ((rc = no_repeats(label, L->vals[j], L->nvals[j], err)) < 0)
+			return rc;
 		for (k = 0; d->check && k < L->nvals[j]; k++) {
-			rc = d->check(d->name, L->vals[j][k], err);
+			rc = d->check(label, L->vals[j][k], err);
 			if (rc < 0)
 				return hv_err_prefix(err, "%s: ", b->name);
 		}

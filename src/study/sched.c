@@ -33,7 +33,7 @@ struct runner {
 	const struct hv_run_opts *o;
 	struct hv_study study;
 	struct hv_store *st;
-	struct hv_plan plan;
+	const struct hv_plan *plan;
 	struct hv_runstate rs;
 	struct hv_lab lab;
 	bool lab_up;
@@ -214,20 +214,20 @@ add_cells(struct runner *r, struct hv_err *err)
 	size_t i, s;
 	int rc = 0;
 
-	r->units = calloc(o->nenvs * r->plan.n, sizeof(*r->units));
+	r->units = calloc(o->nenvs * r->plan->n, sizeof(*r->units));
 	if (!r->units || !skipped) {
 		cJSON_Delete(skipped);
 		return hv_err_set(err, ENOMEM, "units");
 	}
-	for (s = 0; s < r->plan.n && rc == 0; s++) {
+	for (s = 0; s < r->plan->n && rc == 0; s++) {
 		for (i = 0; i < o->nenvs && rc == 0; i++) {
 			struct unit *u = &r->units[r->nunits];
 
-			if (reduced(r, i, &r->plan.sets[s], skipped))
+			if (reduced(r, i, &r->plan->sets[s], skipped))
 				continue;
 			r->nunits++;
 			u->env = i;
-			u->set = &r->plan.sets[s];
+			u->set = &r->plan->sets[s];
 			rc = unit_cells(r, u, err);
 		}
 	}
@@ -559,23 +559,18 @@ box_ready(struct runner *r, size_t i)
 static void
 progress(const struct runner *r, size_t step, int64_t t0)
 {
-	const struct unit *u = &r->units[r->order[step]];
-	int64_t el = hv_now_ms() - t0, eta;
-	char label[400];
+	int64_t el = hv_now_ms() - t0;
+	char label[400] = "";
+	struct hv_progress p = {.step = step, .nsteps = r->nsteps};
 
 	if (!r->o->progress)
 		return;
-	unit_label(r, u, label, sizeof(label));
-	eta = step ? el * (int64_t)(r->nsteps - step) / (int64_t)step / 1000
-		   : -1;
-	if (eta >= 0)
-		fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  ETA %lldm%02llds",
-			step + 1, r->nsteps, label, (long long)eta / 60,
-			(long long)eta % 60);
-	else
-		fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  ETA --", step + 1,
-			r->nsteps, label);
-	fflush(stderr);
+	if (step < r->nsteps)
+		unit_label(r, &r->units[r->order[step]], label, sizeof(label));
+	p.label = label;
+	p.eta_s = step ? el * (int64_t)(r->nsteps - step) / (int64_t)step / 1000
+		       : -1;
+	r->o->progress(&p, r->o->progress_arg);
 }
 
 static int
@@ -619,8 +614,7 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		if (why[0] && (rc = fail_unit(r, u, why, err)) < 0)
 			return rc;
 	}
-	if (r->o->progress)
-		fprintf(stderr, "\r\033[K");
+	progress(r, r->nsteps, t0);
 	return 0;
 }
 
@@ -649,19 +643,15 @@ finish_cells(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 }
 
 int
-hv_run_validate(const struct hv_run_opts *o, struct hv_err *err)
+hv_run_validate(const struct hv_run_opts *o, struct hv_plan *plan,
+		struct hv_err *err)
 {
-	struct hv_plan pl;
-	int rc;
-
+	hv_plan_init(plan);
 	if (o->nenvs == 0 || o->nbenches == 0)
 		return hv_err_set(err, EINVAL,
 				  "nothing to run: no env or "
 				  "bench selected");
-	hv_plan_init(&pl);
-	rc = hv_plan_build(&pl, o->benches, o->nbenches, o->sets, err);
-	hv_plan_release(&pl);
-	return rc;
+	return hv_plan_build(plan, o->benches, o->nbenches, o->sets, err);
 }
 
 static void
@@ -675,7 +665,6 @@ runner_release(struct runner *r)
 	free(r->box_err);
 	free(r->units);
 	free(r->order);
-	hv_plan_release(&r->plan);
 	if (r->st)
 		hv_store_close(r->st);
 	hv_study_release(&r->study);
@@ -685,19 +674,15 @@ runner_release(struct runner *r)
 }
 
 int
-hv_run_study(const struct hv_run_opts *o, struct hv_run_stats *st,
-	     struct hv_err *err)
+hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
+	     struct hv_run_stats *st, struct hv_err *err)
 {
-	struct runner r = {.o = o};
+	struct runner r = {.o = o, .plan = plan};
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	hv_study_init(&r.study);
-	hv_plan_init(&r.plan);
 	r.study.seed = o->seed;
-	rc = hv_plan_build(&r.plan, o->benches, o->nbenches, o->sets, err);
-	if (rc < 0)
-		goto out;
 	rc = hv_runstate_create(&r.rs, err);
 	if (rc < 0)
 		goto out;

@@ -8,6 +8,7 @@ set -u
 expect_exit 2 "no command" -- "$HV"
 expect_exit 2 "unknown command" -- "$HV" frobnicate
 stderr_has "frobnicate" "names the unknown command"
+stderr_has "image" "lists every command, image too"
 expect_exit 2 "unknown option" -- "$HV" run --bogus
 stderr_has "--bogus" "names the unknown option"
 expect_exit 2 "--reps 0" -- "$HV" run --reps 0
@@ -35,6 +36,29 @@ expect_exit 2 "--set of a parameter no bench has" -- \
 	"$HV" run --env native --bench net.stream --set size_bytes=1
 stderr_has "size_bytes" "names the parameter"
 expect_exit 2 "--cpus 0" -- "$HV" run --cpus 0
+ncpu=$(nproc)
+expect_exit 2 "--cpus above the host's $ncpu CPUs" -- "$HV" run --cpus $((ncpu + 1))
+stderr_has "from 1 to $ncpu" "says the host's CPU count"
+expect_exit 2 "a size the kernel refuses (128MiB > 64MiB)" -- \
+	"$HV" run --env native --bench net.rr --sizes 128MiB
+stderr_has "bad --sizes '128MiB'" "names --sizes as typed, not size_bytes"
+expect_exit 2 "a size listed twice" -- "$HV" run --env native --bench net.rr --sizes 1,64,1
+stderr_has "'1' is listed twice" "names the repeated size"
+expect_exit 2 "--sizes ''" -- "$HV" run --env native --bench net.rr --sizes ''
+stderr_has "empty value for --sizes" "names --sizes"
+expect_exit 2 "a bad --set value" -- "$HV" run --env native --bench fs --set file_bytes=0
+stderr_has "bad --set file_bytes '0'" "names --set file_bytes"
+expect_exit 2 "an NPB class the benchmark does not have" -- \
+	"$HV" run --env native --bench npb.is --variant ser --class D
+stderr_has "npb.is" "names the bench"
+expect_exit 2 "--out under a missing parent" -- \
+	"$HV" run --env native --bench net.rr --out "$T/missing/deep/dir"
+stderr_has "$T/missing/deep" "names the missing parent"
+stderr_has "--parents" "says how to ask for parents"
+[ ! -e "$T/missing" ]
+ok $? "nothing was created under the missing parent"
+expect_exit 2 "clean with an operand" -- "$HV" clean extra
+stderr_has "extra" "names the operand"
 expect_exit 2 "stray operand" -- "$HV" run extra
 stderr_has "extra" "names the operand"
 expect_exit 2 "report of a missing study" -- "$HV" report "$T/nope"

@@ -52,6 +52,27 @@ vm_sigint uml
 [ -n "$VM_HP" ] && [ -z "$(pgrep -f linux.uml)" ] && [ -z "$(vm_run_dirs)" ]
 ok $? "no linux.uml process or run directory left after SIGINT"
 
+# SIGKILL mid-study: hpcvirt cannot clean up, and UML's host processes
+# (one per guest address space) do not die with their parent. They sit
+# in the box's cgroup, so "hpcvirt clean" kills them and removes the rest.
+vm_start_bg uml --bench net.rr --sizes 1 --duration 1 --reps 20 \
+	--warmup 0 --out "$T/k"
+kill -KILL "$VM_HP"
+wait $VM_PID
+sleep 0.5
+n=$(pgrep -fc "linux.uml")
+echo "# linux.uml processes right after SIGKILL: $n"
+"$HV" clean >"$T/clean" 2>&1
+rc=$?
+sed 's/^/# /' "$T/clean"
+[ $rc -eq 0 ] && grep -q "^removed 1 stale run" "$T/clean"
+ok $? "hpcvirt clean removes the killed run (exit $rc)"
+for _ in $(seq 1 20); do pgrep -f linux.uml >/dev/null || break; sleep 0.1; done
+[ -n "$VM_HP" ] && [ -z "$(pgrep -f linux.uml)" ] && [ -z "$(vm_run_dirs)" ]
+ok $? "no linux.uml process or run directory left after SIGKILL and clean"
+[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "hpcvirt-$VM_HP-*" 2>/dev/null)" ]
+ok $? "no cgroup of the killed run left"
+
 # A missing program: unavailable with the reason, and the study goes on.
 HPCVIRT_UML=/nonexistent/linux.uml "$HV" list >"$T/l" 2>&1
 grep -q "^  uml .*not available: HPCVIRT_UML=/nonexistent/linux.uml is not an executable" "$T/l"

@@ -15,7 +15,7 @@
 #include "tap.h"
 
 static const struct hv_param_def params[] = {
-	{.name = "size_bytes", .defval = "1,64", .check = hv_check_bytes},
+	{.name = "size_bytes", .defval = "1,64"},
 	{.name = "duration_s", .defval = "0.1", .check = hv_check_secs},
 };
 
@@ -71,13 +71,14 @@ main(void)
 	struct hv_store *store = NULL;
 	struct hv_study s;
 	struct hv_err err;
+	struct hv_plan pl;
 	char bin[512], cwd[400], dir[] = "/tmp/hpcvirt-test-sched.XXXXXX";
 	const char *red;
 	int rc;
 
 	if (geteuid() != 0)
 		skip_all("needs root (the lab network)");
-	plan(9);
+	plan(11);
 	if (!getcwd(cwd, sizeof(cwd)) || !mkdtemp(dir))
 		return 1;
 	snprintf(bin, sizeof(bin), "%s/%s/bin", cwd, build);
@@ -95,7 +96,11 @@ main(void)
 	o.bin_dir = bin;
 	o.reduce = true;
 	hv_err_init(&err);
-	rc = hv_run_study(&o, &st, &err);
+	rc = hv_run_validate(&o, &pl, &err);
+	ok(rc == 0, "the plan is built (%s)", err.msg);
+	is_int(pl.n, 2, "one parameter set per size");
+	rc = hv_run_study(&o, &pl, &st, &err);
+	hv_plan_release(&pl);
 	ok(rc == 0, "study runs (%s)", err.msg);
 	is_int(st.cells, 3 * 3, "3 units x 3 metrics (one unit left out)");
 	is_int(st.failed, 0, "no cell failed");

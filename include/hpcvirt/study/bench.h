@@ -22,8 +22,12 @@ struct hv_param_def {
 	const char *name;   /* key in params, e.g. "size_bytes" */
 	const char *defval; /* default list, e.g. "1,64,1024" */
 	const char *help;
-	/* Validates one value; NULL accepts anything. name is the
-	 * option the user typed, for the message. */
+	/* The run option that sets it ("sizes" for --sizes), or NULL: it is
+	 * set with --set NAME=LIST. Messages about its values name this. */
+	const char *option;
+	/* Validates one value; NULL accepts anything. name is the option
+	 * to name in the message ("sizes", or "set size_bytes"). Bounds are
+	 * the kernel's own (src/proto/bounds.h). */
 	int (*check)(const char *name, const char *value, struct hv_err *err);
 };
 
@@ -88,7 +92,8 @@ struct hv_bench {
 };
 
 /* Shared value checkers for parameter definitions. */
-int hv_check_bytes(const char *name, const char *value, struct hv_err *err);
+int hv_check_bytes_max(const char *name, const char *value, uint64_t max,
+		       struct hv_err *err);
 int hv_check_count(const char *name, const char *value, struct hv_err *err);
 int hv_check_secs(const char *name, const char *value, struct hv_err *err);
 

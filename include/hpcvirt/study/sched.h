@@ -15,8 +15,18 @@
 
 #include "hpcvirt/study/bench.h"
 #include "hpcvirt/study/env.h"
+#include "hpcvirt/study/plan.h"
 #include "hpcvirt/host/lab.h"
 #include "hpcvirt/results/result.h"
+
+/* Where a study is, for a progress display: step (0-based) of nsteps,
+ * what it runs, and the estimated seconds left (-1: not known yet). At
+ * the end, once, with step == nsteps and label "". */
+struct hv_progress {
+	size_t step, nsteps;
+	const char *label; /* "native net.rr size_bytes=1 duration_s=1" */
+	int64_t eta_s;
+};
 
 struct hv_run_opts {
 	const struct hv_env *const *envs;
@@ -33,7 +43,10 @@ struct hv_run_opts {
 	const char *bin_dir;	/* agent and kernels */
 	struct hv_spec spec;	/* resources every box gets */
 	struct hv_lab_opts lab; /* interconnect emulation on box ports */
-	bool progress;		/* progress line on stderr */
+	/* Called before each repetition, and once at the end; NULL for none.
+	 * The library never prints: the CLI draws what it is told. */
+	void (*progress)(const struct hv_progress *p, void *arg);
+	void *progress_arg;
 	/* Envs may leave out parameter sets that would take them far too
 	 * long (hv_env.skip); recorded in the context as "reduced". */
 	bool reduce;
@@ -48,15 +61,21 @@ struct hv_run_stats {
 	bool interrupted;
 };
 
-/* Check the options and expand the plan without running anything (bad
- * parameter values are -EINVAL with a message naming them). */
-int hv_run_validate(const struct hv_run_opts *o, struct hv_err *err);
+/*
+ * Check the options and expand them into plan (initialised here; the
+ * caller releases it with hv_plan_release, also on failure), without
+ * running anything: bad parameter values are -EINVAL with a message
+ * naming the option. The plan is built once, here.
+ */
+int hv_run_validate(const struct hv_run_opts *o, struct hv_plan *plan,
+		    struct hv_err *err);
 
 /*
- * Run the study into o->out_dir. Returns 0 when it ran (cells may have
- * failed: see st), -errno when it could not run at all.
+ * Run the study of plan (from hv_run_validate with the same o) into
+ * o->out_dir. Returns 0 when it ran (cells may have failed: see st),
+ * -errno when it could not run at all.
  */
-int hv_run_study(const struct hv_run_opts *o, struct hv_run_stats *st,
-		 struct hv_err *err);
+int hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
+		 struct hv_run_stats *st, struct hv_err *err);
 
 #endif

@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h" /* HV_FS_MAX_RECORD, HV_FS_MAX_FILE */
+
 #define HV_FS_MAX_SIZES 32
 #define HV_FS_MIN_RECORD (4ULL << 10)
-#define HV_FS_MAX_RECORD (64ULL << 20)
-#define HV_FS_MAX_FILE (1ULL << 40)
 
 /* The four tests, in the order they always run for each file size. */
 enum hv_fs_test {

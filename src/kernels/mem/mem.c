@@ -23,10 +23,10 @@
 #include <unistd.h>
 
 #include "klib.h"
+#include "bounds.h"
 
 #define RUNS 3
 #define MIN_SIZE (64u * 1024u)
-#define MAX_SIZE (UINT64_C(1) << 40)
 
 struct mem_opts {
 	uint64_t size;
@@ -48,7 +48,7 @@ static const struct hv_k_opt opts[] = {
 	{.name = "size",
 	 .type = HV_K_OPT_BYTES,
 	 .min = MIN_SIZE,
-	 .max = MAX_SIZE,
+	 .max = HV_MEM_MAX_BYTES,
 	 .off = OFF(size),
 	 .form = "bytes from 64KiB to 1TiB, like 256MiB",
 	 .form_has_bounds = true,

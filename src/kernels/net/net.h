@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "bounds.h" /* HV_NET_MAX_MSG */
+
 #define HV_NET_MAX_SIZES 64
-#define HV_NET_MAX_MSG (64ULL << 20) /* largest rr message or block */
 
 /*
  * Stream tuning: socket buffer size asked for on both ends (0 keeps the

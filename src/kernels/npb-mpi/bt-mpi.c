@@ -362,9 +362,6 @@ btm_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_bt = {
 	.name = "bt",
-	.classes = "SWABC",
-	.ranks_ok = hv_npbm_square,
-	.ranks_rule = "a square number (1, 4, 9, 16, ...)",
 	.max_ranks = btm_max_ranks,
 	.max_rule = "each rank needs two of the grid's interior z planes",
 	.mem_bytes = btm_mem,

@@ -185,9 +185,6 @@ cgm_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_cg = {
 	.name = "cg",
-	.classes = "SWABC",
-	.ranks_ok = hv_npbm_pow2,
-	.ranks_rule = "a power of two (1, 2, 4, 8, ...)",
 	.mem_bytes = cgm_mem,
 	.run = cgm_run,
 };

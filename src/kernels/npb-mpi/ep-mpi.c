@@ -52,9 +52,6 @@ epm_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_ep = {
 	.name = "ep",
-	.classes = "SWABCD",
-	.ranks_ok = hv_npbm_any,
-	.ranks_rule = "any count",
 	.mem_bytes = epm_mem,
 	.run = epm_run,
 };

@@ -268,9 +268,6 @@ ftm_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_ft = {
 	.name = "ft",
-	.classes = "SWABC",
-	.ranks_ok = hv_npbm_pow2,
-	.ranks_rule = "a power of two (1, 2, 4, 8, ...)",
 	.mem_bytes = ftm_mem,
 	.run = ftm_run,
 };

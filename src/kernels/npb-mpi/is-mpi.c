@@ -226,9 +226,6 @@ ism_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_is = {
 	.name = "is",
-	.classes = "SWABC",
-	.ranks_ok = hv_npbm_pow2,
-	.ranks_rule = "a power of two (1, 2, 4, 8, ...)",
 	.mem_bytes = ism_mem,
 	.run = ism_run,
 };

@@ -12,7 +12,7 @@ NPBM_SRC := $(wildcard src/kernels/npb-mpi/*.c)
 NPBM_SHARED := src/kernels/npb/npb-common.c src/kernels/npb/npb-verify-data.c \
 	src/kernels/npb/cfd-common.c
 NPBM_OBJ := $(patsubst %.c,$(OBJ)/npb-mpi/%.o,$(NPBM_SRC) $(NPBM_SHARED) \
-	$(KLIB_SRC))
+	$(KLIB_SRC) src/proto/npb-rules.c)
 ifeq ($(NATIVE),1)
 NPBM_ARCH := -march=native
 else

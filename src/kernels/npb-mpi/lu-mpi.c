@@ -240,9 +240,6 @@ lum_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_lu = {
 	.name = "lu",
-	.classes = "SWABC",
-	.ranks_ok = hv_npbm_pow2,
-	.ranks_rule = "a power of two (1, 2, 4, 8, ...)",
 	.max_ranks = lum_max_ranks,
 	.max_rule = "each rank needs two of the grid's interior z planes",
 	.mem_bytes = lum_mem,

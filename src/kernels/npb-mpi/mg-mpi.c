@@ -367,9 +367,6 @@ mgm_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_mg = {
 	.name = "mg",
-	.classes = "SWABC",
-	.ranks_ok = hv_npbm_pow2,
-	.ranks_rule = "a power of two (1, 2, 4, 8, ...)",
 	.mem_bytes = mgm_mem,
 	.run = mgm_run,
 };

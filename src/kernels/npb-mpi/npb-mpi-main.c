@@ -33,28 +33,6 @@ struct opts {
 	int rank, nranks;
 };
 
-bool
-hv_npbm_any(int n)
-{
-	return n >= 1;
-}
-
-bool
-hv_npbm_pow2(int n)
-{
-	return n >= 1 && (n & (n - 1)) == 0;
-}
-
-bool
-hv_npbm_square(int n)
-{
-	int q = 1;
-
-	while (q * q < n)
-		q++;
-	return n >= 1 && q * q == n;
-}
-
 /* Bad input: rank 0 says why; every rank leaves with exit status 2. */
 static void __attribute__((format(printf, 2, 3), noreturn))
 usage_die(const struct opts *o, const char *fmt, ...)
@@ -101,8 +79,10 @@ find_bench(const char *name)
 static void
 parse_class(struct opts *o, const char *s)
 {
-	if (strlen(s) != 1 || !strchr("SWABC", s[0]))
-		usage_die(o, "bad --class '%s': expected S, W, A, B or C", s);
+	if (strlen(s) != 1 || !strchr(HV_NPB_CLASSES, s[0]))
+		usage_die(o,
+			  "bad --class '%s': expected one of " HV_NPB_CLASSES,
+			  s);
 	o->cls = s[0];
 }
 
@@ -139,6 +119,7 @@ parse_one(struct opts *o, int argc, char **argv, int *i)
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
+	const struct hv_npb_rule *rule;
 	int i;
 
 	o->cls = 'S';
@@ -146,14 +127,15 @@ parse_args(int argc, char **argv, struct opts *o)
 		parse_one(o, argc, argv, &i);
 	if (!o->bench)
 		usage_die(o, "missing BENCH (ep, is, cg, mg, ft, bt, sp, lu)");
-	if (!strchr(o->bench->classes, o->cls))
+	rule = hv_npb_rule_find(o->bench->name);
+	if (!strchr(rule->mpi_classes, o->cls))
 		usage_die(o, "bad --class '%c' for %s: supported are %s",
-			  o->cls, o->bench->name, o->bench->classes);
-	if (!o->bench->ranks_ok(o->nranks))
+			  o->cls, o->bench->name, rule->mpi_classes);
+	if (!hv_npb_ranks_ok(rule, o->nranks))
 		usage_die(o,
 			  "bad rank count %d for %s: it needs %s (mpirun -np "
 			  "N)",
-			  o->nranks, o->bench->name, o->bench->ranks_rule);
+			  o->nranks, o->bench->name, hv_npb_ranks_str(rule));
 	if (o->bench->max_ranks && o->nranks > o->bench->max_ranks(o->cls))
 		usage_die(o,
 			  "bad rank count %d for %s class %c: at most %d ranks "

@@ -17,13 +17,11 @@
 #include <stdbool.h>
 
 #include "../npb/npb.h"
+#include "npb-rules.h"
 
 struct hv_npbm_bench {
 	const char *name;
-	const char *classes;
-	/* true if the benchmark runs on n ranks */
-	bool (*ranks_ok)(int n);
-	const char *ranks_rule; /* for the error message */
+	/* classes and rank rule: the table in src/proto/npb-rules.c */
 	/* the most ranks a class takes (NULL: no limit), and why */
 	int (*max_ranks)(char cls);
 	const char *max_rule;
@@ -35,10 +33,6 @@ struct hv_npbm_bench {
 
 extern const struct hv_npbm_bench hv_npbm_ep, hv_npbm_is, hv_npbm_cg,
 	hv_npbm_mg, hv_npbm_ft, hv_npbm_bt, hv_npbm_sp, hv_npbm_lu;
-
-bool hv_npbm_any(int n);
-bool hv_npbm_pow2(int n);
-bool hv_npbm_square(int n);
 
 /* Block partition of [0, n) over nranks: the range of rank. */
 static inline void

@@ -374,9 +374,6 @@ spm_mem(char cls, int nranks)
 
 const struct hv_npbm_bench hv_npbm_sp = {
 	.name = "sp",
-	.classes = "SWABC",
-	.ranks_ok = hv_npbm_square,
-	.ranks_rule = "a square number (1, 4, 9, ...)",
 	.max_ranks = spm_max_ranks,
 	.max_rule = "each rank needs two of the grid's interior z planes",
 	.mem_bytes = spm_mem,

@@ -312,7 +312,6 @@ bt_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_bt = {
 	.name = "bt",
-	.classes = "SWABCD",
 	.mem_bytes = bt_mem,
 	.run = bt_run,
 };

@@ -383,7 +383,6 @@ cg_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_cg = {
 	.name = "cg",
-	.classes = "SWABCD",
 	.mem_bytes = cg_mem,
 	.run = cg_run,
 };

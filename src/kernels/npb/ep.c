@@ -165,7 +165,6 @@ ep_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_ep = {
 	.name = "ep",
-	.classes = "SWABCD",
 	.mem_bytes = ep_mem,
 	.run = ep_run,
 };

@@ -534,7 +534,6 @@ ft_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_ft = {
 	.name = "ft",
-	.classes = "SWABCD",
 	.mem_bytes = ft_mem,
 	.run = ft_run,
 };

@@ -282,7 +282,6 @@ is_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_is = {
 	.name = "is",
-	.classes = "SWABC",
 	.mem_bytes = is_mem,
 	.run = is_run,
 };

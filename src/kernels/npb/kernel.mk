@@ -9,7 +9,7 @@
 # -march=native for local experiments.
 
 NPB_SRC := $(wildcard src/kernels/npb/*.c)
-NPB_KLIB := $(KLIB_SRC)
+NPB_KLIB := $(KLIB_SRC) src/proto/npb-rules.c
 ifeq ($(NATIVE),1)
 NPB_ARCH := -march=native
 else

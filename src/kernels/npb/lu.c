@@ -378,7 +378,6 @@ lu_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_lu = {
 	.name = "lu",
-	.classes = "SWABCD",
 	.mem_bytes = lu_mem,
 	.run = lu_run,
 };

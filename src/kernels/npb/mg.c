@@ -525,7 +525,6 @@ mg_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_mg = {
 	.name = "mg",
-	.classes = "SWABCD",
 	.mem_bytes = mg_mem,
 	.run = mg_run,
 };

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "klib.h"
+#include "npb-rules.h"
 #include "npb.h"
 
 #ifdef _OPENMP
@@ -82,9 +83,10 @@ default_threads(void)
 static void
 parse_class(struct opts *o, const char *s)
 {
-	if (strlen(s) != 1 || !strchr("SWABCD", s[0]))
+	if (strlen(s) != 1 || !strchr(HV_NPB_CLASSES, s[0]))
 		hv_k_die(HV_K_EXIT_USAGE,
-			 "bad --class '%s': expected S, W, A, B, C or D", s);
+			 "bad --class '%s': expected one of " HV_NPB_CLASSES,
+			 s);
 	o->cls = s[0];
 }
 
@@ -118,6 +120,7 @@ need_arg(int argc, char **argv, int i)
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
+	const char *classes;
 	int i;
 
 	memset(o, 0, sizeof(*o));
@@ -157,11 +160,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		hv_k_die(HV_K_EXIT_USAGE,
 			 "missing BENCH (ep, is, cg, mg, ft, bt, sp, lu)");
 	}
-	if (!strchr(o->bench->classes, o->cls))
+	classes = hv_npb_rule_find(o->bench->name)->classes;
+	if (!strchr(classes, o->cls))
 		hv_k_die(HV_K_EXIT_USAGE,
 			 "bad --class '%c' for %s: this implementation "
 			 "supports %s",
-			 o->cls, o->bench->name, o->bench->classes);
+			 o->cls, o->bench->name, classes);
 }
 
 /* Read the first unsigned number of a small file; -1 if absent/"max". */

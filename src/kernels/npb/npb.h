@@ -53,14 +53,13 @@ struct hv_npb_result {
 };
 
 /*
- * A benchmark: classes it accepts, its memory need in bytes for a
+ * A benchmark: its memory need in bytes for a
  * class and thread count, and the run itself. run() returns 0 when the
  * benchmark completed (verified or not: see hv_npb_verified) or a
  * negative errno.
  */
 struct hv_npb_bench {
-	const char *name;
-	const char *classes;
+	const char *name; /* classes: src/proto/npb-rules.c */
 	uint64_t (*mem_bytes)(char cls, int threads);
 	int (*run)(char cls, int threads, struct hv_npb_result *r);
 };

@@ -595,7 +595,6 @@ sp_mem(char cls, int threads)
 
 const struct hv_npb_bench hv_npb_sp = {
 	.name = "sp",
-	.classes = "SWABCD",
 	.mem_bytes = sp_mem,
 	.run = sp_run,
 };
