@@ -152,14 +152,20 @@ hv_cli_render(const char *dir, const char *json, const char *csv, int quiet)
 
 	hv_err_init(&err);
 	hv_study_init(&s);
+	/* A study that cannot be opened or read (missing, empty, corrupt,
+	 * foreign) is bad input: exit 2. */
 	rc = hv_store_open(&st, dir, false, &err);
 	if (rc == 0)
 		rc = hv_store_load(st, &s, &err);
-	if (rc == 0)
-		rc = hv_study_analyze(&s, &err);
 	if (rc < 0) {
 		fprintf(stderr, "hpcvirt: %s\n", err.msg);
-		ex = rc == -ENOENT ? HV_EXIT_USAGE : HV_EXIT_FAIL;
+		ex = HV_EXIT_USAGE;
+		goto out;
+	}
+	rc = hv_study_analyze(&s, &err);
+	if (rc < 0) {
+		fprintf(stderr, "hpcvirt: %s\n", err.msg);
+		ex = HV_EXIT_FAIL;
 		goto out;
 	}
 	if (!quiet && (rc = render_to("-", hv_render_table, &s)) != 0)

@@ -50,7 +50,11 @@ hv_npb_ranks_ok(const struct hv_npb_rule *r, long n)
 const char *
 hv_npb_ranks_str(const struct hv_npb_rule *r)
 {
-	static const char *const s[] = {"any", "a power of two", "a square"};
+	static const char *const s[] = {
+		"any count",
+		"a power of two (1, 2, 4, 8, ...)",
+		"a square number (1, 4, 9, 16, ...)",
+	};
 
 	return s[r->ranks];
 }

@@ -34,7 +34,8 @@ const struct hv_npb_rule *hv_npb_rule_find(const char *name);
 /* Does the MPI build accept n ranks? */
 bool hv_npb_ranks_ok(const struct hv_npb_rule *r, long n);
 
-/* "any", "a power of two" or "a square", for messages. */
+/* "any count", "a power of two (1, 2, 4, 8, ...)" or "a square number
+ * (1, 4, 9, 16, ...)", for messages. */
 const char *hv_npb_ranks_str(const struct hv_npb_rule *r);
 
 #endif

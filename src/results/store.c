@@ -215,20 +215,24 @@ prepare_all(struct hv_store *st, struct hv_err *err)
 static int
 open_db(struct hv_store *st, bool create, struct hv_err *err)
 {
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	/* A study opened to read it is never written to, whatever it holds
+	 * (an empty or foreign file stays as it was). */
+	int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+			   : SQLITE_OPEN_READONLY;
 	int rc;
 
 	rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(st, rc, "cannot open", err);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	rc = exec_sql(st,
-		      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		      " PRAGMA foreign_keys=ON;",
-		      "setting journal mode", err);
+	if (create)
+		rc = exec_sql(st,
+			      "PRAGMA journal_mode=WAL; PRAGMA "
+			      "synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+			      "setting journal mode", err);
 	if (rc == 0)
 		rc = setup_schema(st, create, err);
-	if (rc == 0)
+	if (rc == 0 && create)
 		rc = prepare_all(st, err);
 	return rc;
 }

@@ -64,6 +64,17 @@ stderr_has "extra" "names the operand"
 expect_exit 2 "report of a missing study" -- "$HV" report "$T/nope"
 stderr_has "$T/nope" "names the missing directory"
 expect_exit 2 "report without a directory" -- "$HV" report
+# A report reads; it never writes into what it reads, whatever that is.
+mkdir -p "$T/empty" "$T/junk"
+: >"$T/empty/study.db"
+expect_exit 2 "report of an empty study.db" -- "$HV" report "$T/empty"
+[ "$(stat -c %s "$T/empty/study.db")" -eq 0 ] && [ "$(ls "$T/empty")" = study.db ]
+ok $? "the empty study.db is left empty, with nothing beside it"
+head -c 5000 /dev/urandom >"$T/junk/study.db"
+sum=$(sha256sum <"$T/junk/study.db")
+expect_exit 2 "report of a corrupt study.db" -- "$HV" report "$T/junk"
+[ "$(sha256sum <"$T/junk/study.db")" = "$sum" ]
+ok $? "the corrupt study.db is left as it was"
 expect_exit 2 "list with an operand" -- "$HV" list extra
 expect_exit 0 "run --help" -- "$HV" run --help
 grep -q -- "--reps" "$T/out"

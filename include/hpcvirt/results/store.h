@@ -35,7 +35,8 @@ struct hv_sample {
 
 /*
  * Open DIR/study.db. With create, DIR is created (mode 0755) when missing
- * and the schema is set up; without it, a missing study is -ENOENT.
+ * and the schema is set up; without it, the study is opened read-only
+ * (never modified, only loaded) and a missing study is -ENOENT.
  */
 int hv_store_open(struct hv_store **out, const char *dir, bool create,
 		  struct hv_err *err);
