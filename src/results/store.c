@@ -289,6 +289,14 @@ hv_store_close(struct hv_store *st)
 	free(st);
 }
 
+/* Writes need a store opened with create; a read-only one refuses them. */
+static int
+read_only(const struct hv_store *st, struct hv_err *err)
+{
+	return hv_err_set(err, EROFS, "%s: opened read-only (to report on it)",
+			  st->path);
+}
+
 /* Step a prepared write to completion and make it ready for reuse. */
 static int
 run_write(struct hv_store *st, sqlite3_stmt *q, const char *what,
@@ -311,6 +319,9 @@ hv_store_put_context(struct hv_store *st, const char *key, const char *json,
 {
 	sqlite3_stmt *q = st->put_context;
 	cJSON *j;
+
+	if (!st->put_context)
+		return read_only(st, err);
 
 	if (!key || !*key || !json)
 		return hv_err_set(err, EINVAL, "context entry without a key");
@@ -360,6 +371,9 @@ hv_store_add_cell(struct hv_store *st, struct hv_cell *c, struct hv_err *err)
 	char *params;
 	int rc;
 
+	if (!st->add_cell)
+		return read_only(st, err);
+
 	params = params_json(&c->params);
 	if (!params)
 		return hv_err_set(err, ENOMEM, "%s %s: out of memory", c->env,
@@ -386,6 +400,9 @@ hv_store_set_status(struct hv_store *st, const struct hv_cell *c,
 {
 	sqlite3_stmt *q = st->set_status;
 	int rc;
+
+	if (!st->set_status)
+		return read_only(st, err);
 
 	if (c->id <= 0)
 		return hv_err_set(err, EINVAL, "%s %s: cell is not stored",
@@ -429,6 +446,9 @@ hv_store_add_sample(struct hv_store *st, const struct hv_cell *c,
 		    const struct hv_sample *smp, struct hv_err *err)
 {
 	sqlite3_stmt *q = st->add_sample;
+
+	if (!st->add_sample)
+		return read_only(st, err);
 
 	if (c->id <= 0)
 		return hv_err_set(err, EINVAL, "%s %s: cell is not stored",

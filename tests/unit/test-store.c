@@ -166,6 +166,11 @@ test_roundtrip(const char *root)
 	ok(rc == 0 && n == 4, "raw kernel output stored for every rep (%d)", n);
 	ok(hv_store_load(st, &got, &err) == -EINVAL,
 	   "load into a non-empty study refused");
+	ok(hv_store_put_context(st, "seed", "\"x1\"", &err) == -EROFS,
+	   "a store opened to read refuses writes (%s)", err.msg);
+	hv_store_close(st);
+	ok(hv_store_open(&st, dir, true, &err) == 0, "reopen to write (%s)",
+	   err.msg);
 	ok(hv_store_put_context(st, "seed", "\"x1\"", &err) == 0,
 	   "bad seed written");
 	hv_study_release(&got);
