@@ -105,19 +105,10 @@ static int
 ns_started(void *arg, pid_t pid, struct hv_err *err)
 {
 	struct ns_box *nb = arg;
-	char path[64];
-	int fd, rc;
+	int rc = hv_lab_attach_pid(nb->lab, pid, nb->mode, &nb->port, err);
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hv_err_sys(err, errno, "open %s", path);
-	rc = hv_lab_attach(nb->lab, fd, nb->mode, &nb->port, err);
-	close(fd);
-	if (rc < 0)
-		return hv_err_prefix(err, "lab: ");
-	nb->attached = true;
-	return 0;
+	nb->attached = rc == 0;
+	return rc;
 }
 
 /* The host-side directories of the box under its workdir. */

@@ -576,7 +576,10 @@ hv_vm_release(struct hv_vm *vm, struct hv_box *box)
 	pid_t pgid = box->proc.pid;
 
 	/* The guest was asked to power off; give it a moment, then kill it
-	 * and whatever host processes it forked. */
+	 * and whatever host processes it forked. The group wait also lasts
+	 * until the killed orphans are reaped (by init, which may be slow:
+	 * they were seen as zombies 1 s later); the cgroups hold any that
+	 * left the process group. */
 	hv_proc_stop(&box->proc, 1500, 500);
 	hv_proc_kill_group(pgid, 2000);
 	hv_cg_remove(&vm->cg);

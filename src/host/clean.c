@@ -23,7 +23,10 @@
 #include "hpcvirt/host/clean.h"
 #include "hpcvirt/host/proc.h"
 
-#define MAX_DEPTH 4
+/* How deep below a hierarchy's root a name is looked for: hpcvirt's own
+ * groups sit one level below its own cgroup, which on systemd hosts is
+ * itself 3-4 levels deep (user.slice/user-N.slice/session-N.scope). */
+#define MAX_DEPTH 6
 #define REMOVE_MS 5000		  /* one box's groups: its processes must die */
 #define STALE_MS 10000		  /* every dead run's groups together */
 #define MAX_OWNERS 256		  /* dead owners one stale cleanup counts */
@@ -154,9 +157,19 @@ remove_tree(const char *dir, int depth, int64_t deadline, int *killed)
 	struct timespec ts = {0, 1000000};
 	char path[1200];
 	struct dirent *de;
-	DIR *d = opendir(dir);
-	int rc = 0;
+	DIR *d;
+	int rc = 0, fd;
 
+	snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+	/* v2: the whole subtree at once; the per-process kill below does
+	 * the same where there is no cgroup.kill, so its result is moot. */
+	if (depth == 0 && (fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
+		ssize_t w = write(fd, "1", 1);
+
+		(void)w;
+		close(fd);
+	}
+	d = opendir(dir);
 	if (d) {
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_type != DT_DIR || de->d_name[0] == '.')
@@ -192,6 +205,7 @@ struct sweep {
 	const void *arg;
 	char *found; /* find mode: the first match's path, nothing removed */
 	size_t flen;
+	bool hit; /* find mode: found was filled */
 	int removed, busy, killed;
 	int64_t deadline;
 };
@@ -213,7 +227,7 @@ walk(const char *dir, int depth, struct sweep *sw)
 		if (sw->match(de->d_name, sw->arg)) {
 			if (sw->found) {
 				snprintf(sw->found, sw->flen, "%s", path);
-				sw->removed = 1;
+				sw->hit = true;
 				break;
 			}
 			if (remove_tree(path, 0, sw->deadline, &sw->killed) < 0)
@@ -222,7 +236,7 @@ walk(const char *dir, int depth, struct sweep *sw)
 				sw->removed++;
 		} else if (depth < MAX_DEPTH) {
 			walk(path, depth + 1, sw);
-			if (sw->found && sw->removed)
+			if (sw->hit)
 				break;
 		}
 	}
@@ -282,7 +296,7 @@ hv_clean_find_cgroup(const char *mnt, const char *name, char *out, size_t len)
 		.match = exact_name, .arg = name, .found = out, .flen = len};
 
 	walk(mnt, 0, &sw);
-	return sw.removed ? 0 : -ENOENT;
+	return sw.hit ? 0 : -ENOENT;
 }
 
 /* The distinct dead owners one stale cleanup met. */
