@@ -154,7 +154,7 @@ hv_cli_render(const char *dir, const char *json, const char *csv, int quiet)
 	hv_study_init(&s);
 	/* A study that cannot be opened or read (missing, empty, corrupt,
 	 * foreign) is bad input: exit 2. */
-	rc = hv_store_open(&st, dir, false, &err);
+	rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
 	if (rc == 0)
 		rc = hv_store_load(st, &s, &err);
 	if (rc < 0) {

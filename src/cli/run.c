@@ -13,9 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "hpcvirt/util/opt.h"
 #include "hpcvirt/registry.h"
+#include "hpcvirt/results/store.h"
 #include "hpcvirt/study/sched.h"
 
 #define MAX_SEL 64
@@ -53,6 +56,7 @@ enum {
 	O_NO_PROGRESS,
 	O_FULL,
 	O_PARENTS,
+	O_RESUME,
 };
 
 static const struct hv_cli_opt run_opts[] = {
@@ -90,16 +94,31 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_PARENTS] = {"parents", NULL,
 		       "create the parents of --out DIR "
 		       "if they are missing"},
+	[O_RESUME] = {"resume", "DIR",
+		      "finish the interrupted study in DIR (its "
+		      "options and seed)"},
 };
+
+/* What may be given with --resume: how to show the result, not what to
+ * measure (that is DIR's). */
+#define RESUME_OK                                                           \
+	(1u << O_JSON | 1u << O_CSV | 1u << O_QUIET | 1u << O_NO_PROGRESS | \
+	 1u << O_RESUME)
 
 struct run_args {
 	struct hv_run_opts o;
 	const struct hv_env *envs[MAX_SEL];
 	const struct hv_bench *benches[MAX_SEL];
 	struct hv_params sets;
+	/* Copies: splitting them must not change argv, which the study
+	 * records (and --resume reads back). */
+	char env_buf[1024], bench_buf[1024];
 	char *env_list, *bench_list;
 	const char *json, *csv;
 	char out[512];
+	const char *resume;
+	cJSON *recorded; /* --resume: the command it was started with */
+	unsigned given;	 /* 1 << option index, for each option given */
 	bool seed_set, quiet, no_progress, full, parents;
 };
 
@@ -142,13 +161,24 @@ on_opt(void *ctx, size_t idx, const char *v)
 	const char *eq;
 
 	hv_err_init(&err);
+	a->given |= 1u << idx;
 	switch (idx) {
 	case O_ENV:
-		a->env_list = (char *)v;
+	case O_BENCH: {
+		char *buf = idx == O_ENV ? a->env_buf : a->bench_buf;
+
+		if (strlen(v) >= sizeof(a->env_buf)) {
+			fprintf(stderr,
+				"hpcvirt run: --%s list too long (%zu "
+				"characters, at most %zu)\n",
+				run_opts[idx].name, strlen(v),
+				sizeof(a->env_buf) - 1);
+			return HV_EXIT_USAGE;
+		}
+		memcpy(buf, v, strlen(v) + 1);
+		*(idx == O_ENV ? &a->env_list : &a->bench_list) = buf;
 		return 0;
-	case O_BENCH:
-		a->bench_list = (char *)v;
-		return 0;
+	}
 	case O_REPS:
 	case O_WARMUP:
 		if (hv_opt_u64(run_opts[idx].name, v, idx == O_REPS ? 2 : 0,
@@ -231,6 +261,9 @@ on_opt(void *ctx, size_t idx, const char *v)
 	case O_PARENTS:
 		a->parents = true;
 		return 0;
+	case O_RESUME:
+		a->resume = v;
+		return 0;
 	}
 	return HV_EXIT_USAGE;
 }
@@ -246,6 +279,8 @@ pick_envs(struct run_args *a)
 	int n, k;
 
 	hv_err_init(&err);
+	if (a->resume)
+		return 0; /* the study's own, from resume_args() */
 	if (!a->env_list) {
 		for (i = 0; i < hv_env_count(); i++)
 			if (!hv_env_at(i)->explicit_only &&
@@ -266,7 +301,9 @@ pick_envs(struct run_args *a)
 				items[k]);
 			return HV_EXIT_USAGE;
 		}
-		if (hv_env_probe(e, &why) < 0) {
+		/* A resumed study keeps its envs: one that is gone now
+		 * fails its cells with the reason. */
+		if (!a->resume && hv_env_probe(e, &why) < 0) {
 			fprintf(stderr,
 				"hpcvirt run: skipping %s: not "
 				"available: %s\n",
@@ -318,7 +355,8 @@ pick_benches(struct run_args *a)
 
 /*
  * A typo in --out must not create a tree somewhere: the directory's parent
- * has to exist, unless --parents asks for it.
+ * has to exist, unless --parents asks for it. Nor may a new study go into
+ * a directory that holds one.
  */
 static int
 check_out(const struct run_args *a)
@@ -327,7 +365,18 @@ check_out(const struct run_args *a)
 	struct stat sb;
 	char *slash;
 
-	if (a->parents || !a->out[0])
+	if (a->resume || !a->out[0])
+		return 0;
+	snprintf(parent, sizeof(parent), "%s/study.db", a->out);
+	if (stat(parent, &sb) == 0) {
+		fprintf(stderr,
+			"hpcvirt run: bad --out '%s': it holds a study "
+			"already; finish it with --resume %s, or choose "
+			"another directory\n",
+			a->out, a->out);
+		return HV_EXIT_USAGE;
+	}
+	if (a->parents)
 		return 0;
 	snprintf(parent, sizeof(parent), "%s", a->out);
 	while ((slash = strrchr(parent, '/')) != NULL && slash[1] == '\0')
@@ -398,6 +447,157 @@ install_signals(void)
 }
 
 static int
+parse_args(struct run_args *a, int argc, char **argv)
+{
+	int rc, first;
+
+	rc = hv_cli_parse("hpcvirt run [OPTIONS]", run_opts,
+			  sizeof(run_opts) / sizeof(run_opts[0]), argc, argv,
+			  on_opt, a, &first);
+	if (rc == 0 && first < argc) {
+		fprintf(stderr, "hpcvirt run: unexpected argument '%s'\n",
+			argv[first]);
+		rc = HV_EXIT_USAGE;
+	}
+	return rc;
+}
+
+static void
+args_init(struct run_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	hv_params_init(&a->sets);
+	a->o.reps = 5;
+	a->o.warmup = 1;
+}
+
+/* The recorded command as an argv (pointing into a->recorded). */
+static int
+recorded_argv(struct run_args *a, const char *dir, const char *txt, char **argv,
+	      int max)
+{
+	const cJSON *it;
+	int n = 0;
+
+	a->recorded = txt ? cJSON_Parse(txt) : NULL;
+	cJSON_ArrayForEach(it, a->recorded)
+	{
+		if (!cJSON_IsString(it) || n == max - 1)
+			break;
+		argv[n++] = it->valuestring;
+	}
+	argv[n] = NULL;
+	if (!cJSON_IsArray(a->recorded) || n == 0 ||
+	    n != cJSON_GetArraySize(a->recorded) || strcmp(argv[0], "run")) {
+		fprintf(stderr,
+			"hpcvirt run: --resume %s: its recorded command is "
+			"missing or not a 'run' command\n",
+			dir);
+		return HV_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The envs it selected (the default set depends on the host then). */
+static int
+recorded_envs(struct run_args *a, const char *dir, const char *txt)
+{
+	cJSON *list = txt ? cJSON_Parse(txt) : NULL;
+	const cJSON *it;
+	int rc = 0;
+
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > MAX_SEL) {
+		fprintf(stderr,
+			"hpcvirt run: --resume %s: no env list recorded\n",
+			dir);
+		rc = HV_EXIT_USAGE;
+	}
+	cJSON_ArrayForEach(it, list)
+	{
+		const struct hv_env *e = cJSON_IsString(it)
+						 ? hv_env_find(it->valuestring)
+						 : NULL;
+
+		if (!e) {
+			fprintf(stderr,
+				"hpcvirt run: --resume %s: recorded env '%s' "
+				"is not in this hpcvirt\n",
+				dir,
+				cJSON_IsString(it) ? it->valuestring : "?");
+			rc = HV_EXIT_USAGE;
+			break;
+		}
+		a->envs[a->o.nenvs++] = e;
+	}
+	cJSON_Delete(list);
+	return rc;
+}
+
+/*
+ * --resume DIR: the options are those of the command DIR's study was
+ * started with (context "cmdline"), the envs those it selected, the seed
+ * its seed; from the user's command only how to show the result.
+ */
+static int
+resume_args(struct run_args *a)
+{
+	struct run_args user = *a;
+	char *argv[256];
+	struct hv_store *st = NULL;
+	struct hv_study s;
+	struct hv_err err;
+	int rc;
+
+	if (a->given & ~RESUME_OK) {
+		fprintf(stderr,
+			"hpcvirt run: --resume DIR runs DIR's own plan: only "
+			"--json, --csv, --quiet and --no-progress go with "
+			"it\n");
+		return HV_EXIT_USAGE;
+	}
+	hv_err_init(&err);
+	hv_study_init(&s);
+	rc = hv_store_open(&st, user.resume, HV_STORE_READ, &err);
+	if (rc == 0)
+		rc = hv_store_load(st, &s, &err);
+	if (st)
+		hv_store_close(st);
+	if (rc < 0) {
+		fprintf(stderr, "hpcvirt run: --resume: %s\n", err.msg);
+		hv_study_release(&s);
+		return HV_EXIT_USAGE;
+	}
+	hv_params_release(&a->sets);
+	args_init(a);
+	rc = recorded_argv(a, user.resume, hv_context_get(&s, "cmdline"), argv,
+			   256);
+	if (rc == 0 && !hv_context_get(&s, "seed")) {
+		fprintf(stderr, "hpcvirt run: --resume %s: no seed recorded\n",
+			user.resume);
+		rc = HV_EXIT_USAGE;
+	}
+	if (rc == 0)
+		rc = parse_args(a, (int)cJSON_GetArraySize(a->recorded), argv);
+	if (rc == 0) {
+		a->resume = user.resume;
+		rc = recorded_envs(a, user.resume,
+				   hv_context_get(&s, "selected_envs"));
+	}
+	if (rc == 0) {
+		a->env_list = NULL;
+		a->o.seed = s.seed;
+		a->seed_set = true;
+		snprintf(a->out, sizeof(a->out), "%s", user.resume);
+		a->json = user.json;
+		a->csv = user.csv;
+		a->quiet = user.quiet;
+		a->no_progress = user.no_progress;
+	}
+	hv_study_release(&s);
+	return rc;
+}
+
+static int
 run_and_render(struct run_args *a, const struct hv_plan *plan)
 {
 	struct hv_run_stats st;
@@ -417,6 +617,15 @@ run_and_render(struct run_args *a, const struct hv_plan *plan)
 	if (st.failed)
 		fprintf(stderr, ", %zu failed", st.failed);
 	fprintf(stderr, "%s)\n", st.interrupted ? ", interrupted" : "");
+	if (a->o.resume)
+		fprintf(stderr,
+			"hpcvirt: resumed: %zu repetitions were stored, %zu "
+			"run now\n",
+			st.reps_stored, st.reps_run);
+	if (st.interrupted)
+		fprintf(stderr,
+			"hpcvirt: finish it with: hpcvirt run --resume %s\n",
+			a->out);
 	if (rc == 0 && (st.failed || st.interrupted))
 		rc = HV_EXIT_FAIL;
 	return rc;
@@ -425,27 +634,23 @@ run_and_render(struct run_args *a, const struct hv_plan *plan)
 int
 hv_cmd_run(int argc, char **argv)
 {
-	struct run_args a = {0};
+	struct run_args a;
 	struct hv_plan plan;
 	char bin[1024];
 	struct hv_err err;
-	int rc, first;
+	int rc;
 
 	hv_err_init(&err);
 	hv_plan_init(&plan);
-	hv_params_init(&a.sets);
-	a.o.reps = 5;
-	a.o.warmup = 1;
-	rc = hv_cli_parse("hpcvirt run [OPTIONS]", run_opts,
-			  sizeof(run_opts) / sizeof(run_opts[0]), argc, argv,
-			  on_opt, &a, &first);
-	if (rc == -1)
+	args_init(&a);
+	rc = parse_args(&a, argc, argv);
+	if (rc == -1) {
+		hv_params_release(&a.sets);
 		return HV_EXIT_OK;
-	if (rc == 0 && first < argc) {
-		fprintf(stderr, "hpcvirt run: unexpected argument '%s'\n",
-			argv[first]);
-		rc = HV_EXIT_USAGE;
-	} else if (rc == 0 && hv_cli_bin_dir(bin, sizeof(bin)) < 0) {
+	}
+	if (rc == 0 && a.resume)
+		rc = resume_args(&a);
+	if (rc == 0 && hv_cli_bin_dir(bin, sizeof(bin)) < 0) {
 		fprintf(stderr, "hpcvirt run: hpcvirt-agent not found next "
 				"to hpcvirt (set HPCVIRT_BIN_DIR)\n");
 		rc = HV_EXIT_FAIL;
@@ -472,6 +677,7 @@ hv_cmd_run(int argc, char **argv)
 	/* Envs may leave out what would take them far too long (VMs under
 	 * emulation); the report lists it, and --full runs everything. */
 	a.o.reduce = !a.full;
+	a.o.resume = a.resume != NULL;
 	a.o.stop = &stop_requested;
 	if (hv_run_validate(&a.o, &plan, &err) < 0) {
 		rc = bad(&err);
@@ -484,5 +690,6 @@ hv_cmd_run(int argc, char **argv)
 out:
 	hv_plan_release(&plan);
 	hv_params_release(&a.sets);
+	cJSON_Delete(a.recorded);
 	return rc;
 }

@@ -25,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
@@ -69,6 +72,7 @@ static const char raw_sql[] =
 
 struct hv_store {
 	sqlite3 *db;
+	int lock_fd; /* the study dir, flock()ed while it is written; or -1 */
 	char path[PATH_MAX];
 	sqlite3_stmt *put_context;
 	sqlite3_stmt *add_cell;
@@ -168,17 +172,26 @@ user_version(struct hv_store *st, int *out, struct hv_err *err)
 	return rc == SQLITE_OK ? 0 : db_fail(st, rc, "reading schema", err);
 }
 
-/* Create the schema in a new database, or check an existing one's. */
+/*
+ * Create the schema in a new database, or check an existing one's. A new
+ * study never goes into a database that holds one: two studies in one
+ * file would mix their cells.
+ */
 static int
-setup_schema(struct hv_store *st, bool create, struct hv_err *err)
+setup_schema(struct hv_store *st, enum hv_store_mode mode, struct hv_err *err)
 {
 	int ver = 0, rc;
 
 	rc = user_version(st, &ver, err);
 	if (rc < 0)
 		return rc;
-	if (ver == 0 && create)
+	if (ver == 0 && mode == HV_STORE_NEW)
 		return exec_sql(st, schema_sql, "creating schema", err);
+	if (ver == SCHEMA_VERSION && mode == HV_STORE_NEW)
+		return hv_err_set(err, EEXIST,
+				  "%s already holds a study: finish it with "
+				  "--resume, or choose another --out",
+				  st->path);
 	if (ver != SCHEMA_VERSION)
 		return hv_err_set(err, ENOTSUP,
 				  "%s: schema version %d, expected %d (not a "
@@ -212,33 +225,59 @@ prepare_all(struct hv_store *st, struct hv_err *err)
 	return 0;
 }
 
+/*
+ * One writer per study: the directory is flock()ed (not study.db, whose
+ * POSIX locks belong to SQLite and would be dropped by closing another
+ * descriptor of it). The lock goes with the process, however it ends.
+ */
 static int
-open_db(struct hv_store *st, bool create, struct hv_err *err)
+lock_dir(struct hv_store *st, const char *dir, struct hv_err *err)
+{
+	st->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->lock_fd < 0)
+		return hv_err_sys(err, errno, "study dir '%s'", dir);
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return hv_err_set(err, EBUSY,
+				  "study dir '%s' is being written by another "
+				  "hpcvirt run",
+				  dir);
+	return hv_err_sys(err, errno, "cannot lock '%s'", dir);
+}
+
+static int
+open_db(struct hv_store *st, enum hv_store_mode mode, struct hv_err *err)
 {
 	/* A study opened to read it is never written to, whatever it holds
-	 * (an empty or foreign file stays as it was). */
-	int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-			   : SQLITE_OPEN_READONLY;
+	 * (an empty or foreign file stays as it was); one being resumed is
+	 * never created. */
+	static const int flags[] = {
+		[HV_STORE_READ] = SQLITE_OPEN_READONLY,
+		[HV_STORE_NEW] = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		[HV_STORE_RESUME] = SQLITE_OPEN_READWRITE,
+	};
+	bool write = mode != HV_STORE_READ;
 	int rc;
 
-	rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
+	rc = sqlite3_open_v2(st->path, &st->db, flags[mode], NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(st, rc, "cannot open", err);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	if (create)
+	if (write)
 		rc = exec_sql(st,
 			      "PRAGMA journal_mode=WAL; PRAGMA "
 			      "synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 			      "setting journal mode", err);
 	if (rc == 0)
-		rc = setup_schema(st, create, err);
-	if (rc == 0 && create)
+		rc = setup_schema(st, mode, err);
+	if (rc == 0 && write)
 		rc = prepare_all(st, err);
 	return rc;
 }
 
 int
-hv_store_open(struct hv_store **out, const char *dir, bool create,
+hv_store_open(struct hv_store **out, const char *dir, enum hv_store_mode mode,
 	      struct hv_err *err)
 {
 	struct hv_store *st = NULL;
@@ -253,21 +292,24 @@ hv_store_open(struct hv_store **out, const char *dir, bool create,
 	if (!st)
 		return hv_err_set(err, ENOMEM, "study '%s': out of memory",
 				  dir);
+	st->lock_fd = -1;
 	n = snprintf(st->path, sizeof(st->path), "%s/%s", dir, STORE_FILE);
 	if (n < 0 || (size_t)n >= sizeof(st->path)) {
 		rc = hv_err_set(err, ENAMETOOLONG, "study dir '%s': too long",
 				dir);
 		goto out;
 	}
-	if (create)
+	if (mode == HV_STORE_NEW)
 		rc = make_dirs(dir, err);
 	else if (stat(st->path, &sb) < 0)
 		rc = hv_err_sys(err, errno, "no study in '%s' (cannot open %s)",
 				dir, st->path);
 	else
 		rc = 0;
+	if (rc == 0 && mode != HV_STORE_READ)
+		rc = lock_dir(st, dir, err);
 	if (rc == 0)
-		rc = open_db(st, create, err);
+		rc = open_db(st, mode, err);
 out:
 	if (rc < 0)
 		hv_store_close(st);
@@ -286,6 +328,8 @@ hv_store_close(struct hv_store *st)
 	sqlite3_finalize(st->set_status);
 	sqlite3_finalize(st->add_sample);
 	sqlite3_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	free(st);
 }
 
@@ -735,4 +779,25 @@ hv_store_foreach_raw(struct hv_store *st, const struct hv_cell *c,
 out:
 	sqlite3_finalize(q);
 	return rc;
+}
+
+int
+hv_store_begin(struct hv_store *st, struct hv_err *err)
+{
+	if (!st->add_sample)
+		return read_only(st, err);
+	return exec_sql(st, "BEGIN IMMEDIATE", "starting a write", err);
+}
+
+int
+hv_store_commit(struct hv_store *st, struct hv_err *err)
+{
+	return exec_sql(st, "COMMIT", "committing", err);
+}
+
+void
+hv_store_rollback(struct hv_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -5,12 +5,14 @@
  * unit once per block, in a fresh seeded random order each block, warm-up
  * blocks first. Every sample goes to the store as soon as it exists; a
  * failing unit marks its cells failed with the reason and the study goes
- * on.
+ * on. A resumed study rebuilds the same units and order, checks them
+ * against the stored ones, and runs only the repetitions not yet stored.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -44,6 +46,10 @@ struct runner {
 	size_t nunits;
 	size_t *order; /* unit index per step */
 	size_t nsteps;
+	int blocks;	/* warm-up + measured repetitions */
+	bool *done;	/* [unit * blocks + block]: stored already (resume) */
+	size_t ntodo;	/* steps still to run */
+	size_t ncursor; /* resume: next stored cell to match */
 };
 
 static int
@@ -69,6 +75,17 @@ put_ctx_cjson(struct runner *r, const char *key, cJSON *v, struct hv_err *err)
 	rc = put_ctx(r, key, txt, err);
 	free(txt);
 	return rc;
+}
+
+static cJSON *
+env_names(const struct hv_run_opts *o)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; a && i < o->nenvs; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(o->envs[i]->name));
+	return a;
 }
 
 static int
@@ -102,10 +119,67 @@ record_setup(struct runner *r, struct hv_err *err)
 		 o->spec.mem_mib);
 	if (rc == 0)
 		rc = put_ctx(r, "spec", num, err);
+	if (rc == 0)
+		rc = put_ctx_cjson(r, "selected_envs", env_names(o), err);
 	return rc;
 }
 
-/* Start every box; a box that fails is recorded, not fatal. */
+/* Resume: the stored study, and one more entry in its "resumed" list. */
+static int
+record_resume(struct runner *r, struct hv_err *err)
+{
+	const char *prev;
+	cJSON *list, *e, *argv;
+	const char *const *a;
+	time_t now = time(NULL);
+	char date[32];
+	struct tm tm;
+	int rc;
+
+	rc = hv_store_load(r->st, &r->study, err);
+	if (rc < 0)
+		return rc;
+	if (r->study.seed != r->o->seed)
+		return hv_err_set(
+			err, EINVAL, "%s: stored seed %llu, resumed with %llu",
+			r->o->out_dir, (unsigned long long)r->study.seed,
+			(unsigned long long)r->o->seed);
+	prev = hv_context_get(&r->study, "resumed");
+	list = prev ? cJSON_Parse(prev) : cJSON_CreateArray();
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(list);
+		list = cJSON_CreateArray();
+	}
+	e = cJSON_CreateObject();
+	cJSON_AddItemToArray(list, e);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(e, "date", date);
+	argv = cJSON_AddArrayToObject(e, "cmdline");
+	for (a = r->o->cmdline; a && *a; a++)
+		cJSON_AddItemToArray(argv, cJSON_CreateString(*a));
+	return put_ctx_cjson(r, "resumed", list, err);
+}
+
+/* Has env i a repetition left to run? */
+static bool
+env_has_work(const struct runner *r, size_t i)
+{
+	size_t s;
+
+	for (s = 0; s < r->nsteps; s++)
+		if (r->units[r->order[s]].env == i &&
+		    !r->units[r->order[s]].failed &&
+		    !r->done[r->order[s] * (size_t)r->blocks + s / r->nunits])
+			return true;
+	return false;
+}
+
+/*
+ * Start every box that has work; a box that fails is recorded, not fatal.
+ * A resumed study keeps its first "envs" and records this start under
+ * "resumed_envs".
+ */
 static int
 start_boxes(struct runner *r, struct hv_err *err)
 {
@@ -120,6 +194,10 @@ start_boxes(struct runner *r, struct hv_err *err)
 		e = cJSON_AddObjectToObject(envs, o->envs[i]->name);
 		cJSON_AddStringToObject(e, "paper_role",
 					o->envs[i]->paper_role);
+		if (!env_has_work(r, i)) {
+			cJSON_AddStringToObject(e, "note", "nothing to run");
+			continue;
+		}
 		hv_err_init(&berr);
 		if (hv_box_start(o->envs[i], &r->ctx, b, &berr) < 0) {
 			snprintf(r->box_err[i], sizeof(r->box_err[i]), "%s",
@@ -135,7 +213,7 @@ start_boxes(struct runner *r, struct hv_err *err)
 			cJSON_AddStringToObject(cfg, b->config.v[k].key,
 						b->config.v[k].value);
 	}
-	return put_ctx_cjson(r, "envs", envs, err);
+	return put_ctx_cjson(r, o->resume ? "resumed_envs" : "envs", envs, err);
 }
 
 static int
@@ -155,6 +233,45 @@ fail_unit(struct runner *r, struct unit *u, const char *why, struct hv_err *err)
 	return rc;
 }
 
+/*
+ * Resume: the unit's cells must be the next stored ones, in order. They
+ * are unless the study was made with other options or another hpcvirt.
+ */
+static int
+match_cells(struct runner *r, struct unit *u, struct hv_err *err)
+{
+	const struct hv_bench *b = u->set->bench;
+	const char *env = r->o->envs[u->env]->name;
+	char want[256], got[256];
+	size_t m;
+
+	u->cell0 = r->ncursor;
+	for (m = 0; m < b->nmetrics; m++, r->ncursor++) {
+		const struct hv_cell *c = &r->study.cells[r->ncursor];
+
+		hv_params_format(&u->set->params, want, sizeof(want));
+		if (r->ncursor >= r->study.ncells)
+			return hv_err_set(err, EINVAL,
+					  "%s: the stored study has %zu cells; "
+					  "its plan makes more (%s %s %s)",
+					  r->o->out_dir, r->study.ncells, env,
+					  b->name, want);
+		hv_params_format(&c->params, got, sizeof(got));
+		if (strcmp(c->env, env) || strcmp(c->bench, b->name) ||
+		    strcmp(c->metric, b->metrics[m].name) || strcmp(got, want))
+			return hv_err_set(
+				err, EINVAL,
+				"%s: stored cell %zu is %s %s %s %s, its plan "
+				"says %s %s %s %s (made by another hpcvirt?)",
+				r->o->out_dir, r->ncursor + 1, c->env, c->bench,
+				got, c->metric, env, b->name, want,
+				b->metrics[m].name);
+		if (c->status == HV_CELL_FAILED)
+			u->failed = true;
+	}
+	return 0;
+}
+
 /* The cells of one unit, one per metric of its bench. */
 static int
 unit_cells(struct runner *r, struct unit *u, struct hv_err *err)
@@ -164,6 +281,8 @@ unit_cells(struct runner *r, struct unit *u, struct hv_err *err)
 	size_t m;
 	int rc;
 
+	if (r->o->resume)
+		return match_cells(r, u, err);
 	u->cell0 = r->study.ncells;
 	for (m = 0; m < b->nmetrics; m++) {
 		rc = hv_study_add_cell(&r->study, r->o->envs[u->env]->name,
@@ -176,8 +295,6 @@ unit_cells(struct runner *r, struct unit *u, struct hv_err *err)
 		if (rc < 0)
 			return rc;
 	}
-	if (r->box_err[u->env][0])
-		return fail_unit(r, u, r->box_err[u->env], err);
 	return 0;
 }
 
@@ -231,10 +348,35 @@ add_cells(struct runner *r, struct hv_err *err)
 			rc = unit_cells(r, u, err);
 		}
 	}
-	if (rc == 0 && cJSON_GetArraySize(skipped) > 0)
+	if (rc == 0 && o->resume && r->ncursor != r->study.ncells)
+		rc = hv_err_set(err, EINVAL,
+				"%s: the stored study has %zu cells, its plan "
+				"%zu (made by another hpcvirt?)",
+				o->out_dir, r->study.ncells, r->ncursor);
+	if (rc == 0 && !o->resume && cJSON_GetArraySize(skipped) > 0)
 		return put_ctx_cjson(r, "reduced", skipped, err);
 	cJSON_Delete(skipped);
 	return rc;
+}
+
+/* Cells of envs whose box is down fail, where there is work left. */
+static int
+fail_down_boxes(struct runner *r, struct hv_err *err)
+{
+	size_t s;
+	int rc;
+
+	for (s = 0; s < r->nsteps; s++) {
+		struct unit *u = &r->units[r->order[s]];
+
+		if (u->failed || !r->box_err[u->env][0] ||
+		    r->done[r->order[s] * (size_t)r->blocks + s / r->nunits])
+			continue;
+		rc = fail_unit(r, u, r->box_err[u->env], err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Unit label for the recorded order: "env bench k=v,...". */
@@ -248,6 +390,25 @@ unit_label(const struct runner *r, const struct unit *u, char *buf, size_t len)
 		 u->set->bench->name, p);
 }
 
+/* Resume: the order made now must be the stored one, step for step. */
+static int
+check_order(struct runner *r, cJSON *order, struct hv_err *err)
+{
+	const char *txt = hv_context_get(&r->study, "order");
+	cJSON *old = txt ? cJSON_Parse(txt) : NULL;
+	bool same = old && cJSON_Compare(old, order, true);
+
+	cJSON_Delete(old);
+	cJSON_Delete(order);
+	if (!same)
+		return hv_err_set(err, EINVAL,
+				  "%s: the stored run order differs from the "
+				  "one its options and seed make (made by "
+				  "another hpcvirt?)",
+				  r->o->out_dir);
+	return 0;
+}
+
 static int
 make_order(struct runner *r, struct hv_err *err)
 {
@@ -257,10 +418,14 @@ make_order(struct runner *r, struct hv_err *err)
 	char label[400];
 	size_t i;
 
+	r->blocks = blocks;
 	r->nsteps = (size_t)blocks * r->nunits;
 	r->order = malloc((r->nsteps ? r->nsteps : 1) * sizeof(*r->order));
-	if (!r->order || !order)
+	r->done = calloc(r->nsteps ? r->nsteps : 1, sizeof(*r->done));
+	if (!r->order || !r->done || !order) {
+		cJSON_Delete(order);
 		return hv_err_set(err, ENOMEM, "order");
+	}
 	hv_rng_seed(&rng, r->o->seed);
 	for (b = 0; b < blocks; b++) {
 		size_t *blkv = r->order + (size_t)b * r->nunits;
@@ -275,7 +440,78 @@ make_order(struct runner *r, struct hv_err *err)
 			cJSON_AddItemToArray(blk, cJSON_CreateString(label));
 		}
 	}
+	if (r->o->resume)
+		return check_order(r, order, err);
 	return put_ctx_cjson(r, "order", order, err);
+}
+
+struct rep_count {
+	unsigned char *n; /* per block: metric cells that have it */
+	int blocks;
+};
+
+static int
+count_rep(const struct hv_sample *smp, void *arg)
+{
+	struct rep_count *rc = arg;
+
+	if (smp->rep >= 0 && smp->rep < rc->blocks)
+		rc->n[smp->rep]++;
+	return 0;
+}
+
+/*
+ * Resume: which repetitions are stored. A repetition's samples are
+ * written in one transaction, so a unit has all of them or none.
+ */
+static int
+mark_done(struct runner *r, struct hv_err *err)
+{
+	struct rep_count cnt = {.blocks = r->blocks};
+	size_t i, m;
+	int b, rc = 0;
+
+	cnt.n = calloc((size_t)r->blocks + 1, 1);
+	if (!cnt.n)
+		return hv_err_set(err, ENOMEM, "resume");
+	for (i = 0; i < r->nunits && rc == 0; i++) {
+		const struct unit *u = &r->units[i];
+		size_t nm = u->set->bench->nmetrics;
+
+		memset(cnt.n, 0, (size_t)r->blocks);
+		for (m = 0; m < nm && rc == 0; m++)
+			rc = hv_store_foreach_raw(r->st,
+						  &r->study.cells[u->cell0 + m],
+						  count_rep, &cnt, err);
+		for (b = 0; b < r->blocks && rc == 0; b++) {
+			if (cnt.n[b] && cnt.n[b] != nm)
+				rc = hv_err_set(
+					err, EINVAL,
+					"%s: cell %lld has repetition "
+					"%d for %u of %zu metrics",
+					r->o->out_dir,
+					(long long)r->study.cells[u->cell0].id,
+					b, cnt.n[b], nm);
+			r->done[i * (size_t)r->blocks + (size_t)b] =
+				cnt.n[b] == nm;
+		}
+	}
+	free(cnt.n);
+	return rc;
+}
+
+/* Steps left to run; on resume, how many repetitions were stored. */
+static void
+count_todo(struct runner *r, struct hv_run_stats *st)
+{
+	size_t s;
+
+	for (s = 0; s < r->nsteps; s++) {
+		if (r->done[r->order[s] * (size_t)r->blocks + s / r->nunits])
+			st->reps_stored++;
+		else if (!r->units[r->order[s]].failed)
+			r->ntodo++;
+	}
 }
 
 /* Start the bench's peer ("KERNEL server") natively inside the lab, on
@@ -409,17 +645,24 @@ store_values(struct runner *r, struct unit *u, const struct hv_sample *tmpl,
 	size_t m;
 	int rc;
 
-	for (m = 0; m < b->nmetrics; m++) {
-		struct hv_cell *c = &r->study.cells[u->cell0 + m];
-
+	/* One transaction: a kill leaves a repetition whole or absent. */
+	rc = hv_store_begin(r->st, err);
+	for (m = 0; m < b->nmetrics && rc == 0; m++) {
 		smp.value = values[m];
 		smp.raw = m == 0 ? tmpl->raw : NULL;
-		rc = hv_store_add_sample(r->st, c, &smp, err);
-		if (rc < 0)
-			return rc;
-		if (!smp.warmup && hv_cell_add_sample(c, values[m]) < 0)
-			return hv_err_set(err, ENOMEM, "samples");
+		rc = hv_store_add_sample(r->st, &r->study.cells[u->cell0 + m],
+					 &smp, err);
 	}
+	if (rc == 0)
+		rc = hv_store_commit(r->st, err);
+	if (rc < 0) {
+		hv_store_rollback(r->st);
+		return rc;
+	}
+	for (m = 0; m < b->nmetrics && !smp.warmup; m++)
+		if (hv_cell_add_sample(&r->study.cells[u->cell0 + m],
+				       values[m]) < 0)
+			return hv_err_set(err, ENOMEM, "samples");
 	return 0;
 }
 
@@ -556,8 +799,9 @@ box_ready(struct runner *r, size_t i)
 	return false;
 }
 
+/* ran of r->ntodo steps are done; step is the next. */
 static void
-progress(const struct runner *r, size_t step, int64_t t0)
+progress(const struct runner *r, size_t step, size_t ran, int64_t t0)
 {
 	int64_t el = hv_now_ms() - t0;
 	char label[400] = "";
@@ -568,8 +812,9 @@ progress(const struct runner *r, size_t step, int64_t t0)
 	if (step < r->nsteps)
 		unit_label(r, &r->units[r->order[step]], label, sizeof(label));
 	p.label = label;
-	p.eta_s = step ? el * (int64_t)(r->nsteps - step) / (int64_t)step / 1000
-		       : -1;
+	p.eta_s = ran && ran <= r->ntodo
+			  ? el * (int64_t)(r->ntodo - ran) / (int64_t)ran / 1000
+			  : -1;
 	r->o->progress(&p, r->o->progress_arg);
 }
 
@@ -590,9 +835,10 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 			st->interrupted = true;
 			break;
 		}
-		if (u->failed)
+		if (u->failed ||
+		    r->done[r->order[step] * (size_t)r->blocks + (size_t)block])
 			continue;
-		progress(r, step, t0);
+		progress(r, step, st->reps_run, t0);
 		if (!box_ready(r, u->env)) {
 			rc = fail_unit(r, u, r->box_err[u->env], err);
 			if (rc < 0)
@@ -606,6 +852,7 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		rc = run_rep(r, u, &smp, why, sizeof(why), err);
 		if (rc < 0)
 			return rc;
+		st->reps_run++;
 		if (r->o->stop && *r->o->stop) {
 			/* Cut short by the user: not the cell's failure. */
 			st->interrupted = true;
@@ -614,7 +861,7 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		if (why[0] && (rc = fail_unit(r, u, why, err)) < 0)
 			return rc;
 	}
-	progress(r, r->nsteps, t0);
+	progress(r, r->nsteps, st->reps_run, t0);
 	return 0;
 }
 
@@ -665,6 +912,7 @@ runner_release(struct runner *r)
 	free(r->box_err);
 	free(r->units);
 	free(r->order);
+	free(r->done);
 	if (r->st)
 		hv_store_close(r->st);
 	hv_study_release(&r->study);
@@ -702,15 +950,22 @@ hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
 		rc = hv_err_set(err, ENOMEM, "boxes");
 		goto out;
 	}
-	rc = hv_store_open(&r.st, o->out_dir, true, err);
+	rc = hv_store_open(&r.st, o->out_dir,
+			   o->resume ? HV_STORE_RESUME : HV_STORE_NEW, err);
 	if (rc == 0)
-		rc = record_setup(&r, err);
-	if (rc == 0)
-		rc = start_boxes(&r, err);
+		rc = o->resume ? record_resume(&r, err) : record_setup(&r, err);
 	if (rc == 0)
 		rc = add_cells(&r, err);
 	if (rc == 0)
 		rc = make_order(&r, err);
+	if (rc == 0 && o->resume)
+		rc = mark_done(&r, err);
+	if (rc == 0) {
+		count_todo(&r, st);
+		rc = start_boxes(&r, err);
+	}
+	if (rc == 0)
+		rc = fail_down_boxes(&r, err);
 	if (rc == 0)
 		rc = run_steps(&r, st, err);
 	if (rc == 0)

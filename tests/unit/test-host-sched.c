@@ -105,7 +105,7 @@ main(void)
 	is_int(st.cells, 3 * 3, "3 units x 3 metrics (one unit left out)");
 	is_int(st.failed, 0, "no cell failed");
 	hv_study_init(&s);
-	rc = hv_store_open(&store, dir, false, &err);
+	rc = hv_store_open(&store, dir, HV_STORE_READ, &err);
 	if (rc == 0)
 		rc = hv_store_load(store, &s, &err);
 	ok(rc == 0, "stored study loads (%s)", err.msg);

@@ -76,7 +76,7 @@ write_study(const char *dir, struct hv_study *s)
 
 	hv_err_init(&err);
 	hv_study_init(s);
-	rc = hv_store_open(&st, dir, true, &err);
+	rc = hv_store_open(&st, dir, HV_STORE_NEW, &err);
 	ok(rc == 0, "open with create (%s)", err.msg);
 	if (rc < 0)
 		return;
@@ -138,6 +138,66 @@ cells_equal(const struct hv_cell *a, const struct hv_cell *b)
 	return true;
 }
 
+/* A second writer of the same study dir is refused while the first has
+ * it open, in this process or another. */
+static void
+test_lock(const char *dir, struct hv_store *writer)
+{
+	struct hv_store *st = NULL;
+	struct hv_err err;
+	int status = -1;
+	pid_t pid;
+
+	(void)writer;
+	hv_err_init(&err);
+	ok(hv_store_open(&st, dir, HV_STORE_RESUME, &err) == -EBUSY &&
+		   strstr(err.msg, "another"),
+	   "second writer refused: %s", err.msg);
+	pid = fork();
+	if (pid == 0)
+		_exit(hv_store_open(&st, dir, HV_STORE_RESUME, &err) == -EBUSY
+			      ? 0
+			      : 1);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "writer in another process refused");
+	ok(hv_store_open(&st, dir, HV_STORE_READ, &err) == 0,
+	   "a reader may open a study being written (%s)", err.msg);
+	hv_store_close(st);
+}
+
+static int
+count_reps(const struct hv_sample *smp, void *arg)
+{
+	(void)smp;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A rolled-back group of samples leaves nothing; a committed one all. */
+static void
+test_txn(struct hv_store *st, const struct hv_study *s)
+{
+	const struct hv_cell *c = &s->cells[2]; /* uml, one sample */
+	struct hv_err err;
+	int n = 0;
+
+	hv_err_init(&err);
+	ok(hv_store_begin(st, &err) == 0, "begin (%s)", err.msg);
+	put(st, (struct hv_cell *)c, 5, false, 1.0);
+	hv_store_rollback(st);
+	hv_store_foreach_raw(st, c, count_reps, &n, &err);
+	is_int(n, 1, "rolled back: the sample is not stored");
+	n = 0;
+	ok(hv_store_begin(st, &err) == 0 &&
+		   put(st, (struct hv_cell *)c, 5, false, 1.0) == 0 &&
+		   hv_store_commit(st, &err) == 0,
+	   "begin, sample, commit (%s)", err.msg);
+	hv_store_foreach_raw(st, c, count_reps, &n, &err);
+	is_int(n, 2, "committed: the sample is stored");
+}
+
 static void
 test_roundtrip(const char *root)
 {
@@ -152,7 +212,8 @@ test_roundtrip(const char *root)
 	snprintf(dir, sizeof(dir), "%s/a/b", root);
 	write_study(dir, &want);
 	hv_study_init(&got);
-	ok(hv_store_open(&st, dir, false, &err) == 0, "reopen (%s)", err.msg);
+	ok(hv_store_open(&st, dir, HV_STORE_READ, &err) == 0, "reopen (%s)",
+	   err.msg);
 	ok(hv_store_load(st, &got, &err) == 0, "load (%s)", err.msg);
 	is_int(got.ncells, want.ncells, "load: cell count");
 	for (i = 0; i < want.ncells && i < got.ncells; i++)
@@ -169,8 +230,13 @@ test_roundtrip(const char *root)
 	ok(hv_store_put_context(st, "seed", "\"x1\"", &err) == -EROFS,
 	   "a store opened to read refuses writes (%s)", err.msg);
 	hv_store_close(st);
-	ok(hv_store_open(&st, dir, true, &err) == 0, "reopen to write (%s)",
-	   err.msg);
+	ok(hv_store_open(&st, dir, HV_STORE_NEW, &err) == -EEXIST &&
+		   strstr(err.msg, "--resume"),
+	   "a new study over an old one refused (%s)", err.msg);
+	ok(hv_store_open(&st, dir, HV_STORE_RESUME, &err) == 0,
+	   "reopen to write (%s)", err.msg);
+	test_lock(dir, st);
+	test_txn(st, &got);
 	ok(hv_store_put_context(st, "seed", "\"x1\"", &err) == 0,
 	   "bad seed written");
 	hv_study_release(&got);
@@ -196,10 +262,13 @@ test_errors(const char *root)
 
 	snprintf(dir, sizeof(dir), "%s/missing", root);
 	hv_err_init(&err);
-	rc = hv_store_open(&st, dir, false, &err);
+	rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
 	ok(rc == -ENOENT && st == NULL, "missing study: -ENOENT (%d)", rc);
 	ok(strstr(err.msg, dir) != NULL, "message names the path: %s", err.msg);
 	ok(access(dir, F_OK) < 0, "missing study: nothing created");
+	ok(hv_store_open(&st, dir, HV_STORE_RESUME, &err) == -ENOENT &&
+		   access(dir, F_OK) < 0,
+	   "resume of a missing study: -ENOENT, nothing created");
 	snprintf(dir, sizeof(dir), "%s/junk", root);
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/study.db", dir);
@@ -209,14 +278,14 @@ test_errors(const char *root)
 		      f);
 		fclose(f);
 	}
-	rc = hv_store_open(&st, dir, false, &err);
+	rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
 	ok(rc < 0 && strstr(err.msg, path), "not a database: %d (%s)", rc,
 	   err.msg);
 	snprintf(dir, sizeof(dir), "%s/plain", root);
 	f = fopen(dir, "w");
 	if (f)
 		fclose(f);
-	ok(hv_store_open(&st, dir, true, &err) == -ENOTDIR,
+	ok(hv_store_open(&st, dir, HV_STORE_NEW, &err) == -ENOTDIR,
 	   "create over a file: -ENOTDIR (%s)", err.msg);
 }
 
@@ -232,7 +301,7 @@ killed_writer(const char *dir, int fd)
 	int i, r;
 
 	hv_study_init(&s);
-	if (hv_store_open(&st, dir, true, &err) < 0)
+	if (hv_store_open(&st, dir, HV_STORE_NEW, &err) < 0)
 		_exit(3);
 	hv_store_put_context(st, "seed", "5", &err);
 	for (i = 0; i < KILL_CELLS; i++) {
@@ -287,7 +356,7 @@ test_kill(const char *root)
 	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 	   "writer killed mid-study after %d cells", done);
 	hv_study_init(&s);
-	ok(hv_store_open(&st, dir, false, &err) == 0 &&
+	ok(hv_store_open(&st, dir, HV_STORE_READ, &err) == 0 &&
 		   hv_store_load(st, &s, &err) == 0,
 	   "killed study loads (%s)", err.msg);
 	for (i = 0; i < s.ncells; i++) {

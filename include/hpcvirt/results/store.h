@@ -33,14 +33,30 @@ struct hv_sample {
 	double load1;	/* max 1-minute load average, -1 unknown */
 };
 
+enum hv_store_mode {
+	/* Load only: the file is never modified; no study is -ENOENT. */
+	HV_STORE_READ,
+	/* A new study: DIR is created (mode 0755) when missing and the
+	 * schema set up; a DIR that holds a study already is -EEXIST. */
+	HV_STORE_NEW,
+	/* Write more into the study in DIR (run --resume). */
+	HV_STORE_RESUME,
+};
+
 /*
- * Open DIR/study.db. With create, DIR is created (mode 0755) when missing
- * and the schema is set up; without it, the study is opened read-only
- * (never modified, only loaded) and a missing study is -ENOENT.
+ * Open DIR/study.db. A store opened to write holds an exclusive lock on
+ * DIR until it is closed (or its process ends): a second writer gets
+ * -EBUSY.
  */
-int hv_store_open(struct hv_store **out, const char *dir, bool create,
-		  struct hv_err *err);
+int hv_store_open(struct hv_store **out, const char *dir,
+		  enum hv_store_mode mode, struct hv_err *err);
 void hv_store_close(struct hv_store *st);
+
+/* Group writes into one transaction: all of them are stored, or none
+ * (a repetition's samples, one per metric). */
+int hv_store_begin(struct hv_store *st, struct hv_err *err);
+int hv_store_commit(struct hv_store *st, struct hv_err *err);
+void hv_store_rollback(struct hv_store *st);
 
 int hv_store_put_context(struct hv_store *st, const char *key, const char *json,
 			 struct hv_err *err);

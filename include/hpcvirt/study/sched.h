@@ -51,6 +51,12 @@ struct hv_run_opts {
 	 * long (hv_env.skip); recorded in the context as "reduced". */
 	bool reduce;
 	const char *const *cmdline; /* recorded in the context */
+	/* Finish the interrupted study in out_dir instead of starting one:
+	 * the options must be the ones it was started with (the CLI reads
+	 * them back from its context) and seed its seed. The stored plan
+	 * and order are checked against these; stored repetitions are kept
+	 * and only the missing ones run, at their original places. */
+	bool resume;
 	/* Set asynchronously (SIGINT/SIGTERM): stop after the current rep. */
 	volatile sig_atomic_t *stop;
 };
@@ -59,6 +65,8 @@ struct hv_run_stats {
 	size_t cells;
 	size_t failed;
 	bool interrupted;
+	size_t reps_stored; /* resume: repetitions found already stored */
+	size_t reps_run;    /* repetitions run by this call */
 };
 
 /*
