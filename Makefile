@@ -175,6 +175,11 @@ asan-tests:
 fuzz:
 	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
 
+# --- chaos: studies killed at random; nothing may leak or be lost ----------
+.PHONY: chaos
+chaos: all static
+	./scripts/chaos.sh --kills $${CHAOS_KILLS:-100} --build $(BUILD)
+
 # --- study and benchmarks ---------------------------------------------------
 .PHONY: study
 study:

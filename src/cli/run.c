@@ -57,6 +57,7 @@ enum {
 	O_FULL,
 	O_PARENTS,
 	O_RESUME,
+	O_LOG,
 };
 
 static const struct hv_cli_opt run_opts[] = {
@@ -97,6 +98,9 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_RESUME] = {"resume", "DIR",
 		      "finish the interrupted study in DIR (its "
 		      "options and seed)"},
+	[O_LOG] = {"log", "FILE",
+		   "append a line per repetition started and stored "
+		   "(for batch jobs)"},
 };
 
 /* What may be given with --resume: how to show the result, not what to
@@ -114,7 +118,9 @@ struct run_args {
 	 * records (and --resume reads back). */
 	char env_buf[1024], bench_buf[1024];
 	char *env_list, *bench_list;
-	const char *json, *csv;
+	const char *json, *csv, *log;
+	FILE *logf;
+	bool draw; /* the progress line on a terminal */
 	char out[512];
 	const char *resume;
 	cJSON *recorded; /* --resume: the command it was started with */
@@ -263,6 +269,9 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return 0;
 	case O_RESUME:
 		a->resume = v;
+		return 0;
+	case O_LOG:
+		a->log = v;
 		return 0;
 	}
 	return HV_EXIT_USAGE;
@@ -415,11 +424,38 @@ default_out(char *buf, size_t len)
 	mkdir("hpcvirt-results", 0755);
 }
 
+/* One line per event, appended; written after the store commits, so a
+ * "stored" line is a promise that the repetition is in study.db. */
+static void
+log_progress(FILE *f, const struct hv_progress *p)
+{
+	char date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (p->step >= p->nsteps)
+		fprintf(f, "%s end\n", date);
+	else if (p->stored)
+		fprintf(f, "%s stored %zu/%zu rep %d: %s\n", date, p->step + 1,
+			p->nsteps, p->rep, p->label);
+	else
+		fprintf(f, "%s start %zu/%zu: %s\n", date, p->step + 1,
+			p->nsteps, p->label);
+	fflush(f);
+}
+
 /* One line on the terminal, redrawn in place; cleared at the end. */
 static void
 draw_progress(const struct hv_progress *p, void *arg)
 {
-	(void)arg;
+	const struct run_args *a = arg;
+
+	if (a->logf)
+		log_progress(a->logf, p);
+	if (!a->draw || p->stored)
+		return;
 	if (p->step >= p->nsteps)
 		fprintf(stderr, "\r\033[K");
 	else if (p->eta_s >= 0)
@@ -592,6 +628,7 @@ resume_args(struct run_args *a)
 		a->csv = user.csv;
 		a->quiet = user.quiet;
 		a->no_progress = user.no_progress;
+		a->log = user.log;
 	}
 	hv_study_release(&s);
 	return rc;
@@ -672,8 +709,6 @@ hv_cmd_run(int argc, char **argv)
 	a.o.sets = &a.sets;
 	a.o.bin_dir = bin;
 	a.o.cmdline = (const char *const *)argv;
-	if (!a.no_progress && isatty(STDERR_FILENO))
-		a.o.progress = draw_progress;
 	/* Envs may leave out what would take them far too long (VMs under
 	 * emulation); the report lists it, and --full runs everything. */
 	a.o.reduce = !a.full;
@@ -686,10 +721,23 @@ hv_cmd_run(int argc, char **argv)
 	if (!a.out[0])
 		default_out(a.out, sizeof(a.out));
 	a.o.out_dir = a.out;
+	a.draw = !a.no_progress && isatty(STDERR_FILENO);
+	if (a.log && !(a.logf = fopen(a.log, "ae"))) {
+		fprintf(stderr, "hpcvirt run: bad --log '%s': %s\n", a.log,
+			strerror(errno));
+		rc = HV_EXIT_USAGE;
+		goto out;
+	}
+	if (a.draw || a.logf) {
+		a.o.progress = draw_progress;
+		a.o.progress_arg = &a;
+	}
 	rc = run_and_render(&a, &plan);
 out:
 	hv_plan_release(&plan);
 	hv_params_release(&a.sets);
 	cJSON_Delete(a.recorded);
+	if (a.logf)
+		fclose(a.logf);
 	return rc;
 }

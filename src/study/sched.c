@@ -799,13 +799,17 @@ box_ready(struct runner *r, size_t i)
 	return false;
 }
 
-/* ran of r->ntodo steps are done; step is the next. */
+/* ran of r->ntodo steps are done; step is the next, or the one whose
+ * repetition rep was just stored (rep >= 0). */
 static void
-progress(const struct runner *r, size_t step, size_t ran, int64_t t0)
+progress(const struct runner *r, size_t step, size_t ran, int64_t t0, int rep)
 {
 	int64_t el = hv_now_ms() - t0;
 	char label[400] = "";
-	struct hv_progress p = {.step = step, .nsteps = r->nsteps};
+	struct hv_progress p = {.step = step,
+				.nsteps = r->nsteps,
+				.stored = rep >= 0,
+				.rep = rep};
 
 	if (!r->o->progress)
 		return;
@@ -838,7 +842,7 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		if (u->failed ||
 		    r->done[r->order[step] * (size_t)r->blocks + (size_t)block])
 			continue;
-		progress(r, step, st->reps_run, t0);
+		progress(r, step, st->reps_run, t0, -1);
 		if (!box_ready(r, u->env)) {
 			rc = fail_unit(r, u, r->box_err[u->env], err);
 			if (rc < 0)
@@ -853,6 +857,8 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		if (rc < 0)
 			return rc;
 		st->reps_run++;
+		if (!why[0])
+			progress(r, step, st->reps_run, t0, block);
 		if (r->o->stop && *r->o->stop) {
 			/* Cut short by the user: not the cell's failure. */
 			st->interrupted = true;
@@ -861,7 +867,7 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		if (why[0] && (rc = fail_unit(r, u, why, err)) < 0)
 			return rc;
 	}
-	progress(r, r->nsteps, st->reps_run, t0);
+	progress(r, r->nsteps, st->reps_run, t0, -1);
 	return 0;
 }
 

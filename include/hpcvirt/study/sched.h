@@ -21,11 +21,15 @@
 
 /* Where a study is, for a progress display: step (0-based) of nsteps,
  * what it runs, and the estimated seconds left (-1: not known yet). At
- * the end, once, with step == nsteps and label "". */
+ * the end, once, with step == nsteps and label "". After a repetition's
+ * samples are committed to the store, once more for that step with
+ * stored set (a display may ignore it; a log proves what is stored). */
 struct hv_progress {
 	size_t step, nsteps;
 	const char *label; /* "native net.rr size_bytes=1 duration_s=1" */
 	int64_t eta_s;
+	bool stored; /* the repetition at step is in the store */
+	int rep;     /* its repetition index, warm-ups included */
 };
 
 struct hv_run_opts {
