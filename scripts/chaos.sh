@@ -19,7 +19,7 @@
 #   - every repetition the run logged as stored (--log) is in study.db;
 #   - every K-th killed study is finished with `hpcvirt run --resume` and
 #     must end with no pending cell.
-# The last line is "chaos: N kills, N leftovers, ..."; exit 0 when every
+# The last line is "chaos: N kills (N mid-run), N leftovers, ..."; exit 0 when every
 # round passed, 1 otherwise, 77 when no env can run here.
 set -u
 export LC_ALL=C
@@ -158,10 +158,11 @@ stored_present() { # dir log
 
 BENCHES=(net.rr net.stream fs npb.ep mem)
 bench_args() { # bench list -> small parameters for those benches
-	case ",$1," in *,net.*) echo --duration 0.3 ;; esac
-	case ",$1," in *,net.rr,*) echo --sizes 1,4096 ;; esac
-	case ",$1," in *,fs,*) echo --set file_bytes=1MiB,4MiB ;; esac
-	case ",$1," in *,mem,*) echo --set mem_bytes=32MiB ;; esac
+	# Long enough that most studies are still running at 20 s.
+	case ",$1," in *,net.*) echo --duration 0.5 ;; esac
+	case ",$1," in *,net.rr,*) echo --sizes 1,64,4096 ;; esac
+	case ",$1," in *,fs,*) echo --set file_bytes=1MiB,4MiB,16MiB ;; esac
+	case ",$1," in *,mem,*) echo --set mem_bytes=64MiB ;; esac
 	case ",$1," in *,npb.*) echo --class S --variant ser,omp --threads 2 ;; esac
 }
 
@@ -178,7 +179,7 @@ pick() { # n items... -> n distinct random items, comma-separated
 }
 
 echo "chaos: $kills kills, seed $seed, envs ${avail[*]}, delay $min_ms-$max_ms ms, work dir $W"
-leftovers=0 dbbad=0 lost=0 resumed=0 resume_bad=0 stuck=0 logged=0
+midrun=0 leftovers=0 dbbad=0 lost=0 resumed=0 resume_bad=0 stuck=0 logged=0
 resume_due=1 # the first killed study that can be resumed, then every K-th
 "$HV" clean >/dev/null 2>&1
 for ((i = 1; i <= kills; i++)); do
@@ -190,7 +191,7 @@ for ((i = 1; i <= kills; i++)); do
 	delay=$((min_ms + (RANDOM * 32768 + RANDOM) % (max_ms - min_ms + 1)))
 	snapshot >"$W/before" 2>/dev/null
 	# shellcheck disable=SC2046
-	"$HV" run --env "$envl" --bench "$benl" $(bench_args "$benl") --reps 2 \
+	"$HV" run --env "$envl" --bench "$benl" $(bench_args "$benl") --reps 3 \
 		--warmup 1 --out "$d" --log "$d.log" --quiet --no-progress \
 		>"$d.out" 2>&1 &
 	pid=$!
@@ -205,6 +206,7 @@ for ((i = 1; i <= kills; i++)); do
 	fi
 	wait "$pid"
 	rc=$?
+	[ "$rc" -eq 0 ] || midrun=$((midrun + 1))
 	fail=0
 	if [ "$sig" != KILL ] && ! host_same "after SIG$sig, before clean"; then
 		fail=1
@@ -244,7 +246,7 @@ for ((i = 1; i <= kills; i++)); do
 	fi
 	[ -n "$keep" ] || rm -rf "$d" "$d".*
 done
-echo "chaos: $kills kills, $leftovers leftovers, $dbbad bad databases," \
+echo "chaos: $kills kills ($midrun mid-run), $leftovers leftovers, $dbbad bad databases," \
 	"$lost studies missing logged samples ($logged logged), $stuck stuck," \
 	"$resumed resumed ($resume_bad failed), seed $seed"
 [ $((leftovers + dbbad + lost + stuck + resume_bad)) -eq 0 ] &&
