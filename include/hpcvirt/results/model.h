@@ -1,0 +1,56 @@
+/*
+ * model.h - the communication model of an environment (issue 15): Hockney's
+ * T(m) = alpha + m * beta for one message of m bytes, fitted from the
+ * env's own net.rr size sweep and net.stream bandwidth, with bootstrap
+ * 95 % confidence intervals. Deterministic for a given seed; never prints.
+ */
+#ifndef HPCVIRT_MODEL_H
+#define HPCVIRT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hpcvirt/results/stats.h"
+#include "hpcvirt/util/err.h"
+
+/* One message size of the latency sweep: its repetitions' one-way times
+ * (half round trips), in seconds. */
+struct hv_lat_point {
+	double bytes;
+	const double *t;
+	size_t n;
+};
+
+struct hv_hockney {
+	double alpha, alpha_lo, alpha_hi; /* s: the time of an empty message */
+	double beta, beta_lo, beta_hi;	  /* s per byte: 1 / bandwidth */
+	bool beta_from_stream;		  /* else the sweep's slope */
+};
+
+/*
+ * Fit alpha and beta. alpha is the intercept of the least-squares line
+ * through the sweep's mean one-way times against message size. beta is
+ * 1 / mean(bw) when streaming bandwidths bw (bytes/s) are given, the
+ * asymptote a long transfer reaches; otherwise the line's slope (then at
+ * least two distinct sizes are needed). The CIs are percentile intervals
+ * of o->iters resamples (0: 4000) at o->level (0: 0.95), each resampling
+ * every size's times and the bandwidths with replacement, from one
+ * generator seeded with o->seed; each interval is widened, if need be,
+ * to contain its estimate (lo <= estimate <= hi).
+ *
+ * -EINVAL (message in err) when there is no point, a point has no sample,
+ * a value is not finite or not positive, or the slope is needed and the
+ * sizes do not differ.
+ */
+int hv_hockney_fit(const struct hv_lat_point *pts, size_t npts,
+		   const double *bw, size_t nbw, const struct hv_boot_opts *o,
+		   struct hv_hockney *out, struct hv_err *err);
+
+/* The model's time for one message of m bytes. */
+static inline double
+hv_hockney_time(const struct hv_hockney *h, double m)
+{
+	return h->alpha + m * h->beta;
+}
+
+#endif
