@@ -149,9 +149,8 @@ hv_hockney_fit(const struct hv_lat_point *pts, size_t npts, const double *bw,
 	for (it = 0; it < iters; it++) {
 		for (i = 0; i < npts; i++)
 			tm[i] = resampled_mean(&rng, pts[i].t, pts[i].n);
-		fit_once(pts, tm, npts,
-			 nbw ? resampled_mean(&rng, bw, nbw) : 0, &ra[it],
-			 &rb[it]);
+		fit_once(pts, tm, npts, nbw ? resampled_mean(&rng, bw, nbw) : 0,
+			 &ra[it], &rb[it]);
 	}
 	qsort(ra, iters, sizeof(*ra), cmp_double);
 	qsort(rb, iters, sizeof(*rb), cmp_double);

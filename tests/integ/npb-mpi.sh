@@ -24,6 +24,26 @@ for b in ep is cg mg ft lu bt sp; do
 	ok $? "$b: verified, JSON with variant mpi and $n ranks"
 done
 
+# The traffic counts of the timed region (mpi-count.h) against a hand
+# count for CG class S (na 1400, 15 outer steps) on 2 ranks. Per step:
+# conj_grad's rho and 25 x (p.q, r.r) are 51 one-double Allreduces, the
+# step's norms one of 3 doubles; p before and after each of the 25
+# iterations and z once are 27 Allgatherv of this rank's 700 doubles.
+expect_exit 0 "cg class S, 2 ranks, for the traffic counts" -- \
+	"$MR" --np 2 hpcvirt-npb-mpi cg --class S --json
+sed -n 's/^HPCVIRT-RESULT //p' "$T/out" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["comm"]
+want = {"allreduce": {"calls": 15 * 52, "bytes": 15 * (51 * 8 + 3 * 8)},
+        "allgatherv": {"calls": 15 * 27, "bytes": 15 * 27 * 700 * 8}}
+print("# counted %s" % c)
+sys.exit(0 if c == want else 1)'
+ok $? "cg: Allreduce and Allgatherv counts and bytes match the hand count"
+expect_exit 0 "ep class S, 1 rank, for the traffic counts" -- \
+	"$MR" --np 1 hpcvirt-npb-mpi ep --class S --json
+grep -q '"comm":{"allreduce":{"calls":1,"bytes":96}}' "$T/out"
+ok $? "ep: one Allreduce of sx, sy and the 10 counts (12 doubles)"
+
 expect_exit 0 "ep class S, 3 ranks (any count)" -- \
 	"$MR" --np 3 hpcvirt-npb-mpi ep --class S
 grep -q "^Total processes = 3" "$T/out"

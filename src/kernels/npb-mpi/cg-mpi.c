@@ -9,6 +9,7 @@
  */
 #include "../npb/cg.c"
 
+#include "mpi-count.h"
 #include "npb-mpi.h"
 
 struct cgm {
@@ -155,10 +156,10 @@ cgm_run(char cls, int rank, int nranks, struct hv_npb_result *r)
 	cgm_step(p, &c, &rnorm); /* untimed warm-up */
 	cgm_set_x(&c);
 	MPI_Barrier(MPI_COMM_WORLD);
-	t0 = hv_npb_wtime();
+	t0 = npbm_timed_start();
 	for (it = 1; it <= p->niter; it++)
 		zeta = cgm_step(p, &c, &rnorm);
-	r->time_s = hv_npb_wtime() - t0;
+	r->time_s = npbm_timed_stop(t0);
 	snprintf(r->size, sizeof(r->size), "%d", p->na);
 	r->iterations = p->niter;
 	r->op_type = "floating point";

@@ -10,6 +10,7 @@
 
 #include "../npb/ep.c"
 
+#include "mpi-count.h"
 #include "npb-mpi.h"
 
 static int
@@ -30,12 +31,12 @@ epm_run(char cls, int rank, int nranks, struct hv_npb_result *r)
 	npb_vranlc(2 * EP_CHUNK, &(uint64_t){NPB_SEED_EP}, NPB_A, x);
 	ep_chunk(x, EP_CHUNK, &w);
 	MPI_Barrier(MPI_COMM_WORLD);
-	t0 = hv_npb_wtime();
+	t0 = npbm_timed_start();
 	for (k = lo; k < hi; k++)
 		ep_batch(npb_skip(NPB_SEED_EP, an, (uint64_t)k), x, &mine);
 	MPI_Allreduce(&mine, &tot, 2 + EP_NQ, MPI_DOUBLE, MPI_SUM,
 		      MPI_COMM_WORLD);
-	r->time_s = hv_npb_wtime() - t0;
+	r->time_s = npbm_timed_stop(t0);
 	snprintf(r->size, sizeof(r->size), "2^%d", m + 1);
 	r->iterations = 0;
 	r->op_type = "Random numbers generated";

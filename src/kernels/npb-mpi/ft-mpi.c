@@ -12,6 +12,7 @@
  */
 #include "../npb/ft.c"
 
+#include "mpi-count.h"
 #include "npb-mpi.h"
 
 struct ftm {
@@ -233,9 +234,9 @@ ftm_run(char cls, int rank, int nranks, struct hv_npb_result *r)
 	}
 	ftm_solve(&f, cre, cim); /* untimed dry run, as NPB does */
 	MPI_Barrier(MPI_COMM_WORLD);
-	t0 = hv_npb_wtime();
+	t0 = npbm_timed_start();
 	ftm_solve(&f, cre, cim);
-	r->time_s = hv_npb_wtime() - t0;
+	r->time_s = npbm_timed_stop(t0);
 	snprintf(r->size, sizeof(r->size), "%dx%dx%d", f.p->nx, f.p->ny,
 		 f.p->nz);
 	r->iterations = f.p->niter;

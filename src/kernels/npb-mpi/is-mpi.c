@@ -14,6 +14,7 @@
  */
 #include "../npb/is.c"
 
+#include "mpi-count.h"
 #include "npb-mpi.h"
 
 struct ism {
@@ -200,10 +201,10 @@ ism_run(char cls, int rank, int nranks, struct hv_npb_result *r)
 	ism_rank(&m, 1); /* untimed warm-up */
 	m.s.passed = 0;
 	MPI_Barrier(MPI_COMM_WORLD);
-	t0 = hv_npb_wtime();
+	t0 = npbm_timed_start();
 	for (it = 1; it <= IS_ITER; it++)
 		ism_rank(&m, it);
-	r->time_s = hv_npb_wtime() - t0;
+	r->time_s = npbm_timed_stop(t0);
 	ok = ism_full_verify(&m);
 	MPI_Allreduce(&m.s.passed, &passed, 1, MPI_INT, MPI_SUM,
 		      MPI_COMM_WORLD);

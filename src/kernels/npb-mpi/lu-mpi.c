@@ -15,6 +15,7 @@
 #include "../npb/lu.c"
 
 #include "cfd-mpi.h"
+#include "mpi-count.h"
 #include "npb-mpi.h"
 
 #define LUM_TAG_LOWER 21
@@ -166,10 +167,10 @@ lum_ssor(struct lum *g, int niter)
 	hv_cfd_initialize(&g->c);
 	hv_cfd_compute_rhs(&g->c, false);
 	MPI_Barrier(MPI_COMM_WORLD);
-	t0 = hv_npb_wtime();
+	t0 = npbm_timed_start();
 	for (it = 0; it < niter; it++)
 		lum_iter(g);
-	return hv_npb_wtime() - t0;
+	return npbm_timed_stop(t0);
 }
 
 /* The norms and the surface integral summed over the ranks. */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "klib.h"
+#include "mpi-count.h"
 #include "npb-mpi.h"
 
 #define PROG "hpcvirt-npb-mpi"
@@ -213,6 +214,7 @@ reduce_time(struct hv_npb_result *r)
 int
 main(int argc, char **argv)
 {
+	struct hv_npb_comm comm[NPBM_NKINDS];
 	struct hv_npb_run run;
 	struct hv_npb_result r = {0};
 	struct opts o = {0};
@@ -235,6 +237,8 @@ main(int argc, char **argv)
 	reduce_time(&r);
 	ok = hv_npb_verified(&r);
 	run = run_of(&o);
+	run.comm = comm;
+	run.ncomm = npbm_comm_max(comm);
 	if (o.rank == 0) {
 		hv_npb_print_block(&run, &r, ok);
 		if (o.json && hv_npb_print_json(&run, &r, ok) < 0)

@@ -242,6 +242,16 @@ hv_npb_print_json(const struct hv_npb_run *run, const struct hv_npb_result *r,
 		hv_k_json_dbl(&j, "mops_per_thread",
 			      r->mops_total / run->threads);
 	hv_k_json_bool(&j, "verified", ok);
+	if (run->ranks) {
+		hv_k_json_obj(&j, "comm");
+		for (i = 0; i < run->ncomm; i++) {
+			hv_k_json_obj(&j, run->comm[i].kind);
+			hv_k_json_u64(&j, "calls", run->comm[i].calls);
+			hv_k_json_u64(&j, "bytes", run->comm[i].bytes);
+			hv_k_json_end(&j);
+		}
+		hv_k_json_end(&j);
+	}
 	hv_k_json_arr(&j, "checks");
 	for (i = 0; i < r->nchecks; i++)
 		json_check(&j, &r->checks[i]);

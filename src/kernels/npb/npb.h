@@ -115,12 +115,21 @@ double hv_npb_wtime(void);
  * "mpi", and the count of its workers (threads, or MPI ranks when
  * ranks > 0).
  */
+/* MPI traffic of the timed region of one kind ("allreduce"), per rank. */
+struct hv_npb_comm {
+	const char *kind;
+	uint64_t calls, bytes;
+};
+
 struct hv_npb_run {
 	const char *bench; /* "cg" */
 	char cls;
 	const char *variant;
 	int threads;
 	int ranks; /* 0 for ser and omp */
+	/* MPI: the busiest rank's traffic by kind, printed as "comm" */
+	const struct hv_npb_comm *comm;
+	int ncomm;
 };
 
 /* The NPB-style result block on stdout, ending "Verification = ...". */
