@@ -17,6 +17,7 @@ int hv_cmd_list(int argc, char **argv);
 int hv_cmd_report(int argc, char **argv);
 int hv_cmd_clean(int argc, char **argv);
 int hv_cmd_image(int argc, char **argv);
+int hv_cmd_model(int argc, char **argv);
 
 /* One option of a subcommand: --name [ARG], with its help line. */
 struct hv_cli_opt {

@@ -34,6 +34,8 @@ static const struct {
 	{"report", hv_cmd_report, "render a stored study"},
 	{"clean", hv_cmd_clean, "remove what killed runs left behind"},
 	{"image", hv_cmd_image, "build the guest image of the VM/UML boxes"},
+	{"model", hv_cmd_model,
+	 "fit each env's communication model (alpha, beta) from a study"},
 };
 
 static void

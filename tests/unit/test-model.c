@@ -41,7 +41,7 @@ main(void)
 	struct hv_hockney h, h2;
 	struct hv_err err;
 
-	plan(19);
+	plan(22);
 	hv_err_init(&err);
 
 	make_sweep(alpha, beta, 0);
@@ -52,6 +52,20 @@ main(void)
 	ok(!h.beta_from_stream, "beta from the sweep");
 	ok(h.alpha_lo == h.alpha && h.alpha_hi == h.alpha,
 	   "no noise: the CI is a point");
+	ok(fabs(h.worst_err) < 1e-9, "a linear sweep is fitted everywhere");
+
+	/* Above 1500 bytes the path is 100 times slower: the model, from
+	 * the small sizes and the stream, says where it misses. */
+	make_sweep(alpha, beta, 0);
+	for (int i = 3; i < NSIZES; i++)
+		for (int k = 0; k < NREPS; k++)
+			times[i][k] *= 100;
+	ok(hv_hockney_fit(pts, NSIZES, bw, NREPS, &o, &h, &err) == 0 &&
+		   fabs(h.alpha - (alpha + beta - 1 / 1e9)) < 1e-12,
+	   "alpha stays the small message's time: %g", h.alpha);
+	ok(h.worst_err < -0.98 && h.worst_bytes >= 4096,
+	   "the miss is named: %.1f %% at %g bytes", h.worst_err * 100,
+	   h.worst_bytes);
 
 	make_sweep(alpha, 1.25e-9, 0.03);
 	ok(hv_hockney_fit(pts, NSIZES, bw, NREPS, &o, &h, &err) == 0,

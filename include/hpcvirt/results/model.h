@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hpcvirt/results/result.h"
 #include "hpcvirt/results/stats.h"
 #include "hpcvirt/util/err.h"
 
@@ -25,18 +26,23 @@ struct hv_hockney {
 	double alpha, alpha_lo, alpha_hi; /* s: the time of an empty message */
 	double beta, beta_lo, beta_hi;	  /* s per byte: 1 / bandwidth */
 	bool beta_from_stream;		  /* else the sweep's slope */
+	/* How far the model misses the sweep: (model - mean) / mean at the
+	 * size where that is largest in magnitude. */
+	double worst_err;
+	double worst_bytes;
 };
 
 /*
- * Fit alpha and beta. alpha is the intercept of the least-squares line
- * through the sweep's mean one-way times against message size. beta is
- * 1 / mean(bw) when streaming bandwidths bw (bytes/s) are given, the
- * asymptote a long transfer reaches; otherwise the line's slope (then at
- * least two distinct sizes are needed). The CIs are percentile intervals
- * of o->iters resamples (0: 4000) at o->level (0: 0.95), each resampling
- * every size's times and the bandwidths with replacement, from one
- * generator seeded with o->seed; each interval is widened, if need be,
- * to contain its estimate (lo <= estimate <= hi).
+ * Fit alpha and beta. beta is 1 / mean(bw) when streaming bandwidths bw
+ * (bytes/s) are given, the asymptote a long transfer reaches; otherwise
+ * the slope of the least-squares line through the sweep's mean one-way
+ * times against message size (then at least two distinct sizes are
+ * needed). alpha is the smallest size's mean time less its bytes times
+ * beta: the zero-byte latency, measured, not extrapolated. The CIs are
+ * percentile intervals of o->iters resamples (0: 4000) at o->level (0: 0.95),
+ * each resampling every size's times and the bandwidths with replacement, from
+ * one generator seeded with o->seed; each interval is widened, if need be, to
+ * contain its estimate (lo <= estimate <= hi).
  *
  * -EINVAL (message in err) when there is no point, a point has no sample,
  * a value is not finite or not positive, or the slope is needed and the
@@ -52,5 +58,25 @@ hv_hockney_time(const struct hv_hockney *h, double m)
 {
 	return h->alpha + m * h->beta;
 }
+
+/* One env's model from a study, or why there is none. */
+struct hv_env_model {
+	const char *env; /* the study's string */
+	bool ok;
+	struct hv_hockney h;
+	size_t nsizes; /* net.rr message sizes used */
+	size_t nbw;    /* net.stream samples used */
+	char why[160]; /* when !ok */
+};
+
+/*
+ * Fit every env of a study that has net.rr cells: alpha from the ok
+ * cells' half_rtt_p50_ns samples (one point per size_bytes), beta from
+ * the ok net.stream cells' bw_bytes_per_sec samples, CIs seeded with the
+ * study's seed. *out (free() it) holds one entry per env, in the order
+ * the envs first appear; an env without usable cells says why.
+ */
+int hv_model_fit_study(const struct hv_study *s, struct hv_env_model **out,
+		       size_t *n, struct hv_err *err);
 
 #endif

@@ -123,9 +123,9 @@ MPI_Isend(const void *buf, int count, MPI_Datatype dt, int dest, int tag,
 }
 
 int
-MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int dest,
-	     int stag, void *rbuf, int rcount, MPI_Datatype rdt, int src,
-	     int rtag, MPI_Comm comm, MPI_Status *st)
+MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int dest, int stag,
+	     void *rbuf, int rcount, MPI_Datatype rdt, int src, int rtag,
+	     MPI_Comm comm, MPI_Status *st)
 {
 	if (dest != MPI_PROC_NULL)
 		note(NPBM_P2P, size_of(scount, sdt));
@@ -142,8 +142,8 @@ MPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype dt,
 }
 
 int
-MPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype dt,
-	   MPI_Op op, int root, MPI_Comm comm)
+MPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype dt, MPI_Op op,
+	   int root, MPI_Comm comm)
 {
 	note(NPBM_REDUCE, size_of(count, dt));
 	return PMPI_Reduce(sbuf, rbuf, count, dt, op, root, comm);
@@ -157,8 +157,8 @@ MPI_Bcast(void *buf, int count, MPI_Datatype dt, int root, MPI_Comm comm)
 }
 
 int
-MPI_Exscan(const void *sbuf, void *rbuf, int count, MPI_Datatype dt,
-	   MPI_Op op, MPI_Comm comm)
+MPI_Exscan(const void *sbuf, void *rbuf, int count, MPI_Datatype dt, MPI_Op op,
+	   MPI_Comm comm)
 {
 	note(NPBM_EXSCAN, size_of(count, dt));
 	return PMPI_Exscan(sbuf, rbuf, count, dt, op, comm);
@@ -178,9 +178,9 @@ MPI_Allgatherv(const void *sbuf, int scount, MPI_Datatype sdt, void *rbuf,
 	       const int rcounts[], const int displs[], MPI_Datatype rdt,
 	       MPI_Comm comm)
 {
-	note(NPBM_ALLGATHERV,
-	     sbuf == MPI_IN_PLACE ? size_of(rcounts[comm_rank(comm)], rdt)
-				  : size_of(scount, sdt));
+	note(NPBM_ALLGATHERV, sbuf == MPI_IN_PLACE
+				      ? size_of(rcounts[comm_rank(comm)], rdt)
+				      : size_of(scount, sdt));
 	return PMPI_Allgatherv(sbuf, scount, sdt, rbuf, rcounts, displs, rdt,
 			       comm);
 }
