@@ -2,7 +2,8 @@
  * npb.c - the NAS Parallel Benchmarks as hpcvirt benches (the paper's
  * Figures 3a and 3b): npb.ep, npb.is, ... each with parameters class,
  * variant (ser = hpcvirt-npb, omp = hpcvirt-npb-omp, mpi =
- * hpcvirt-npb-mpi under hpcvirt-mpirun), threads and ranks. One
+ * hpcvirt-npb-mpi under hpcvirt-mpirun), threads, ranks, and for MPI
+ * across boxes nodes and ranks_per_node (src/study/cluster.c). One
  * repetition is one run of the benchmark; a run that fails verification
  * exits 1 and its cell fails, so an unverified time is never a result.
  * MPI ranks are native processes of the box; hpcvirt-mpirun sets the
@@ -69,6 +70,20 @@ check_ranks(const char *name, const char *v, struct hv_err *err)
 			  name, v);
 }
 
+static int
+check_nodes(const char *name, const char *v, struct hv_err *err)
+{
+	uint64_t n;
+	char *end;
+
+	n = strtoull(v, &end, 10);
+	if (*v >= '1' && *v <= '9' && !*end && n <= 64)
+		return 0;
+	return hv_err_set(err, EINVAL,
+			  "bad --%s '%s': expected a count from 1 to 64", name,
+			  v);
+}
+
 static const struct hv_param_def npb_params[] = {
 	{.name = "class",
 	 .option = "class",
@@ -90,6 +105,16 @@ static const struct hv_param_def npb_params[] = {
 	 .defval = "1",
 	 .help = "MPI ranks for variant mpi (--ranks)",
 	 .check = check_ranks},
+	{.name = "nodes",
+	 .option = "nodes",
+	 .defval = "1",
+	 .help = "boxes one MPI job spans, variant mpi (--nodes)",
+	 .check = check_nodes},
+	{.name = "ranks_per_node",
+	 .option = "ranks-per-node",
+	 .defval = "1",
+	 .help = "MPI ranks in each box with --nodes (--ranks-per-node)",
+	 .check = check_nodes},
 };
 
 static const struct hv_metric_def npb_metrics[] = {
@@ -103,24 +128,35 @@ static const struct hv_metric_def npb_metrics[] = {
  * A class the variant's build does not have is skipped too. The classes
  * and rank rules are the kernels' own (src/proto/npb-rules.c).
  */
+static long
+param_long(const struct hv_params *p, const char *key)
+{
+	const char *v = hv_params_get(p, key);
+
+	return v ? strtol(v, NULL, 10) : 1;
+}
+
+/*
+ * ... and the ranks are nodes x ranks_per_node (one box: nodes 1 and all
+ * ranks in it).
+ */
 static bool
 npb_valid_for(const char *bench, const struct hv_params *p)
 {
 	const struct hv_npb_rule *rule = hv_npb_rule_find(bench + 4);
 	const char *variant = hv_params_get(p, "variant");
-	const char *ranks = hv_params_get(p, "ranks");
 	const char *cls = hv_params_get(p, "class");
 	bool one_thread = strcmp(hv_params_get(p, "threads"), "1") == 0;
 	bool mpi = strcmp(variant, "mpi") == 0;
+	long ranks = param_long(p, "ranks"), nodes = param_long(p, "nodes");
+	long rpn = param_long(p, "ranks_per_node");
 
-	if (!ranks)
-		ranks = "1";
 	if (!rule || !strchr(mpi ? rule->mpi_classes : rule->classes, *cls))
 		return false;
 	if (mpi)
-		return one_thread &&
-		       hv_npb_ranks_ok(rule, strtol(ranks, NULL, 10));
-	if (strcmp(ranks, "1") != 0)
+		return one_thread && hv_npb_ranks_ok(rule, ranks) &&
+		       ranks == nodes * rpn;
+	if (ranks != 1 || nodes != 1 || rpn != 1)
 		return false;
 	return strcmp(variant, "ser") != 0 || one_thread;
 }

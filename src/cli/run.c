@@ -20,6 +20,7 @@
 #include "hpcvirt/registry.h"
 #include "hpcvirt/results/store.h"
 #include "hpcvirt/study/sched.h"
+#include "proto/npb-rules.h"
 
 #define MAX_SEL 64
 
@@ -58,6 +59,8 @@ enum {
 	O_PARENTS,
 	O_RESUME,
 	O_LOG,
+	O_NODES,
+	O_RPN,
 };
 
 static const struct hv_cli_opt run_opts[] = {
@@ -98,6 +101,11 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_RESUME] = {"resume", "DIR",
 		      "finish the interrupted study in DIR (its "
 		      "options and seed)"},
+	[O_NODES] = {"nodes", "LIST",
+		     "boxes per MPI job (variant mpi), e.g. 1,2,4: the "
+		     "virtual cluster"},
+	[O_RPN] = {"ranks-per-node", "LIST",
+		   "MPI ranks in each box with --nodes (default 1)"},
 	[O_LOG] = {"log", "FILE",
 		   "append a line per repetition started and stored "
 		   "(for batch jobs)"},
@@ -220,6 +228,10 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return set_param(a, "threads", v, "--threads");
 	case O_RANKS:
 		return set_param(a, "ranks", v, "--ranks");
+	case O_NODES:
+		return set_param(a, "nodes", v, "--nodes");
+	case O_RPN:
+		return set_param(a, "ranks_per_node", v, "--ranks-per-node");
 	case O_SET:
 		eq = strchr(v, '=');
 		if (!eq || eq == v) {
@@ -360,6 +372,108 @@ pick_benches(struct run_args *a)
 			a->benches[a->o.nbenches++] = b;
 	}
 	return 0;
+}
+
+/* A list option's values (split in a copy): n, or -1 after a message. */
+static int
+split_copy(const char *opt, const char *list, char *buf, size_t len,
+	   char **items, int max)
+{
+	struct hv_err err;
+	int n;
+
+	hv_err_init(&err);
+	snprintf(buf, len, "%s", list);
+	n = hv_opt_split(opt, buf, items, max, &err);
+	if (n < 0)
+		bad(&err);
+	return n;
+}
+
+/*
+ * Where the MPI ranks go. Every cell has ranks = nodes x ranks_per_node.
+ * --ranks is the one-box sweep: one node, all ranks in it. --nodes and
+ * --ranks-per-node spread one job over boxes (the rank counts follow),
+ * so --ranks does not go with them; each count must be one the
+ * benchmark accepts.
+ */
+static int
+cluster_args(struct run_args *a)
+{
+	const char *nodes = hv_params_get(&a->sets, "nodes");
+	const char *rpn = hv_params_get(&a->sets, "ranks_per_node");
+	const char *variant = hv_params_get(&a->sets, "variant");
+	const char *one_box = hv_params_get(&a->sets, "ranks");
+	char nb[512], rb[512], ranks[1024] = "", *nv[64], *rv[64];
+	int nn, nr, i, j;
+	size_t b, len = 0;
+
+	if (!nodes && !rpn)
+		return one_box ? set_param(a, "ranks_per_node", one_box,
+					   "--ranks")
+			       : 0;
+	nn = split_copy("nodes", nodes ? nodes : "1", nb, sizeof(nb), nv, 64);
+	nr = split_copy("ranks-per-node", rpn ? rpn : "1", rb, sizeof(rb), rv,
+			64);
+	if (nn < 0 || nr < 0)
+		return HV_EXIT_USAGE;
+	for (i = 0; i < nn + nr; i++) {
+		const char *v = i < nn ? nv[i] : rv[i - nn];
+		uint64_t u;
+		struct hv_err err;
+
+		hv_err_init(&err);
+		if (hv_opt_u64(i < nn ? "nodes" : "ranks-per-node", v, 1, 64,
+			       &u, &err) < 0)
+			return bad(&err);
+	}
+	if (hv_params_get(&a->sets, "ranks")) {
+		fprintf(stderr, "hpcvirt run: --ranks is for ranks in one box; "
+				"with --nodes give --ranks-per-node\n");
+		return HV_EXIT_USAGE;
+	}
+	if (!variant || strcmp(variant, "mpi") != 0) {
+		fprintf(stderr,
+			"hpcvirt run: bad --%s '%s': it needs --variant mpi "
+			"(one MPI job across boxes)\n",
+			nodes ? "nodes" : "ranks-per-node",
+			nodes ? nodes : rpn);
+		return HV_EXIT_USAGE;
+	}
+	for (i = 0; i < nn; i++) {
+		for (j = 0; j < nr; j++) {
+			long r = strtol(nv[i], NULL, 10) *
+				 strtol(rv[j], NULL, 10);
+			char num[24];
+
+			for (b = 0; b < a->o.nbenches; b++) {
+				const char *name = a->benches[b]->name;
+				const struct hv_npb_rule *rule =
+					strncmp(name, "npb.", 4) == 0
+						? hv_npb_rule_find(name + 4)
+						: NULL;
+
+				if (!rule || hv_npb_ranks_ok(rule, r))
+					continue;
+				fprintf(stderr,
+					"hpcvirt run: bad --nodes '%s' for "
+					"%s: %s node%s x %s rank%s per node "
+					"= %ld ranks, and %s needs %s\n",
+					nv[i], name, nv[i],
+					strcmp(nv[i], "1") ? "s" : "", rv[j],
+					strcmp(rv[j], "1") ? "s" : "", r, name,
+					hv_npb_ranks_str(rule));
+				return HV_EXIT_USAGE;
+			}
+			snprintf(num, sizeof(num), ",%ld,", r);
+			if (!strstr(ranks, num))
+				len += (size_t)snprintf(
+					ranks + len, sizeof(ranks) - len,
+					"%s%ld,", len ? "" : ",", r);
+		}
+	}
+	ranks[len - 1] = '\0'; /* ",1,2,4," -> "1,2,4" */
+	return set_param(a, "ranks", ranks + 1, "--nodes");
 }
 
 /*
@@ -698,6 +812,8 @@ hv_cmd_run(int argc, char **argv)
 		rc = pick_envs(&a);
 	if (rc == 0)
 		rc = pick_benches(&a);
+	if (rc == 0)
+		rc = cluster_args(&a);
 	if (rc != 0)
 		goto out;
 	if (!a.seed_set && getrandom(&a.o.seed, sizeof(a.o.seed), 0) < 0)

@@ -337,9 +337,20 @@ hv_cell_set_reason(struct hv_cell *c, const char *reason)
 }
 
 /* a and b agree on every key, except that a has skip=1 where b differs. */
+/* Is key one of the NULL-ended list? */
+static bool
+in_list(const char *const *list, const char *key)
+{
+	for (; *list; list++)
+		if (strcmp(*list, key) == 0)
+			return true;
+	return false;
+}
+
+/* a equals b except that a's keys in skip are "1" whatever b's are. */
 static bool
 params_equal_but(const struct hv_params *a, const struct hv_params *b,
-		 const char *skip)
+		 const char *const *skip)
 {
 	size_t i;
 
@@ -348,7 +359,7 @@ params_equal_but(const struct hv_params *a, const struct hv_params *b,
 	for (i = 0; i < a->n; i++) {
 		const char *v = hv_params_get(b, a->v[i].key);
 
-		if (skip && strcmp(a->v[i].key, skip) == 0) {
+		if (in_list(skip, a->v[i].key)) {
 			if (!v || strcmp(a->v[i].value, "1") != 0)
 				return false;
 		} else if (!v || strcmp(v, a->v[i].value) != 0) {
@@ -400,36 +411,58 @@ hv_study_native_of(const struct hv_study *s, const struct hv_cell *c)
 	return NULL;
 }
 
+/*
+ * The scaling parameters, first match wins, and what the base cell has at
+ * 1: a cluster's base is one node with one rank; a rank sweep's one rank
+ * (however many per node that makes); a thread sweep's one thread.
+ */
+static const struct {
+	const char *key;
+	const char *const base[4];
+} scale_keys[] = {
+	{"nodes", {"nodes", "ranks", "ranks_per_node", NULL}},
+	{"ranks", {"ranks", "ranks_per_node", NULL}},
+	{"threads", {"threads", NULL}},
+};
+
+static size_t
+scale_index(const struct hv_cell *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(scale_keys) / sizeof(scale_keys[0]); i++) {
+		const char *v = hv_params_get(&c->params, scale_keys[i].key);
+
+		if (v && strcmp(v, "1") != 0)
+			return i;
+	}
+	return (size_t)-1;
+}
+
 const char *
 hv_cell_scale_key(const struct hv_cell *c)
 {
-	static const char *const keys[] = {"ranks", "threads"};
-	size_t i;
+	size_t i = scale_index(c);
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = hv_params_get(&c->params, keys[i]);
-
-		if (v && strcmp(v, "1") != 0)
-			return keys[i];
-	}
-	return NULL;
+	return i == (size_t)-1 ? NULL : scale_keys[i].key;
 }
 
 const struct hv_cell *
 hv_study_scale_base_of(const struct hv_study *s, const struct hv_cell *c)
 {
-	const char *key = hv_cell_scale_key(c);
-	size_t i;
+	size_t i, k = scale_index(c);
+	const char *const *skip;
 
-	if (!key)
+	if (k == (size_t)-1)
 		return NULL;
+	skip = scale_keys[k].base;
 	for (i = 0; i < s->ncells; i++) {
 		const struct hv_cell *t = &s->cells[i];
 
 		if (strcmp(t->env, c->env) == 0 &&
 		    strcmp(t->bench, c->bench) == 0 &&
 		    strcmp(t->metric, c->metric) == 0 &&
-		    params_equal_but(&t->params, &c->params, key))
+		    params_equal_but(&t->params, &c->params, skip))
 			return t;
 	}
 	return NULL;

@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/study/cluster.h"
 #include "hpcvirt/study/plan.h"
 #include "hpcvirt/host/proc.h"
 #include "hpcvirt/results/provenance.h"
@@ -29,6 +30,8 @@ struct unit {
 	const struct hv_plan_set *set;
 	size_t cell0; /* first of its bench's metric cells */
 	bool failed;
+	int nodes; /* boxes its MPI job spans (params nodes), 1 for one */
+	int rpn;   /* MPI ranks per box then (params ranks_per_node) */
 };
 
 struct runner {
@@ -42,6 +45,10 @@ struct runner {
 	struct hv_env_ctx ctx;
 	struct hv_box *boxes;
 	char (*box_err)[256]; /* why a box is down, "" if up */
+	/* The other nodes of each env's virtual cluster, started when a
+	 * unit first needs them: [env * (max_nodes - 1) + k] is node k + 2. */
+	struct hv_box *nodes;
+	int max_nodes;
 	struct unit *units;
 	size_t nunits;
 	size_t *order; /* unit index per step */
@@ -323,6 +330,16 @@ reduced(struct runner *r, size_t env, const struct hv_plan_set *set,
 	return true;
 }
 
+/* A count parameter (nodes, ranks_per_node); 1 when the bench has none. */
+static int
+param_int(const struct hv_params *p, const char *key)
+{
+	const char *v = hv_params_get(p, key);
+	long n = v ? strtol(v, NULL, 10) : 1;
+
+	return n >= 1 && n <= 64 ? (int)n : 1;
+}
+
 static int
 add_cells(struct runner *r, struct hv_err *err)
 {
@@ -331,6 +348,7 @@ add_cells(struct runner *r, struct hv_err *err)
 	size_t i, s;
 	int rc = 0;
 
+	r->max_nodes = 1;
 	r->units = calloc(o->nenvs * r->plan->n, sizeof(*r->units));
 	if (!r->units || !skipped) {
 		cJSON_Delete(skipped);
@@ -345,8 +363,18 @@ add_cells(struct runner *r, struct hv_err *err)
 			r->nunits++;
 			u->env = i;
 			u->set = &r->plan->sets[s];
+			u->nodes = param_int(&u->set->params, "nodes");
+			u->rpn = param_int(&u->set->params, "ranks_per_node");
+			if (u->nodes > r->max_nodes)
+				r->max_nodes = u->nodes;
 			rc = unit_cells(r, u, err);
 		}
+	}
+	if (rc == 0 && r->max_nodes > 1) {
+		r->nodes = calloc(o->nenvs * (size_t)(r->max_nodes - 1),
+				  sizeof(*r->nodes));
+		if (!r->nodes)
+			rc = hv_err_set(err, ENOMEM, "cluster boxes");
 	}
 	if (rc == 0 && o->resume && r->ncursor != r->study.ncells)
 		rc = hv_err_set(err, EINVAL,
@@ -613,15 +641,18 @@ exec_verdict(struct hv_box *box, const struct hv_exec_res *res, char *why,
 	}
 }
 
-/* Raw record of one repetition: the kernel's result plus host load. */
+/* Raw record of one repetition: the kernel's result plus host load, and
+ * for an MPI job across boxes where its ranks ran. */
 static char *
 raw_record(cJSON *result, const struct hv_host_load *before,
-	   const struct hv_host_load *after)
+	   const struct hv_host_load *after, const char *placement)
 {
 	cJSON *o = cJSON_CreateObject(), *h;
 	char *txt;
 
 	cJSON_AddItemReferenceToObject(o, "result", result);
+	if (placement)
+		cJSON_AddItemToObject(o, "placement", cJSON_Parse(placement));
 	h = cJSON_AddObjectToObject(o, "host");
 	cJSON_AddNumberToObject(h, "load1_before", before->load1);
 	cJSON_AddNumberToObject(h, "load1_after", after->load1);
@@ -706,6 +737,60 @@ run_start_rep(struct runner *r, struct unit *u, struct hv_sample *smp,
 	return store_values(r, u, smp, values, err);
 }
 
+static struct hv_box *
+node_box(struct runner *r, size_t env, int k)
+{
+	return k == 0 ? &r->boxes[env]
+		      : &r->nodes[env * (size_t)(r->max_nodes - 1) +
+				  (size_t)(k - 1)];
+}
+
+/*
+ * The boxes of u's virtual cluster: its env's box and nodes - 1 more of
+ * the same env, started the first time a unit needs them and kept for
+ * the next. false with why set when one cannot start.
+ */
+static bool
+cluster_ready(struct runner *r, const struct unit *u, char *why, size_t wlen)
+{
+	struct hv_err berr;
+	int k;
+
+	for (k = 1; k < u->nodes; k++) {
+		struct hv_box *b = node_box(r, u->env, k);
+
+		if (b->env)
+			continue;
+		hv_err_init(&berr);
+		if (hv_box_start(r->o->envs[u->env], &r->ctx, b, &berr) < 0) {
+			snprintf(why, wlen, "node %d of %d: %s", k + 1,
+				 u->nodes, berr.msg);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One MPI job over the cluster's boxes; a failure that is not the job's
+ * own (a box that cannot be reached) stops the nodes, to start afresh. */
+static int
+cluster_exec(struct runner *r, const struct unit *u,
+	     const struct hv_exec_req *req, struct hv_exec_res *res,
+	     struct hv_err *err)
+{
+	struct hv_box *boxes[64];
+	int k, rc;
+
+	for (k = 0; k < u->nodes; k++)
+		boxes[k] = node_box(r, u->env, k);
+	rc = hv_cluster_exec(&r->lab, r->rs.dir, r->o->bin_dir, boxes, u->nodes,
+			     u->rpn, req, res, err);
+	if (rc < 0)
+		for (k = 1; k < u->nodes; k++)
+			hv_box_stop(boxes[k]);
+	return rc;
+}
+
 /*
  * Run the kernel once for unit u. Returns 0 with *why empty on success,
  * 0 with *why set when the unit failed (recorded by the caller), or
@@ -726,7 +811,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	struct hv_proc pp;
 	struct hv_err xerr;
 	cJSON *result = NULL;
-	char *raw = NULL;
+	char *raw = NULL, *placement;
 	int rc = 0;
 
 	if (b->box_start)
@@ -742,9 +827,16 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	req.argv = (const char *const *)av.v;
 	req.timeout_ms = b->timeout_ms;
 	req.cancel = r->o->stop;
+	if (u->nodes > 1 && !cluster_ready(r, u, why, wlen))
+		goto out;
 	hv_host_load_read(&before);
 	smp->t_start_ns = hv_realtime_ns();
-	if (hv_box_exec(box, &req, &res, &xerr) < 0) {
+	if (u->nodes > 1) {
+		if (cluster_exec(r, u, &req, &res, &xerr) < 0) {
+			snprintf(why, wlen, "%s", xerr.msg);
+			goto out;
+		}
+	} else if (hv_box_exec(box, &req, &res, &xerr) < 0) {
 		snprintf(why, wlen, "%s", xerr.msg);
 		hv_box_stop(box); /* the agent is gone or confused */
 		goto out;
@@ -762,7 +854,9 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	}
 	if (b->parse(&u->set->params, result, values, &xerr) < 0)
 		goto fail;
-	raw = raw_record(result, &before, &after);
+	placement = u->nodes > 1 ? hv_cluster_placement(res.out) : NULL;
+	raw = raw_record(result, &before, &after, placement);
+	free(placement);
 	smp->raw = raw;
 	smp->cpu_psi = before.psi_some_avg10 > after.psi_some_avg10
 			       ? before.psi_some_avg10
@@ -914,6 +1008,10 @@ runner_release(struct runner *r)
 
 	for (i = 0; r->boxes && i < r->o->nenvs; i++)
 		hv_box_stop(&r->boxes[i]);
+	for (i = 0; r->nodes && i < r->o->nenvs * (size_t)(r->max_nodes - 1);
+	     i++)
+		hv_box_stop(&r->nodes[i]);
+	free(r->nodes);
 	free(r->boxes);
 	free(r->box_err);
 	free(r->units);

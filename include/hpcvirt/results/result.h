@@ -132,8 +132,10 @@ const struct hv_cell *hv_study_native_of(const struct hv_study *s,
 					 const struct hv_cell *c);
 
 /*
- * The scaling parameter of a cell: "ranks" if it has ranks other than
- * 1, else "threads" if it has threads other than 1, else NULL.
+ * The scaling parameter of a cell: "nodes" if it has nodes other than 1
+ * (MPI across boxes; its base has one node and one rank), else "ranks"
+ * if it has ranks other than 1, else "threads" if it has threads other
+ * than 1, else NULL.
  */
 const char *hv_cell_scale_key(const struct hv_cell *c);
 /*

@@ -1,0 +1,259 @@
+/*
+ * cluster.c - one MPI job across N boxes (cluster.h). What is new here is
+ * only the glue: the host map hpcvirt-rsh reads, the --hosts list, and
+ * running the launcher inside the lab with a deadline. Open MPI does the
+ * launching and the message passing.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "hpcvirt/host/proc.h"
+#include "hpcvirt/study/cluster.h"
+
+#define MAX_ARGS 64
+#define POLL_MS 200
+
+/* "IP AGENT-ADDR" per box, and "IP:rpn,..." for --hosts. */
+static int
+write_map(struct hv_box *const *boxes, int n, int rpn, const char *path,
+	  char *hosts, size_t hlen, struct hv_err *err)
+{
+	size_t used = 0;
+	FILE *f;
+	int i;
+
+	f = fopen(path, "we");
+	if (!f)
+		return hv_err_sys(err, errno, "cannot write %s", path);
+	hosts[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const char *ip = hv_params_get(&boxes[i]->config, "ip");
+		int w;
+
+		if (!ip || !boxes[i]->agent_addr[0]) {
+			fclose(f);
+			return hv_err_set(err, ENXIO,
+					  "%s box %d has no lab address or "
+					  "agent channel",
+					  boxes[i]->env->name, i + 1);
+		}
+		fprintf(f, "%s %s\n", ip, boxes[i]->agent_addr);
+		w = snprintf(hosts + used, hlen - used, "%s%s:%d", i ? "," : "",
+			     ip, rpn);
+		if (w < 0 || (size_t)w >= hlen - used) {
+			fclose(f);
+			return hv_err_set(err, E2BIG, "too many boxes: %d", n);
+		}
+		used += (size_t)w;
+	}
+	if (fclose(f) != 0)
+		return hv_err_sys(err, errno, "cannot write %s", path);
+	return 0;
+}
+
+/* Append s to the malloc'd text *buf (length *len), up to cap. */
+static void
+append(char **buf, size_t *len, const char *s, size_t cap, bool *trunc)
+{
+	size_t n = strlen(s);
+	char *nb;
+
+	if (*len + n + 2 > cap) {
+		*trunc = true;
+		return;
+	}
+	nb = realloc(*buf, *len + n + 2);
+	if (!nb) {
+		*trunc = true;
+		return;
+	}
+	*buf = nb;
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[(*len)++] = '\n';
+	(*buf)[*len] = '\0';
+}
+
+/*
+ * The launcher's stderr log, for failure reasons (the last line is the
+ * one a reason quotes): Open MPI's rules of dashes dropped, and the lines
+ * of hpcvirt's own launch path (hpcvirt-rsh, hpcvirt-orted, the agent:
+ * "no orted in this box") moved last, since they say what went wrong
+ * where Open MPI's text only says that something did.
+ */
+static void
+read_err(const char *path, struct hv_exec_res *res)
+{
+	char line[1024];
+	int pass;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	for (pass = 0; pass < 2; pass++) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			if (line[strspn(line, "- ")] == '\0' ||
+			    (strncmp(line, "hpcvirt-", 8) == 0) != (pass == 1))
+				continue;
+			append(&res->err, &res->err_len, line,
+			       HV_AGENT_ERR_CAP, &res->truncated);
+		}
+	}
+	fclose(f);
+}
+
+/* Read stdout until the launcher closes it, the deadline, or cancel. */
+static void
+collect(struct hv_proc *p, const struct hv_exec_req *req,
+	struct hv_exec_res *res)
+{
+	int64_t deadline = hv_now_ms() + (req->timeout_ms > 0
+						  ? req->timeout_ms
+						  : 3600 * 1000);
+	char line[4096];
+	struct hv_err rerr;
+	int rc;
+
+	for (;;) {
+		if (req->cancel && *req->cancel)
+			break;
+		if (hv_now_ms() >= deadline) {
+			res->timed_out = true;
+			break;
+		}
+		hv_err_init(&rerr);
+		rc = hv_proc_read_line(p, line, sizeof(line), POLL_MS, &rerr);
+		if (rc == 0)
+			append(&res->out, &res->out_len, line,
+			       HV_AGENT_OUT_CAP, &res->truncated);
+		else if (rc != -ETIMEDOUT)
+			break; /* closed: it exited */
+	}
+}
+
+int
+hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
+		struct hv_box *const *boxes, int n, int rpn,
+		const struct hv_exec_req *req, struct hv_exec_res *res,
+		struct hv_err *err)
+{
+	char map[600], errlog[600], prog[600], hosts[2048], net[32];
+	char *argv[MAX_ARGS + 10];
+	struct hv_proc_opts opts = {
+		.pipe_stdout = true,
+		.die_with_parent = true,
+		.netns_fd = lab->nsfd,
+		.own_pgrp = true,
+	};
+	struct hv_proc p;
+	int64_t t0;
+	int i, k = 0, rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!req->argv[0] || strcmp(req->argv[0], "hpcvirt-mpirun") != 0)
+		return hv_err_set(err, EINVAL,
+				  "a cluster runs hpcvirt-mpirun, not '%s'",
+				  req->argv[0] ? req->argv[0] : "");
+	snprintf(map, sizeof(map), "%s/cluster.map", run_dir);
+	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
+	snprintf(prog, sizeof(prog), "%s/hpcvirt-mpirun", bin_dir);
+	snprintf(net, sizeof(net), "%u.%u.%u.0/24", lab->net >> 24,
+		 (lab->net >> 16) & 255, (lab->net >> 8) & 255);
+	rc = write_map(boxes, n, rpn, map, hosts, sizeof(hosts), err);
+	if (rc < 0)
+		return rc;
+	argv[k++] = prog;
+	argv[k++] = "--hosts";
+	argv[k++] = hosts;
+	argv[k++] = "--map";
+	argv[k++] = map;
+	argv[k++] = "--net";
+	argv[k++] = net;
+	argv[k++] = "--show-map";
+	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
+		argv[k++] = (char *)req->argv[i];
+	argv[k] = NULL;
+	unlink(errlog);
+	opts.log_path = errlog;
+	hv_proc_init(&p);
+	t0 = hv_now_ns();
+	rc = hv_proc_spawn(&p, argv, &opts, err);
+	if (rc < 0)
+		return hv_err_prefix(err, "mpirun in the lab: ");
+	collect(&p, req, res);
+	/* mpirun and what it forked (rsh relays) go as one group. */
+	if (res->timed_out || (req->cancel && *req->cancel))
+		kill(-p.pid, SIGKILL);
+	hv_proc_stop(&p, 5000, 1000);
+	hv_proc_kill_group(p.pid, 2000);
+	res->wall_ns = hv_now_ns() - t0;
+	if (WIFSIGNALED(p.status)) {
+		res->exit_code = -1;
+		res->term_signal = WTERMSIG(p.status);
+	} else {
+		res->exit_code = WEXITSTATUS(p.status);
+	}
+	if (!res->out)
+		res->out = calloc(1, 1);
+	read_err(errlog, res);
+	if (!res->err)
+		res->err = calloc(1, 1);
+	unlink(errlog);
+	unlink(map);
+	return 0;
+}
+
+/* Add rank to node's array in o unless it is there. */
+static void
+place(cJSON *o, const char *node, int rank)
+{
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, node), *it;
+
+	if (!arr)
+		arr = cJSON_AddArrayToObject(o, node);
+	cJSON_ArrayForEach(it, arr) if (it->valueint == rank) return;
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(rank));
+}
+
+char *
+hv_cluster_placement(const char *out)
+{
+	static const char node_tag[] = "Data for node: ";
+	static const char rank_tag[] = "Process rank: ";
+	cJSON *o = cJSON_CreateObject();
+	char node[64] = "", *txt = NULL;
+	const char *p, *nl;
+	bool any = false;
+
+	for (p = out; o && p && *p; p = nl ? nl + 1 : NULL) {
+		const char *t;
+
+		nl = strchr(p, '\n');
+		if ((t = strstr(p, node_tag)) && (!nl || t < nl)) {
+			if (sscanf(t + sizeof(node_tag) - 1, "%63s", node) != 1)
+				node[0] = '\0';
+		} else if ((t = strstr(p, rank_tag)) && (!nl || t < nl) &&
+			   node[0]) {
+			int rank;
+
+			if (sscanf(t + sizeof(rank_tag) - 1, "%d", &rank) == 1 &&
+			    rank >= 0) {
+				place(o, node, rank);
+				any = true;
+			}
+		}
+	}
+	if (any)
+		txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return txt;
+}
