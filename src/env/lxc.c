@@ -187,15 +187,17 @@ lxc_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 }
 
 /* The common stop, then LXC's lock directories for the lxcpath. */
-static void
-lxc_stop(struct hv_box *box)
+static int
+lxc_stop(struct hv_box *box, struct hv_err *err)
 {
 	char lxcpath[700];
+	int rc;
 
 	snprintf(lxcpath, sizeof(lxcpath), "%s/lxc", box->workdir);
-	hv_rt_stop(box);
+	rc = hv_rt_stop(box, err);
 	if (box->workdir[0])
 		hv_clean_lxc_unlock(lxcpath);
+	return rc;
 }
 
 const struct hv_env hv_env_lxc = {

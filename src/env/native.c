@@ -99,11 +99,16 @@ native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	return 0;
 }
 
-static void
-native_stop(struct hv_box *box)
+/* Nothing of the box but its agent (ended by the common stop) and the
+ * network namespace, which goes with it; the workdir goes with the run
+ * directory. */
+static int
+native_stop(struct hv_box *box, struct hv_err *err)
 {
+	(void)err;
 	free(box->priv);
 	box->priv = NULL;
+	return 0;
 }
 
 const struct hv_env hv_env_native = {

@@ -268,20 +268,26 @@ ns_routed_start(const struct hv_env_ctx *ctx, struct hv_box *box,
  * namespaces go with it, taking the mounts and the veth pair. Then the
  * cgroups (killing anything left) and the host directories.
  */
-static void
-ns_stop(struct hv_box *box)
+static int
+ns_stop(struct hv_box *box, struct hv_err *err)
 {
 	struct ns_box *nb = box->priv;
+	int rc;
 
 	if (!nb)
-		return;
+		return 0;
 	hv_proc_stop(&box->proc, 2000, 500);
-	hv_cg_remove(&nb->cg);
+	rc = hv_cg_remove(&nb->cg, err);
 	/* FTW_MOUNT: never cross into a mount, should one be visible. */
-	if (box->workdir[0])
+	if (box->workdir[0]) {
 		hv_rm_tree(box->workdir);
+		if (rc == 0 && access(box->workdir, F_OK) == 0)
+			rc = hv_err_set(err, EBUSY, "%s is left behind",
+					box->workdir);
+	}
 	free(nb);
 	box->priv = NULL;
+	return rc;
 }
 
 const struct hv_env hv_env_ns = {

@@ -221,16 +221,18 @@ kvm_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 	return qemu_start(ctx, box, &v_kvm, err);
 }
 
-static void
-qemu_stop(struct hv_box *box)
+static int
+qemu_stop(struct hv_box *box, struct hv_err *err)
 {
 	struct qemu_box *qb = box->priv;
+	int rc;
 
 	if (!qb)
-		return;
-	hv_vm_release(&qb->vm, box);
+		return 0;
+	rc = hv_vm_release(&qb->vm, box, err);
 	free(qb);
 	box->priv = NULL;
+	return rc;
 }
 
 const struct hv_env hv_env_tcg = {

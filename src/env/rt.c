@@ -503,13 +503,14 @@ hv_rt_explain(struct hv_box *box, char *buf, size_t len)
 	}
 }
 
-void
-hv_rt_stop(struct hv_box *box)
+int
+hv_rt_stop(struct hv_box *box, struct hv_err *err)
 {
 	struct hv_rt *rt = box->priv;
+	int rc = 0;
 
 	if (!rt)
-		return;
+		return 0;
 	hv_proc_stop(&box->proc, 3000, 1000);
 	hv_proc_stop(&rt->version, 0, 100);
 	if (rt->holder > 0) {
@@ -518,18 +519,30 @@ hv_rt_stop(struct hv_box *box)
 			;
 	}
 	if (rt->own_cg)
-		hv_cg_remove(&rt->cg);
-	hv_clean_cgroups(rt->name);
+		rc = hv_cg_remove(&rt->cg, err);
+	/* The runtime's own groups, wherever it put them. */
+	if (hv_clean_cgroups(rt->name) < 0 && rc == 0)
+		rc = hv_err_set(err, EBUSY,
+				"a cgroup named %s is still busy after its "
+				"processes were killed",
+				rt->name);
 	if (rt->short_dir[0]) {
 		hv_clean_umount_under(rt->short_dir);
 		hv_rm_tree(rt->short_dir);
+		if (rc == 0 && access(rt->short_dir, F_OK) == 0)
+			rc = hv_err_set(err, EBUSY, "%s is left behind",
+					rt->short_dir);
 	}
 	if (box->workdir[0]) {
 		hv_clean_umount_under(box->workdir);
 		hv_rm_tree(box->workdir);
+		if (rc == 0 && access(box->workdir, F_OK) == 0)
+			rc = hv_err_set(err, EBUSY, "%s is left behind",
+					box->workdir);
 	}
 	free(rt);
 	box->priv = NULL;
+	return rc;
 }
 
 void

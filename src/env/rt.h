@@ -158,8 +158,10 @@ void hv_rt_explain(struct hv_box *box, char *buf, size_t len);
 /*
  * Stop the runtime (SIGTERM, then SIGKILL), the holder, remove the
  * cgroups named rt->name wherever the runtime put them, unmount anything
- * left under the workdir, remove the workdir; free the state.
+ * left under the workdir, remove the workdir; free the state. Returns 0,
+ * or -errno with err naming the first thing left behind (all the rest
+ * is still done): the stop hook of env.h.
  */
-void hv_rt_stop(struct hv_box *box);
+int hv_rt_stop(struct hv_box *box, struct hv_err *err);
 
 #endif

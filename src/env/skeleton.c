@@ -43,12 +43,20 @@ skeleton_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 /*
  * stop: undo everything start created (files, mounts, cgroups, links),
  * also for a half-started box. The agent has already been asked to shut
- * down; the common code ends box->proc after this hook returns.
+ * down; the common code ends box->proc after this hook returns. Return
+ * 0 when nothing is left; otherwise carry on with the rest of the
+ * teardown and return -errno with err naming the first thing left
+ * behind and why, e.g. "cgroup /sys/fs/cgroup/memory/.../hpcvirt-123-x
+ * still busy 5000 ms after its processes were killed" (hv_cg_remove
+ * says that for you). The scheduler records it in the study's context
+ * ("teardown"); "hpcvirt clean" removes it later.
  */
-static void
-skeleton_stop(struct hv_box *box)
+static int
+skeleton_stop(struct hv_box *box, struct hv_err *err)
 {
 	(void)box;
+	(void)err;
+	return 0;
 }
 
 const struct hv_env hv_env_skeleton = {

@@ -106,16 +106,18 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 	return 0;
 }
 
-static void
-uml_stop(struct hv_box *box)
+static int
+uml_stop(struct hv_box *box, struct hv_err *err)
 {
 	struct uml_box *ub = box->priv;
+	int rc;
 
 	if (!ub)
-		return;
-	hv_vm_release(&ub->vm, box);
+		return 0;
+	rc = hv_vm_release(&ub->vm, box, err);
 	free(ub);
 	box->priv = NULL;
+	return rc;
 }
 
 const struct hv_env hv_env_uml = {

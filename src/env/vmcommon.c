@@ -570,10 +570,11 @@ hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 	return hv_err_prefix(err, "guest console: %s; ", tail);
 }
 
-void
-hv_vm_release(struct hv_vm *vm, struct hv_box *box)
+int
+hv_vm_release(struct hv_vm *vm, struct hv_box *box, struct hv_err *err)
 {
 	pid_t pgid = box->proc.pid;
+	int rc = 0, r;
 
 	/* The guest was asked to power off; give it a moment, then kill it
 	 * and whatever host processes it forked. The group wait also lasts
@@ -581,14 +582,25 @@ hv_vm_release(struct hv_vm *vm, struct hv_box *box)
 	 * they were seen as zombies 1 s later); the cgroups hold any that
 	 * left the process group. */
 	hv_proc_stop(&box->proc, 1500, 500);
-	hv_proc_kill_group(pgid, 2000);
-	hv_cg_remove(&vm->cg);
+	if (hv_proc_kill_group(pgid, 2000) < 0)
+		rc = hv_err_set(err, ETIMEDOUT,
+				"host processes of the guest (process group "
+				"%d) still there 2 s after SIGKILL",
+				(int)pgid);
+	r = hv_cg_remove(&vm->cg, rc < 0 ? NULL : err);
+	if (rc == 0)
+		rc = r;
 	hv_proc_stop(&vm->version, 0, 100);
 	if (vm->tap_made)
 		hv_lab_unplug_tap(vm->lab, vm->tap, vm->index);
 	vm->tap_made = false;
-	if (box->workdir[0])
+	if (box->workdir[0]) {
 		hv_rm_tree(box->workdir);
+		if (rc == 0 && access(box->workdir, F_OK) == 0)
+			rc = hv_err_set(err, EBUSY, "%s is left behind",
+					box->workdir);
+	}
+	return rc;
 }
 
 int

@@ -68,8 +68,9 @@ int hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 void hv_vm_tail(const char *console, char *buf, size_t len);
 
 /* Stop the host process and all it forked, remove its groups, delete
- * the tap, remove the workdir. */
-void hv_vm_release(struct hv_vm *vm, struct hv_box *box);
+ * the tap, remove the workdir. Returns 0, or -errno with err naming the
+ * first thing left behind (the stop hook of env.h). */
+int hv_vm_release(struct hv_vm *vm, struct hv_box *box, struct hv_err *err);
 
 /* Probe: tun device and the guest image's inputs (static build found
  * beside the running hpcvirt). */

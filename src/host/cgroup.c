@@ -398,7 +398,7 @@ hv_cg_create(struct hv_cg *cg, const struct hv_cg_layout *l, const char *box,
 	if (rc == 0 && mem_mib > 0)
 		rc = set_mem(cg, mem_mib, err);
 	if (rc < 0)
-		hv_cg_remove(cg);
+		hv_cg_remove(cg, NULL);
 	return rc;
 }
 
@@ -505,17 +505,22 @@ hv_cg_count_procs(const struct hv_cg *cg)
 }
 
 int
-hv_cg_remove(struct hv_cg *cg)
+hv_cg_remove(struct hv_cg *cg, struct hv_err *err)
 {
-	int rc = 0;
+	int rc = 0, r;
 
 	for (int c = 0; c < HV_CG_NCTRL; c++) {
-		if (cg->dir[c][0] && same_dir(cg, c) < 0) {
-			int r = hv_clean_cgroup_dir(cg->dir[c], REMOVE_MS);
-
-			if (r < 0)
-				rc = r;
-		}
+		if (!cg->dir[c][0] || same_dir(cg, c) >= 0)
+			continue;
+		r = hv_clean_cgroup_dir(cg->dir[c], REMOVE_MS);
+		if (r == -EBUSY && rc == 0)
+			rc = hv_err_set(err, EBUSY,
+					"cgroup %s still busy %d ms after its "
+					"processes were killed",
+					cg->dir[c], REMOVE_MS);
+		else if (r < 0 && rc == 0)
+			rc = hv_err_sys(err, -r, "cannot remove cgroup %s",
+					cg->dir[c]);
 	}
 	for (int c = 0; c < HV_CG_NCTRL && rc == 0; c++)
 		cg->dir[c][0] = '\0';

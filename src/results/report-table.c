@@ -418,6 +418,29 @@ print_reduced(FILE *f, const struct hv_study *s)
 	cJSON_Delete(list);
 }
 
+/* Boxes whose teardown left something on the host (context "teardown"). */
+static void
+print_teardown(FILE *f, const struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "teardown");
+	cJSON *list = txt ? cJSON_Parse(txt) : NULL, *e;
+
+	cJSON_ArrayForEach(e, list)
+	{
+		const char *env = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "env"));
+		const char *why = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "why"));
+
+		if (env && why)
+			fprintf(f,
+				"teardown: %s left something behind: %s "
+				"(hpcvirt clean retries)\n",
+				env, why);
+	}
+	cJSON_Delete(list);
+}
+
 int
 hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 {
@@ -459,6 +482,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 			   "the same bootstrap\n");
 	print_startup(f, s);
 	print_reduced(f, s);
+	print_teardown(f, s);
 	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)
 		;
 	if (g < s->ncells)

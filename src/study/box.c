@@ -24,6 +24,7 @@ int
 hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 	     struct hv_box *box, struct hv_err *err)
 {
+	struct hv_err serr;
 	int64_t t0;
 	int rc;
 
@@ -48,7 +49,14 @@ hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 	return 0;
 fail:
 	hv_err_prefix(err, "%s: start: ", env->name);
-	hv_box_stop(box);
+	hv_err_init(&serr);
+	if (hv_box_stop(box, &serr) < 0) {
+		size_t len = strlen(err->msg);
+
+		/* The half-started box left something: say so too. */
+		snprintf(err->msg + len, sizeof(err->msg) - len, "; %s",
+			 serr.msg);
+	}
 	return rc;
 }
 
@@ -72,13 +80,15 @@ hv_box_explain(struct hv_box *box, char *buf, size_t len)
 		box->env->explain(box, buf, len);
 }
 
-void
-hv_box_stop(struct hv_box *box)
+int
+hv_box_stop(struct hv_box *box, struct hv_err *err)
 {
+	const struct hv_env *env = box->env;
 	struct hv_err ignored;
+	int rc = 0;
 
-	if (!box->env)
-		return;
+	if (!env)
+		return 0;
 	if (box->conn) {
 		/* A box whose process is gone cannot answer: no waiting. */
 		if (box->proc.pid <= 0 || hv_proc_alive(&box->proc))
@@ -86,11 +96,14 @@ hv_box_stop(struct hv_box *box)
 		hv_agent_close(box->conn);
 		box->conn = NULL;
 	}
-	if (box->env->stop)
-		box->env->stop(box);
+	if (env->stop)
+		rc = env->stop(box, err);
 	hv_proc_stop(&box->proc, 2000, 1000);
 	hv_params_release(&box->config);
 	box->env = NULL;
+	if (rc < 0)
+		hv_err_prefix(err, "%s: stop: ", env->name);
+	return rc;
 }
 
 /* Read the box's stdout until the agent's READY line (kept in line). */

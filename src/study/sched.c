@@ -223,6 +223,34 @@ start_boxes(struct runner *r, struct hv_err *err)
 	return put_ctx_cjson(r, o->resume ? "resumed_envs" : "envs", envs, err);
 }
 
+/*
+ * Stop a box. A teardown that left something behind (a busy cgroup, a
+ * process that outlived SIGKILL) is added to the context's "teardown"
+ * list, [{"env", "why"}], not lost; recording it is best effort.
+ */
+static void
+stop_box(struct runner *r, struct hv_box *box)
+{
+	const char *env = box->env ? box->env->name : "", *old;
+	struct hv_err serr;
+	cJSON *list, *e;
+
+	hv_err_init(&serr);
+	if (hv_box_stop(box, &serr) == 0 || !r->st)
+		return;
+	old = hv_context_get(&r->study, "teardown");
+	list = old ? cJSON_Parse(old) : NULL;
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(list);
+		list = cJSON_CreateArray();
+	}
+	e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "env", env);
+	cJSON_AddStringToObject(e, "why", serr.msg);
+	cJSON_AddItemToArray(list, e);
+	put_ctx_cjson(r, "teardown", list, &serr);
+}
+
 static int
 fail_unit(struct runner *r, struct unit *u, const char *why, struct hv_err *err)
 {
@@ -722,7 +750,7 @@ run_start_rep(struct runner *r, struct unit *u, struct hv_sample *smp,
 	rss = hv_proc_tree_rss(box.proc.pid);
 	values[0] = (double)box.start_ns / 1e9;
 	values[1] = (double)rss;
-	hv_box_stop(&box);
+	stop_box(r, &box);
 	if (rss <= 0) {
 		snprintf(why, wlen, "%s: no host process to measure",
 			 env->name);
@@ -787,7 +815,7 @@ cluster_exec(struct runner *r, const struct unit *u,
 			     u->rpn, req, res, err);
 	if (rc < 0)
 		for (k = 1; k < u->nodes; k++)
-			hv_box_stop(boxes[k]);
+			stop_box(r, boxes[k]);
 	return rc;
 }
 
@@ -838,7 +866,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 		}
 	} else if (hv_box_exec(box, &req, &res, &xerr) < 0) {
 		snprintf(why, wlen, "%s", xerr.msg);
-		hv_box_stop(box); /* the agent is gone or confused */
+		stop_box(r, box); /* the agent is gone or confused */
 		goto out;
 	}
 	hv_host_load_read(&after);
@@ -1007,10 +1035,10 @@ runner_release(struct runner *r)
 	size_t i;
 
 	for (i = 0; r->boxes && i < r->o->nenvs; i++)
-		hv_box_stop(&r->boxes[i]);
+		stop_box(r, &r->boxes[i]);
 	for (i = 0; r->nodes && i < r->o->nenvs * (size_t)(r->max_nodes - 1);
 	     i++)
-		hv_box_stop(&r->nodes[i]);
+		stop_box(r, &r->nodes[i]);
 	free(r->nodes);
 	free(r->boxes);
 	free(r->box_err);

@@ -134,7 +134,8 @@ main(int argc, char **argv)
 	else
 		rc = run_mpi(&d, argv[1], argc - 2, argv + 2);
 	for (i = 0; i < d.started; i++)
-		hv_box_stop(&d.box[i]);
+		if (hv_box_stop(&d.box[i], &err) < 0)
+			fprintf(stderr, "teardown: %s\n", err.msg);
 	hv_lab_destroy(&d.lab);
 	unlink(d.map);
 	if (rmdir(d.run_dir) < 0)

@@ -101,7 +101,7 @@ test_limits(const struct hv_cg_layout *l)
 	rc = hv_cg_attach(&cg, pid, &err);
 	ok(rc == 0, "attach a child: %s", rc ? err.msg : "ok");
 	is_int(hv_cg_count_procs(&cg), 1, "one process in the group");
-	rc = hv_cg_remove(&cg);
+	rc = hv_cg_remove(&cg, NULL);
 	is_int(rc, 0, "remove kills the child and removes the dirs");
 	waitpid(pid, NULL, 0);
 	ok(!cg.dir[HV_CG_CPU][0], "dirs forgotten after remove");
@@ -116,7 +116,7 @@ test_bad(const struct hv_cg_layout *l)
 	is_int(hv_cg_create(&cg, l, "a/b", 1, 0, &err), -EINVAL,
 	       "a box name with '/' is refused");
 	ok(strstr(err.msg, "a/b") != NULL, "the message names it: %s", err.msg);
-	is_int(hv_cg_remove(&cg), 0, "remove of an empty cg is harmless");
+	is_int(hv_cg_remove(&cg, NULL), 0, "remove of an empty cg is harmless");
 }
 
 /* A group named after a dead pid is removed; a live one is kept. */

@@ -289,7 +289,7 @@ test_agent_oom(const struct hv_cg_layout *l)
 	}
 	hv_proc_stop(&p, 2000, 500);
 	ok(WIFSIGNALED(p.status) || WIFEXITED(p.status), "the box ended");
-	is_int(hv_cg_remove(&b.cg), 0, "cgroups removed");
+	is_int(hv_cg_remove(&b.cg, NULL), 0, "cgroups removed");
 	box_rmdirs(&b);
 }
 
@@ -565,7 +565,9 @@ test_ns_driver(const struct hv_env *env, struct hv_lab *lab)
 	ok(file_has(work, "listening on unix:" HV_CT_SOCK_DIR),
 	   "%s: the agent's stderr goes to %s", env->name, work);
 	snprintf(work, sizeof(work), "%s", box.workdir);
-	hv_box_stop(&box);
+	rc = hv_box_stop(&box, &err);
+	ok(rc == 0, "%s: the stop leaves nothing (%s)", env->name,
+	   rc ? err.msg : "ok");
 	ok(access(cgdir, F_OK) != 0, "%s: the cgroup is removed", env->name);
 	ok(access(work, F_OK) != 0, "%s: the workdir and scratch are removed",
 	   env->name);
@@ -613,7 +615,7 @@ bench(long n)
 		if (rc == 0)
 			printf("%lld\n", (long long)box.start_ns);
 		if (rc == 0)
-			hv_box_stop(&box);
+			hv_box_stop(&box, NULL);
 	}
 	if (rc < 0)
 		fprintf(stderr, "test-container: %s\n", err.msg);
@@ -644,7 +646,7 @@ bench_ct(const struct hv_cg_layout *l, long n)
 		if (rc == 0)
 			kill(p.pid, SIGKILL);
 		hv_proc_stop(&p, 1000, 500);
-		hv_cg_remove(&b.cg);
+		hv_cg_remove(&b.cg, NULL);
 	}
 	if (rc < 0)
 		fprintf(stderr, "test-container: %s\n", err.msg);
@@ -682,7 +684,7 @@ main(int argc, char **argv)
 	}
 	mounts = count_lines("/proc/self/mountinfo");
 	groups = count_groups(&l);
-	plan(57);
+	plan(59);
 	test_isolation();
 	test_agent_oom(&l);
 	test_netns_only();

@@ -113,9 +113,10 @@ int hv_cg_count_procs(const struct hv_cg *cg);
  * SIGKILL every process left in the groups, wait (at most 5 s) for them
  * to go, and remove the directories: when it returns 0, the box's
  * processes are gone. Safe on a half-created or already removed cg.
- * Returns 0, or -EBUSY if a directory could not be removed in time (the
- * caller reports it; the next stale cleanup tries again).
+ * Returns 0, or -EBUSY if a directory could not be removed in time, with
+ * err (may be NULL) naming the first such directory (the caller reports
+ * it; the next stale cleanup tries again).
  */
-int hv_cg_remove(struct hv_cg *cg);
+int hv_cg_remove(struct hv_cg *cg, struct hv_err *err);
 
 #endif

@@ -72,8 +72,11 @@ struct hv_env {
 	 * knows (e.g. "out of memory: the box's limit is 64 MiB"); write
 	 * nothing otherwise. */
 	void (*explain)(struct hv_box *box, char *buf, size_t len);
-	/* Tear the box down; must succeed on a half-started box too. */
-	void (*stop)(struct hv_box *box);
+	/* Tear the box down; must work on a half-started box too. Returns
+	 * 0, or -errno with err saying what was left behind (a cgroup
+	 * still busy, host processes that outlived SIGKILL, a directory):
+	 * the rest of the teardown is done all the same. */
+	int (*stop)(struct hv_box *box, struct hv_err *err);
 };
 
 /* Wrappers: the only callers of the hooks. */
@@ -84,7 +87,12 @@ int hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 		 struct hv_box *box, struct hv_err *err);
 int hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
 		struct hv_exec_res *res, struct hv_err *err);
-void hv_box_stop(struct hv_box *box);
+/*
+ * Ask the agent to shut down, run the driver's stop, end box->proc. Safe
+ * on a stopped or never started box (returns 0). Returns the stop hook's
+ * result: -errno with err (may be NULL) as "ENV: stop: what was left".
+ */
+int hv_box_stop(struct hv_box *box, struct hv_err *err);
 /* The driver's explanation of a kernel killed by a signal, or "". */
 void hv_box_explain(struct hv_box *box, char *buf, size_t len);
 
