@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -252,6 +253,10 @@ link_attr_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->master = (int)mnl_attr_get_u32(a);
 		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == sizeof(l->mac))
+			memcpy(l->mac, mnl_attr_get_payload(a), sizeof(l->mac));
+		break;
 	case IFLA_QDISC:
 		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
 			snprintf(l->qdisc, sizeof(l->qdisc), "%s",
@@ -363,12 +368,13 @@ put_veth_peer(struct nlmsghdr *nlh, const struct hv_nl_veth *v)
 
 /*
  * Create a link of the given kind, enslaved to the bridge at index
- * master if not 0; a veth (v not NULL) with its peer in one request.
+ * master if not 0; a veth (v not NULL) with its peer in one request;
+ * with the MAC address mac if not NULL.
  */
 static int
 link_add(struct hv_nl *nl, const char *name, const char *kind,
-	 const struct hv_nl_veth *v, int master, const char *what,
-	 struct hv_err *err)
+	 const struct hv_nl_veth *v, int master, const uint8_t *mac,
+	 const char *what, struct hv_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -387,6 +393,8 @@ link_add(struct hv_nl *nl, const char *name, const char *kind,
 		ifi->ifi_flags = IFF_UP;
 	}
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	if (master > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -397,13 +405,28 @@ link_add(struct hv_nl *nl, const char *name, const char *kind,
 	return nl_do(nl, nlh, what, err);
 }
 
+/*
+ * A bridge without an address of its own takes the lowest of its ports'
+ * and changes it as ports come and go. The lab bridge carries the peer's
+ * address: when a box's port left (a box restarted mid-study), every
+ * other box's ARP entry for the peer pointed to a MAC no port had any
+ * more, and their next runs timed out until the entry expired. A bridge
+ * made here gets a random locally administered address, which it keeps.
+ */
 int
 hv_nl_bridge_add(struct hv_nl *nl, const char *name, struct hv_err *err)
 {
+	uint8_t mac[6];
 	char what[64];
 
+	if (getrandom(mac, sizeof(mac), 0) != (ssize_t)sizeof(mac)) {
+		uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
+
+		memcpy(mac, &t, sizeof(mac));
+	}
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, local */
 	snprintf(what, sizeof(what), "add bridge %s", name ? name : "");
-	return link_add(nl, name, "bridge", NULL, 0, what, err);
+	return link_add(nl, name, "bridge", NULL, 0, mac, what, err);
 }
 
 int
@@ -414,7 +437,7 @@ hv_nl_veth_add(struct hv_nl *nl, const char *name, const char *peer,
 	char what[64];
 
 	snprintf(what, sizeof(what), "add veth %s", name ? name : "");
-	return link_add(nl, name, "veth", &v, 0, what, err);
+	return link_add(nl, name, "veth", &v, 0, NULL, what, err);
 }
 
 int
@@ -433,7 +456,7 @@ hv_nl_veth_create(struct hv_nl *nl, const struct hv_nl_veth *v,
 				  what);
 	if (v->master && (master = hv_nl_ifindex(nl, v->master, err)) < 0)
 		return master;
-	return link_add(nl, v->name, "veth", v, master, what, err);
+	return link_add(nl, v->name, "veth", v, master, NULL, what, err);
 }
 
 int

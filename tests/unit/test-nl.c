@@ -143,6 +143,12 @@ test_links(struct hv_nl *nl)
 	is_int(hv_nl_link_master(nl, "tv0", NULL, &err), 0, "release tv0");
 	ok(hv_nl_link_get(nl, "tv0", &l, &err) == 0 && l.master == 0,
 	   "tv0 has no master");
+	rc = hv_nl_link_get(nl, "tb0", &l, &err);
+	ok(rc == 0 && !memcmp(l.mac, br.mac, sizeof(l.mac)) &&
+		   (br.mac[0] & 3) == 2,
+	   "the bridge kept its own local MAC after its port left "
+	   "(%02x:%02x:...)",
+	   br.mac[0], br.mac[1]);
 	idx = hv_nl_ifindex(nl, "tv1", &err);
 	is_int(hv_nl_link_rename(nl, "tv1", "tv2", &err), 0, "rename tv1");
 	is_int(hv_nl_ifindex(nl, "tv2", &err), idx, "tv2 is the old tv1");

@@ -62,6 +62,7 @@ struct hv_nl_link {
 	unsigned flags; /* IFF_UP etc. */
 	char kind[16];	/* "bridge", "veth", "" if none */
 	char qdisc[16]; /* root qdisc kind: "noqueue", "netem", ... */
+	uint8_t mac[6]; /* hardware address, zeros if none */
 };
 
 /* One IPv4 address, as dumped. */
@@ -110,6 +111,8 @@ int hv_nl_ifindex(struct hv_nl *nl, const char *ifname, struct hv_err *err);
 int hv_nl_link_get(struct hv_nl *nl, const char *ifname,
 		   struct hv_nl_link *link, struct hv_err *err);
 
+/* A bridge with a random locally administered MAC of its own, which it
+ * keeps as ports come and go (else it takes the lowest port's). */
 int hv_nl_bridge_add(struct hv_nl *nl, const char *name, struct hv_err *err);
 /* A veth pair name <-> peer, both in nl's namespace. */
 int hv_nl_veth_add(struct hv_nl *nl, const char *name, const char *peer,
