@@ -391,17 +391,20 @@ hv_rt_wait(struct hv_box *box, int timeout_ms, struct hv_err *err)
 	struct hv_rt *rt = box->priv;
 	int64_t deadline = hv_now_ms() + timeout_ms;
 	struct timespec ts = {0, 1000000};
-	char sock[700], tail[300];
+	char sock[700], tail[300], how[64];
 	struct stat st;
 
 	snprintf(sock, sizeof(sock), "%s/agent.sock", rt->sock);
 	while (stat(sock, &st) != 0 || !S_ISSOCK(st.st_mode)) {
 		if (!hv_proc_alive(&box->proc)) {
 			log_tail(rt->log, tail, sizeof(tail));
-			return hv_err_set(err, ECHILD,
-					  "%s exited (status %d) before the "
-					  "agent listened: %s",
-					  rt->env, box->proc.status, tail);
+			return hv_err_set(
+				err, ECHILD,
+				"%s exited (%s) before the agent listened: %s",
+				rt->env,
+				hv_proc_status_str(box->proc.status, how,
+						   sizeof(how)),
+				tail[0] ? tail : "(its log is empty)");
 		}
 		if (hv_now_ms() >= deadline)
 			return hv_err_set(err, ETIMEDOUT,

@@ -138,6 +138,7 @@ run_wait(char *const argv[], struct hv_err *err)
 {
 	struct hv_proc p;
 	struct hv_proc_opts o = {.die_with_parent = true};
+	char how[64];
 	int rc;
 
 	hv_proc_init(&p);
@@ -147,8 +148,9 @@ run_wait(char *const argv[], struct hv_err *err)
 	if (hv_proc_stop(&p, MKFS_MS, 500) != 0)
 		return hv_err_set(err, ETIMEDOUT, "%s timed out", argv[0]);
 	if (!WIFEXITED(p.status) || WEXITSTATUS(p.status) != 0)
-		return hv_err_set(err, EIO, "%s failed (status %d)", argv[0],
-				  p.status);
+		return hv_err_set(
+			err, EIO, "%s failed (%s)", argv[0],
+			hv_proc_status_str(p.status, how, sizeof(how)));
 	return 0;
 }
 
@@ -457,7 +459,7 @@ int
 hv_vm_wait_connect(struct hv_vm *vm, struct hv_box *box, struct hv_err *err)
 {
 	int64_t deadline = hv_now_ms() + vm->boot_timeout_ms;
-	char line[512], tail[600];
+	char line[512], tail[600], how[64];
 	off_t off = 0;
 	int rc;
 
@@ -469,10 +471,11 @@ hv_vm_wait_connect(struct hv_vm *vm, struct hv_box *box, struct hv_err *err)
 			break;
 		if (!hv_proc_alive(&box->proc)) {
 			hv_vm_tail(vm->console, tail, sizeof(tail));
-			return hv_err_set(err, EIO,
-					  "guest exited during boot "
-					  "(status %d): %s",
-					  box->proc.status, tail);
+			return hv_err_set(
+				err, EIO, "guest exited during boot (%s): %s",
+				hv_proc_status_str(box->proc.status, how,
+						   sizeof(how)),
+				tail[0] ? tail : "(the console is empty)");
 		}
 		if (hv_now_ms() > deadline) {
 			hv_vm_tail(vm->console, tail, sizeof(tail));

@@ -40,10 +40,40 @@ hv_proc_init(struct hv_proc *p)
 	p->out_fd = -1;
 }
 
+/* What the child failed at before exec, sent up the error pipe. */
+enum child_step {
+	STEP_DEVNULL = 1,
+	STEP_PGRP,
+	STEP_CGROUP,
+	STEP_CWD,
+	STEP_NETNS,
+	STEP_EXEC,
+};
+
+static const char *const step_names[] = {
+	[STEP_DEVNULL] = "open /dev/null",
+	[STEP_PGRP] = "setpgid",
+	[STEP_CGROUP] = "joining its cgroups",
+	[STEP_CWD] = "chdir",
+	[STEP_NETNS] = "entering the network namespace",
+	[STEP_EXEC] = "exec",
+};
+
+/* In the child: report the failed step and its errno, and exit. */
+static void
+child_fail(int err_w, enum child_step step)
+{
+	int msg[2] = {(int)step, errno};
+
+	if (write(err_w, msg, sizeof(msg)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 /* In the child: set up fds and exec; never returns. */
 static void
 child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
-	   pid_t parent)
+	   int err_w, pid_t parent)
 {
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -53,12 +83,12 @@ child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
 			_exit(127);
 	}
 	if (devnull < 0)
-		_exit(127);
+		child_fail(err_w, STEP_DEVNULL);
 	if (opts->own_pgrp && setpgid(0, 0) != 0)
-		_exit(127);
+		child_fail(err_w, STEP_PGRP);
 	for (int i = 0; i < opts->ncg_fds; i++)
 		if (write(opts->cg_fds[i], "0", 1) != 1)
-			_exit(127);
+			child_fail(err_w, STEP_CGROUP);
 	dup2(devnull, STDIN_FILENO);
 	dup2(out_w >= 0 ? out_w : devnull, STDOUT_FILENO);
 	if (opts->log_path) {
@@ -70,11 +100,37 @@ child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
 		dup2(devnull, STDERR_FILENO);
 	}
 	if (opts->cwd && chdir(opts->cwd) != 0)
-		_exit(127);
+		child_fail(err_w, STEP_CWD);
 	if (opts->netns_fd > 0 && setns(opts->netns_fd, CLONE_NEWNET) != 0)
-		_exit(127);
+		child_fail(err_w, STEP_NETNS);
 	execv(argv[0], argv);
-	_exit(127);
+	child_fail(err_w, STEP_EXEC);
+}
+
+/*
+ * Wait for the child's exec: the error pipe closes (close-on-exec) when it
+ * succeeds, or brings the step and errno that failed. Returns 0 or -errno
+ * with the child reaped.
+ */
+static int
+await_exec(struct hv_proc *p, int err_r, const char *prog, struct hv_err *err)
+{
+	int msg[2];
+	ssize_t n;
+
+	do
+		n = read(err_r, msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(msg))
+		return 0;
+	while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
+		;
+	p->reaped = true;
+	p->pid = 0;
+	if (msg[0] < STEP_DEVNULL || msg[0] > STEP_EXEC)
+		msg[0] = STEP_EXEC;
+	return hv_err_sys(err, msg[1] > 0 ? msg[1] : EIO, "cannot run '%s': %s",
+			  prog, step_names[msg[0]]);
 }
 
 int
@@ -82,28 +138,32 @@ hv_proc_spawn(struct hv_proc *p, char *const argv[],
 	      const struct hv_proc_opts *opts, struct hv_err *err)
 {
 	static const struct hv_proc_opts none;
-	int pfd[2] = {-1, -1};
+	int pfd[2] = {-1, -1}, efd[2];
 	pid_t parent = getpid(), pid;
+	int rc;
 
 	if (!opts)
 		opts = &none;
 	hv_proc_init(p);
 	if (access(argv[0], X_OK) != 0)
 		return hv_err_sys(err, errno, "cannot run '%s'", argv[0]);
-	if (opts->pipe_stdout && pipe2(pfd, O_CLOEXEC) != 0)
+	if (pipe2(efd, O_CLOEXEC) != 0)
 		return hv_err_sys(err, errno, "pipe");
+	if (opts->pipe_stdout && pipe2(pfd, O_CLOEXEC) != 0) {
+		rc = hv_err_sys(err, errno, "pipe");
+		goto out;
+	}
 	pid = fork();
 	if (pid < 0) {
-		int e = errno;
-
+		rc = hv_err_sys(err, errno, "fork for '%s'", argv[0]);
 		if (pfd[0] >= 0) {
 			close(pfd[0]);
 			close(pfd[1]);
 		}
-		return hv_err_sys(err, e, "fork for '%s'", argv[0]);
+		goto out;
 	}
 	if (pid == 0)
-		child_exec(argv, opts, pfd[1], parent);
+		child_exec(argv, opts, pfd[1], efd[1], parent);
 	/* Both sides set it, so the group exists when either returns. */
 	if (opts->own_pgrp)
 		setpgid(pid, pid);
@@ -112,7 +172,18 @@ hv_proc_spawn(struct hv_proc *p, char *const argv[],
 		close(pfd[1]);
 		p->out_fd = pfd[0];
 	}
-	return 0;
+	close(efd[1]);
+	efd[1] = -1;
+	rc = await_exec(p, efd[0], argv[0], err);
+	if (rc < 0 && p->out_fd >= 0) {
+		close(p->out_fd);
+		p->out_fd = -1;
+	}
+out:
+	close(efd[0]);
+	if (efd[1] >= 0)
+		close(efd[1]);
+	return rc;
 }
 
 /* Move one line out of p->buf if there is one. */
@@ -320,4 +391,17 @@ hv_proc_tree_rss(pid_t root)
 		if (in[i])
 			total += rss[i];
 	return total;
+}
+
+const char *
+hv_proc_status_str(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	else
+		snprintf(buf, len, "wait status %d", status);
+	return buf;
 }

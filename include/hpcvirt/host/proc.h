@@ -39,7 +39,11 @@ struct hv_proc_opts {
 
 void hv_proc_init(struct hv_proc *p);
 
-/* Start argv[0] (a path) with argv. */
+/*
+ * Start argv[0] (a path) with argv. Returns once the child has exec'd;
+ * a child that cannot (exec format error, chdir, setns...) is reaped and
+ * its failure returned: "cannot run 'PROG': exec: Exec format error".
+ */
 int hv_proc_spawn(struct hv_proc *p, char *const argv[],
 		  const struct hv_proc_opts *opts, struct hv_err *err);
 
@@ -73,6 +77,10 @@ int hv_proc_kill_group(pid_t pgid, int timeout_ms);
  * if root does not exist. A box's host-side footprint.
  */
 int64_t hv_proc_tree_rss(pid_t root);
+
+/* A waitpid status in words ("exit status 1", "killed by signal 9
+ * (Killed)"), written into buf, which is returned. */
+const char *hv_proc_status_str(int status, char *buf, size_t len);
 
 /* Milliseconds of CLOCK_MONOTONIC, and nanoseconds. */
 int64_t hv_now_ms(void);
