@@ -554,7 +554,7 @@ hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 		return rc;
 	/* An error about the request itself is the agent's answer. */
 	if (hv_proc_alive(&box->proc) && rc != -EPIPE && rc != -ECONNRESET &&
-	    rc != -EIO && rc != -ETIMEDOUT)
+	    rc != -EIO && rc != -ETIMEDOUT && rc != -ECONNABORTED)
 		return rc;
 	hv_vm_tail(vm->console, tail, sizeof(tail));
 	find_fatal(vm->console, why, sizeof(why));
@@ -569,6 +569,14 @@ hv_vm_exec(struct hv_box *box, const struct hv_exec_req *req,
 		return hv_err_set(err, EIO,
 				  "guest exited (status %d); %sconsole: %s",
 				  WEXITSTATUS(st), why, tail);
+	}
+	if (rc == -ETIMEDOUT || rc == -ECONNABORTED) {
+		/* Alive, yet silent: stopped, wedged or cut off. */
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return hv_err_set(err, ETIMEDOUT,
+				  "the guest is alive but stopped answering "
+				  "(%s); console: %s",
+				  why, tail);
 	}
 	return hv_err_prefix(err, "guest console: %s; ", tail);
 }

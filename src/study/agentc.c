@@ -76,6 +76,13 @@ conn_fill(struct hv_agent_conn *c, int64_t deadline, struct hv_err *err)
 	n = hv_proto_in_read(&c->in, c->rfd);
 	if (n == -EAGAIN)
 		return 0;
+	/* Not -ETIMEDOUT, which here means "no input within the deadline"
+	 * (callers poll in slices): the kernel gave up on the connection
+	 * (keepalive or user timeout) because the box stopped answering. */
+	if (n == -ETIMEDOUT)
+		return hv_err_set(err, ECONNABORTED,
+				  "agent connection timed out: the box "
+				  "stopped acknowledging (TCP keepalive)");
 	if (n < 0)
 		return hv_err_sys(err, (int)-n, "agent connection: read");
 	if (n == 0)
@@ -396,7 +403,8 @@ on_exec_frame(struct hv_agent_conn *c, const struct hv_exec_req *req,
  */
 static int
 exec_wait(struct hv_agent_conn *c, const struct hv_exec_req *req,
-	  struct hv_exec_res *res, int64_t deadline, struct hv_err *err)
+	  struct hv_exec_res *res, int64_t deadline, int64_t tmo,
+	  struct hv_err *err)
 {
 	uint8_t kill_frame[HV_PROTO_HDR_LEN];
 	bool killed = false;
@@ -433,9 +441,11 @@ exec_wait(struct hv_agent_conn *c, const struct hv_exec_req *req,
 		}
 		if (rc == -ETIMEDOUT)
 			hv_err_set(err, ETIMEDOUT,
-				   "agent gave no EXIT within the command's "
-				   "timeout + %d ms, nor %d ms after KILL",
-				   HV_AGENT_GUARD_MARGIN_MS, KILL_WAIT_MS);
+				   "no answer from the agent: no EXIT within "
+				   "the command's timeout (%lld ms) + %d ms, "
+				   "nor %d ms after KILL (box hung?)",
+				   (long long)tmo, HV_AGENT_GUARD_MARGIN_MS,
+				   KILL_WAIT_MS);
 		if (rc < 0)
 			return rc;
 		rc = on_exec_frame(c, req, res, &h, p, err);
@@ -476,7 +486,7 @@ hv_agent_exec(struct hv_agent_conn *c, const struct hv_exec_req *req,
 	}
 	rc = conn_send(c, w.buf, w.len, deadline, err);
 	if (rc == 0)
-		rc = exec_wait(c, req, res, deadline, err);
+		rc = exec_wait(c, req, res, deadline, tmo, err);
 	if (rc > 0)
 		rc = 0;
 out:
