@@ -4,11 +4,14 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hpcvirt/study/env.h"
 
 #define AGENT_CONNECT_MS 10000
+#define DIED_WAIT_MS 500
 #define READY_TAG "HPCVIRT-AGENT-READY "
 
 int
@@ -60,16 +63,73 @@ fail:
 	return rc;
 }
 
+/*
+ * The test knob $HPCVIRT_KERNEL_TIMEOUT (whole seconds, 1-86400) lowers
+ * every kernel's timeout, so that a test of a hung box takes seconds,
+ * not the bench's minutes. 0 and *ms unchanged when it is unset.
+ */
+static int
+kernel_timeout(int *ms, struct hv_err *err)
+{
+	const char *s = getenv("HPCVIRT_KERNEL_TIMEOUT");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > 86400)
+		return hv_err_set(err, EINVAL,
+				  "bad HPCVIRT_KERNEL_TIMEOUT '%s': expected "
+				  "whole seconds from 1 to 86400",
+				  s);
+	if (*ms == 0 || *ms > v * 1000)
+		*ms = (int)v * 1000;
+	return 0;
+}
+
+/*
+ * After the agent's connection failed: if the box's main process died,
+ * say how, waiting a little for it (the socket closes as it exits).
+ */
+static int
+box_died(struct hv_box *box, int rc, struct hv_err *err)
+{
+	int64_t deadline = hv_now_ms() + DIED_WAIT_MS;
+	struct timespec ts = {0, 5000000};
+	char how[64];
+
+	if (box->proc.pid <= 0 || (rc != -ECONNRESET && rc != -EPIPE))
+		return rc;
+	while (hv_proc_alive(&box->proc) && hv_now_ms() < deadline)
+		nanosleep(&ts, NULL);
+	if (hv_proc_alive(&box->proc))
+		return rc;
+	snprintf(err->msg + strlen(err->msg),
+		 sizeof(err->msg) - strlen(err->msg),
+		 "; the %s box's main process (pid %d) ended: %s",
+		 box->env->name, (int)box->proc.pid,
+		 hv_proc_status_str(box->proc.status, how, sizeof(how)));
+	return rc;
+}
+
 int
 hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
 	    struct hv_exec_res *res, struct hv_err *err)
 {
+	struct hv_exec_req r = *req;
+	int rc = kernel_timeout(&r.timeout_ms, err);
+
+	if (rc < 0)
+		return rc;
 	if (box->env->exec)
-		return box->env->exec(box, req, res, err);
+		return box->env->exec(box, &r, res, err);
 	if (!box->conn)
 		return hv_err_set(err, ENOTCONN, "%s: box has no agent",
 				  box->env->name);
-	return hv_agent_exec(box->conn, req, res, err);
+	rc = hv_agent_exec(box->conn, &r, res, err);
+	return rc < 0 ? box_died(box, rc, err) : 0;
 }
 
 void

@@ -85,6 +85,14 @@ int hv_env_probe(const struct hv_env *env, struct hv_err *why);
  * is already stopped. */
 int hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 		 struct hv_box *box, struct hv_err *err);
+/*
+ * Run a kernel in the box (the driver's exec hook, else its agent). The
+ * host gives up req->timeout_ms plus a margin after the request whatever
+ * the box does (agentc.h). A lost connection whose cause is a dead box
+ * says so ("...; the ns box's main process (pid N) ended: killed by
+ * signal 9 (Killed)"). Test knob: $HPCVIRT_KERNEL_TIMEOUT=SECS lowers every
+ * kernel's timeout to SECS (a bad value fails the call).
+ */
 int hv_box_exec(struct hv_box *box, const struct hv_exec_req *req,
 		struct hv_exec_res *res, struct hv_err *err);
 /*
