@@ -233,6 +233,14 @@ write_pass(struct fs_run *r, uint64_t size, struct hv_fs_result *res)
 		err = -errno;
 	if (fd >= 0)
 		err = close_keep(fd, err);
+	/* Every write() went into the page cache: the device (a full disk
+	 * under a VM's image, say) refused at fsync or close. */
+	if (err && off >= size)
+		return fail(r, HV_K_EXIT_FAIL,
+			    "%s the test file %s in '%s': all %llu bytes "
+			    "written, then fsync or close failed: %s",
+			    pass == 1 ? "writing" : "rewriting", sig_path,
+			    c->dir, (unsigned long long)size, strerror(-err));
 	if (err)
 		return io_fail(r, pass == 1 ? "writing" : "rewriting", err, off,
 			       size);
