@@ -104,8 +104,8 @@ read_err(const char *path, struct hv_exec_res *res)
 			if (line[strspn(line, "- ")] == '\0' ||
 			    (strncmp(line, "hpcvirt-", 8) == 0) != (pass == 1))
 				continue;
-			append(&res->err, &res->err_len, line,
-			       HV_AGENT_ERR_CAP, &res->truncated);
+			append(&res->err, &res->err_len, line, HV_AGENT_ERR_CAP,
+			       &res->truncated);
 		}
 	}
 	fclose(f);
@@ -116,9 +116,8 @@ static void
 collect(struct hv_proc *p, const struct hv_exec_req *req,
 	struct hv_exec_res *res)
 {
-	int64_t deadline = hv_now_ms() + (req->timeout_ms > 0
-						  ? req->timeout_ms
-						  : 3600 * 1000);
+	int64_t deadline = hv_now_ms() + (req->timeout_ms > 0 ? req->timeout_ms
+							      : 3600 * 1000);
 	char line[4096];
 	struct hv_err rerr;
 	int rc;
@@ -133,8 +132,8 @@ collect(struct hv_proc *p, const struct hv_exec_req *req,
 		hv_err_init(&rerr);
 		rc = hv_proc_read_line(p, line, sizeof(line), POLL_MS, &rerr);
 		if (rc == 0)
-			append(&res->out, &res->out_len, line,
-			       HV_AGENT_OUT_CAP, &res->truncated);
+			append(&res->out, &res->out_len, line, HV_AGENT_OUT_CAP,
+			       &res->truncated);
 		else if (rc != -ETIMEDOUT)
 			break; /* closed: it exited */
 	}
@@ -245,7 +244,8 @@ hv_cluster_placement(const char *out)
 			   node[0]) {
 			int rank;
 
-			if (sscanf(t + sizeof(rank_tag) - 1, "%d", &rank) == 1 &&
+			if (sscanf(t + sizeof(rank_tag) - 1, "%d", &rank) ==
+				    1 &&
 			    rank >= 0) {
 				place(o, node, rank);
 				any = true;
