@@ -112,7 +112,10 @@ snapshot() {
 		esac
 		case "$cwd" in /tmp/hpcvirt-run.*) echo "process $exe in a run dir" ;; esac
 	done | sort
-	ls -d /tmp/hpcvirt-run.* /tmp/hpcvirt-[0-9]* /tmp/hv-* /dev/shm/* \
+	# what hpcvirt, Open MPI (session dirs, shared-memory segments) and
+	# the runtimes leave when they are not cleaned up
+	ls -d /tmp/hpcvirt-run.* /tmp/hpcvirt-[0-9]* /tmp/hv-mpi* /tmp/ompi.* \
+		/dev/shm/hpcvirt* /dev/shm/vader* /dev/shm/sem.hpcvirt* \
 		/var/tmp/hpcvirt* /run/lxc/lock/* /run/libpod /run/containers \
 		/run/crun /run/runc /var/lib/lxc/* /run/systemd/nspawn/* \
 		2>/dev/null | sort
