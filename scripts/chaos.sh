@@ -6,9 +6,10 @@
 #                    [--min-delay SECS] [--max-delay SECS] [--keep DIR]
 #                    [--build DIR]
 #
-# Each round starts a small study over one or two random envs and one to
+# Each round starts a small study over one or two random envs and two or
 # three random benches, waits a random 0.5-20 s and sends SIGINT, SIGTERM
-# or SIGKILL (random). Then:
+# or SIGKILL (random); N counts the rounds whose study was still running
+# then (at most 2N rounds). Then:
 #   - a study stopped by SIGINT/SIGTERM must have left the host as it was
 #     by itself; after any signal, `hpcvirt clean` and a snapshot of the
 #     host (netns, links, addresses, routes, rules, mounts, hpcvirt's and
@@ -19,7 +20,7 @@
 #   - every repetition the run logged as stored (--log) is in study.db;
 #   - every K-th killed study is finished with `hpcvirt run --resume` and
 #     must end with no pending cell.
-# The last line is "chaos: N kills (N mid-run), N leftovers, ..."; exit 0 when every
+# The last line is "chaos: N kills (M rounds, ...), N leftovers, ..."; exit 0 when every
 # round passed, 1 otherwise, 77 when no env can run here.
 set -u
 export LC_ALL=C
@@ -182,19 +183,23 @@ pick() { # n items... -> n distinct random items, comma-separated
 }
 
 echo "chaos: $kills kills, seed $seed, envs ${avail[*]}, delay $min_ms-$max_ms ms, work dir $W"
-midrun=0 leftovers=0 dbbad=0 lost=0 resumed=0 resume_bad=0 stuck=0 logged=0
+leftovers=0 dbbad=0 lost=0 resumed=0 resume_bad=0 stuck=0 logged=0
 resume_due=1 # the first killed study that can be resumed, then every K-th
 "$HV" clean >/dev/null 2>&1
-for ((i = 1; i <= kills; i++)); do
+# A round whose study finished before its signal killed nothing: it is
+# checked all the same but does not count towards N (at most 2N rounds).
+done_kills=0 early=0 i=0
+while [ "$done_kills" -lt "$kills" ] && [ "$i" -lt $((2 * kills)) ]; do
+	i=$((i + 1))
 	d=$W/study-$i
 	envl=$(pick $((1 + RANDOM % 2)) "${avail[@]}")
-	benl=$(pick $((1 + RANDOM % 3)) "${BENCHES[@]}")
+	benl=$(pick $((2 + RANDOM % 2)) "${BENCHES[@]}")
 	sigs=(INT TERM KILL)
 	sig=${sigs[RANDOM % 3]}
 	delay=$((min_ms + (RANDOM * 32768 + RANDOM) % (max_ms - min_ms + 1)))
 	snapshot >"$W/before" 2>/dev/null
 	# shellcheck disable=SC2046
-	"$HV" run --env "$envl" --bench "$benl" $(bench_args "$benl") --reps 3 \
+	"$HV" run --env "$envl" --bench "$benl" $(bench_args "$benl") --reps 4 \
 		--warmup 1 --out "$d" --log "$d.log" --quiet --no-progress \
 		>"$d.out" 2>&1 &
 	pid=$!
@@ -207,9 +212,13 @@ for ((i = 1; i <= kills; i++)); do
 		stuck=$((stuck + 1))
 		kill -KILL "$pid"
 	fi
-	wait "$pid"
+	wait "$pid" 2>/dev/null
 	rc=$?
-	[ "$rc" -eq 0 ] || midrun=$((midrun + 1))
+	if [ "$rc" -eq 0 ]; then
+		early=$((early + 1))
+	else
+		done_kills=$((done_kills + 1))
+	fi
 	fail=0
 	if [ "$sig" != KILL ] && ! host_same "after SIG$sig, before clean"; then
 		fail=1
@@ -224,12 +233,12 @@ for ((i = 1; i <= kills; i++)); do
 		stored_present "$d" "$d.log" || { lost=$((lost + 1)); fail=1; }
 		logged=$((logged + nstored))
 	fi
-	printf 'chaos %d/%d: %-12s %-22s SIG%-4s at %5.1fs: exit %3d, %2d stored, %s\n' \
-		"$i" "$kills" "$envl" "$benl" "$sig" "$(awk -v m="$delay" 'BEGIN { print m / 1000 }')" \
+	printf 'chaos %d (kill %d/%d): %-12s %-22s SIG%-4s at %5.1fs: exit %3d, %2d stored, %s\n' \
+		"$i" "$done_kills" "$kills" "$envl" "$benl" "$sig" "$(awk -v m="$delay" 'BEGIN { print m / 1000 }')" \
 		"$rc" "$nstored" "$([ $fail -eq 0 ] && echo clean || echo FAILED)"
 	[ "$fail" -eq 0 ] || sed 's/^/    run: /' "$d.out" | tail -3
 	# Finish a sample of the killed studies with --resume.
-	[ $((i % resume_every)) -eq 0 ] && resume_due=1
+	[ $((done_kills % resume_every)) -eq 0 ] && [ "$rc" -ne 0 ] && resume_due=1
 	if [ "$resume_due" -eq 1 ] && [ "$rc" -ne 0 ] && [ -e "$d/study.db" ] &&
 		[ -n "$(sqlite3 "$d/study.db" "SELECT 1 FROM context WHERE key = 'order'" 2>/dev/null)" ]; then
 		resume_due=0
@@ -249,8 +258,9 @@ for ((i = 1; i <= kills; i++)); do
 	fi
 	[ -n "$keep" ] || rm -rf "$d" "$d".*
 done
-echo "chaos: $kills kills ($midrun mid-run), $leftovers leftovers, $dbbad bad databases," \
+echo "chaos: $done_kills kills ($i rounds, $early finished before their signal), $leftovers leftovers, $dbbad bad databases," \
 	"$lost studies missing logged samples ($logged logged), $stuck stuck," \
 	"$resumed resumed ($resume_bad failed), seed $seed"
 [ $((leftovers + dbbad + lost + stuck + resume_bad)) -eq 0 ] &&
+	[ "$done_kills" -ge "$kills" ] &&
 	[ "$resumed" -ge $((kills / resume_every > 0 ? 1 : 0)) ]
