@@ -22,7 +22,7 @@
 # $(FUZZ_BUILD)/NAME-crash-*.
 
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS ?= proto result
+FUZZ_TARGETS ?= proto result opt
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?=
 FUZZ_CC      ?= clang
