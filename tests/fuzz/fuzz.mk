@@ -22,7 +22,7 @@
 # $(FUZZ_BUILD)/NAME-crash-*.
 
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS ?= proto result opt
+FUZZ_TARGETS ?= proto result opt store
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?=
 FUZZ_CC      ?= clang
@@ -63,7 +63,7 @@ define fuzz_one
 		-timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
 		$(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
 		-artifact_prefix=$(FUZZ_BUILD)/$(1)- \
-		$(FUZZ_BUILD)/corpus/$(1) tests/fuzz/corpus/$(1) \
+		$(FUZZ_BUILD)/corpus/$(1) $(wildcard tests/fuzz/corpus/$(1)) \
 		$(if $(filter store,$(1)),$(FUZZ_BUILD)/seed/store)
 
 endef
@@ -94,6 +94,7 @@ $(FUZZ_BUILD)/gen-study-db: tests/fuzz/gen-study-db.c $(FUZZ_LIB)
 
 $(FUZZ_BUILD)/seed/store: $(FUZZ_BUILD)/gen-study-db
 	rm -rf $@ $@.tmp
+	@mkdir -p $(dir $@)
 	$(FUZZ_BUILD)/gen-study-db $@.tmp
 	mv $@.tmp $@
 
