@@ -37,7 +37,7 @@
  * works in the directory, and the lock syscalls were a large part of
  * every input's time.
  */
-static char *
+static inline char *
 fs_mkdtemp(const char *tag)
 {
 	const char *base = getenv("TMPDIR");
@@ -54,7 +54,7 @@ fs_mkdtemp(const char *tag)
 }
 
 /* Remove DIR/study.db and the files SQLite keeps beside it. */
-static void
+static inline void
 fs_clear(const char *dir)
 {
 	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
@@ -67,7 +67,7 @@ fs_clear(const char *dir)
 	}
 }
 
-static void
+static inline void
 fs_put_ctx(struct hv_store *st, const char *key, const char *json)
 {
 	struct hv_err err;
@@ -77,7 +77,7 @@ fs_put_ctx(struct hv_store *st, const char *key, const char *json)
 }
 
 /* Store one cell of net.rr, npb.cg... with its samples and status. */
-static void
+static inline void
 fs_put_cell(struct hv_store *st, const char *env, const char *bench,
 	    const char *pk, const char *pv, const char *metric,
 	    const char *unit, const double *v, int n,
@@ -125,7 +125,7 @@ fs_put_cell(struct hv_store *st, const char *env, const char *bench,
  * native and ns cells with ratios, a failed and a pending cell, a thread
  * sweep with a speedup.
  */
-static void
+static inline void
 fs_write_study(const char *dir)
 {
 	static const double a[] = {99, 10, 11, 12, 10.5};
@@ -160,7 +160,7 @@ fs_write_study(const char *dir)
 	hv_store_close(st);
 }
 
-static void
+static inline void
 fs_check_loaded(const struct hv_study *s)
 {
 	const struct hv_cell *c;
@@ -190,7 +190,7 @@ fs_check_loaded(const struct hv_study *s)
 	}
 }
 
-static int
+static inline int
 fs_count_raw(const struct hv_sample *smp, void *arg)
 {
 	size_t *n = arg;
@@ -201,7 +201,7 @@ fs_count_raw(const struct hv_sample *smp, void *arg)
 	return 0;
 }
 
-static void
+static inline void
 fs_check_json(const char *txt, size_t ncells)
 {
 	cJSON *doc = cJSON_Parse(txt);
@@ -214,7 +214,7 @@ fs_check_json(const char *txt, size_t ncells)
 }
 
 /* RFC 4180 records of FS_CSV_COLS fields, a header and one per cell. */
-static void
+static inline void
 fs_check_csv(const char *p, size_t len, size_t ncells)
 {
 	const char *end = p + len;
@@ -243,7 +243,7 @@ fs_check_csv(const char *p, size_t len, size_t ncells)
 }
 
 /* No byte of the table may move the cursor or talk to the terminal. */
-static void
+static inline void
 fs_check_table(const char *p, size_t len)
 {
 	size_t i;
@@ -261,7 +261,7 @@ fs_check_table(const char *p, size_t len)
 	}
 }
 
-static void
+static inline void
 fs_render(const struct hv_study *s,
 	  int (*fn)(FILE *, const struct hv_study *, struct hv_err *),
 	  char **txt, size_t *len)
@@ -281,7 +281,7 @@ fs_render(const struct hv_study *s,
 }
 
 /* Everything `hpcvirt report DIR --json F --csv F` does, checked. */
-static void
+static inline void
 fs_report(const char *dir)
 {
 	struct hv_store *st = NULL;

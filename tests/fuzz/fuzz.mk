@@ -55,11 +55,18 @@ else
 FUZZ_LIMIT := -max_total_time=$(FUZZ_SECONDS)
 endif
 
+# ASan's quarantine of freed memory, 16 MB instead of 256: a use after
+# free is still caught within an input, and the store targets no longer
+# fault in fresh pages at every input (a third of their time). Options
+# already in ASAN_OPTIONS win.
+FUZZ_ASAN := ASAN_OPTIONS=quarantine_size_mb=16$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}
+
 # $(call fuzz_one,NAME): run one target over its corpora.
 define fuzz_one
 	@mkdir -p $(FUZZ_BUILD)/corpus/$(1)
 	@echo "fuzz-$(1): $(FUZZ_LIMIT)"
-	$(FUZZ_BUILD)/fuzz-$(1) $(FUZZ_LIMIT) -max_len=$(max_len_$(1)) \
+	$(FUZZ_ASAN) $(FUZZ_BUILD)/fuzz-$(1) $(FUZZ_LIMIT) \
+		-max_len=$(max_len_$(1)) \
 		-timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
 		$(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
 		-artifact_prefix=$(FUZZ_BUILD)/$(1)- \
