@@ -96,6 +96,10 @@ static const char *const vocab[] = {
 	"seed",
 	"envs",
 	"reduced",
+	"net.stream",
+	"bw_bytes_per_sec",
+	"{\"size_bytes\":\"1024\",\"duration_s\":\"1\"}",
+	"{\"block_bytes\":\"131072\"}",
 };
 
 /* Numbers at the edges, which random bytes seldom hit. */
@@ -299,7 +303,7 @@ one_op(sqlite3 *db, struct rd *r)
 	}
 }
 
-/* The template: the study of fs_write_study(), rollback journal. */
+/* The template: the small study of fs_write_study(), rollback journal. */
 static void
 make_template(void)
 {
@@ -308,7 +312,7 @@ make_template(void)
 	FILE *f;
 	long n;
 
-	fs_write_study(dir);
+	fs_write_study(dir, false);
 	snprintf(path, sizeof(path), "%s/study.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) !=

@@ -4,20 +4,22 @@
  * small real study written through the store API, and the check of what
  * `hpcvirt report` does with a study.db it did not write: open it
  * read-only, load it, walk every cell's raw samples, analyse it and
- * render it in every format.
+ * render it in every format, and fit `hpcvirt model`'s Hockney model.
  *
  * Whatever the file holds, either the load fails with a message (never
  * "out of memory", and leaving the study empty) or the loaded model is
  * sane and every renderer copes: the JSON parses back with one entry per
  * cell, the CSV has one record of 23 fields per cell, and the terminal
  * table holds no control character but newlines (a guest's text must not
- * drive the user's terminal). A broken rule calls abort().
+ * drive the user's terminal), and a model fit is finite with each interval
+ * around its estimate. A broken rule calls abort().
  */
 #ifndef HPCVIRT_FUZZ_STUDY_H
 #define HPCVIRT_FUZZ_STUDY_H
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "hpcvirt/results/model.h"
 #include "hpcvirt/results/report.h"
 #include "hpcvirt/results/store.h"
 
@@ -122,20 +125,23 @@ fs_put_cell(struct hv_store *st, const char *env, const char *bench,
 
 /*
  * A small study as `hpcvirt run` writes it into DIR/study.db: context,
- * native and ns cells with ratios, a failed and a pending cell, a thread
- * sweep with a speedup.
+ * native and ns cells with a ratio, a failed cell; when full, also a
+ * pending cell, a thread sweep with a speedup, and a size sweep and
+ * streams a model can fit. (Each ratio, speedup and fit is a bootstrap
+ * of 4000 resamples: the small study keeps store-sql fast.)
  */
 static inline void
-fs_write_study(const char *dir)
+fs_write_study(const char *dir, bool full)
 {
 	static const double a[] = {99, 10, 11, 12, 10.5};
 	static const double b[] = {50, 12, 13, 12.5, 12.2};
 	static const double t1[] = {9, 2.0, 2.1, 2.05};
 	static const double t2[] = {9, 1.1, 1.0, 1.05};
+	static const double bw[] = {1e9, 2.1e9, 2.0e9, 2.05e9};
 	struct hv_store *st;
 	struct hv_err err;
 
-	if (hv_store_open(&st, dir, true, &err) < 0)
+	if (hv_store_open(&st, dir, HV_STORE_NEW, &err) < 0)
 		abort();
 	fs_put_ctx(st, "seed", "\"18446744073709551557\"");
 	fs_put_ctx(st, "host", "{\"name\":\"box\",\"cpus\":2}");
@@ -151,12 +157,21 @@ fs_write_study(const char *dir)
 		    "ns", b, 5, HV_CELL_OK, NULL);
 	fs_put_cell(st, "uml", "net.rr", "size_bytes", "64", "half_rtt_p50_ns",
 		    "ns", b, 2, HV_CELL_FAILED, "exit 1: bad \"size\"");
+	if (!full)
+		goto out;
 	fs_put_cell(st, "ns", "net.rr", "size_bytes", "1024", "half_rtt_p50_ns",
 		    "ns", b, 3, HV_CELL_PENDING, NULL);
+	fs_put_cell(st, "native", "net.rr", "size_bytes", "1024",
+		    "half_rtt_p50_ns", "ns", b, 5, HV_CELL_OK, NULL);
+	fs_put_cell(st, "native", "net.stream", "block_bytes", "131072",
+		    "bw_bytes_per_sec", "bytes/s", bw, 4, HV_CELL_OK, NULL);
+	fs_put_cell(st, "ns", "net.stream", "block_bytes", "131072",
+		    "bw_bytes_per_sec", "bytes/s", bw, 4, HV_CELL_OK, NULL);
 	fs_put_cell(st, "native", "npb.cg", "threads", "1", "time_s", "s", t1,
 		    4, HV_CELL_OK, NULL);
 	fs_put_cell(st, "native", "npb.cg", "threads", "2", "time_s", "s", t2,
 		    4, HV_CELL_OK, NULL);
+out:
 	hv_store_close(st);
 }
 
@@ -261,6 +276,33 @@ fs_check_table(const char *p, size_t len)
 	}
 }
 
+/* `hpcvirt model DIR`: every env's Hockney fit, or why there is none. */
+static inline void
+fs_check_model(const struct hv_study *s)
+{
+	struct hv_env_model *m = NULL;
+	const struct hv_hockney *h;
+	struct hv_err err;
+	size_t n = 0, i;
+
+	if (hv_model_fit_study(s, &m, &n, &err) < 0)
+		abort(); /* only out of memory */
+	for (i = 0; i < n; i++) {
+		h = &m[i].h;
+		if (!m[i].env || (!m[i].ok && !m[i].why[0]))
+			abort();
+		/* A fit is finite, and each interval holds its estimate. */
+		if (m[i].ok &&
+		    !(h->alpha_lo <= h->alpha && h->alpha <= h->alpha_hi &&
+		      h->beta_lo <= h->beta && h->beta <= h->beta_hi &&
+		      isfinite(h->alpha_lo) && isfinite(h->alpha_hi) &&
+		      isfinite(h->beta_lo) && isfinite(h->beta_hi) &&
+		      isfinite(h->worst_err)))
+			abort();
+	}
+	free(m);
+}
+
 static inline void
 fs_render(const struct hv_study *s,
 	  int (*fn)(FILE *, const struct hv_study *, struct hv_err *),
@@ -293,7 +335,7 @@ fs_report(const char *dir)
 
 	hv_study_init(&s);
 	hv_err_init(&err);
-	rc = hv_store_open(&st, dir, false, &err);
+	rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
 	if (rc == 0)
 		rc = hv_store_load(st, &s, &err);
 	if (rc < 0) {
@@ -312,6 +354,7 @@ fs_report(const char *dir)
 	}
 	if (hv_study_analyze(&s, &err) < 0)
 		abort(); /* only out of memory */
+	fs_check_model(&s);
 	fs_render(&s, hv_render_json, &txt, &len);
 	fs_check_json(txt, s.ncells);
 	free(txt);

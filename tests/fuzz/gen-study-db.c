@@ -1,9 +1,10 @@
 /*
  * gen-study-db.c - write the seed corpus of the store fuzz target:
  * gen-study-db OUTDIR writes OUTDIR/wal.db, a small study.db exactly as
- * the store writes it (WAL mode), and OUTDIR/rollback.db, the same study
- * with a rollback journal. A mutated raw SQLite file rarely gets past the
- * header, so the fuzzer starts from real ones. fuzz.mk runs it.
+ * the store writes it (WAL mode), OUTDIR/rollback.db, the same study with
+ * a rollback journal, and OUTDIR/small.db, a smaller one (rollback). A
+ * mutated raw SQLite file rarely gets past the header, so the fuzzer
+ * starts from real ones. fuzz.mk runs it.
  */
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -27,11 +28,32 @@ copy_file(const char *from, const char *to)
 	fclose(in);
 }
 
+static void
+copy_to(const char *db, const char *outdir, const char *name)
+{
+	char to[600];
+
+	snprintf(to, sizeof(to), "%s/%s", outdir, name);
+	copy_file(db, to);
+}
+
+/* The same database with a rollback journal instead of WAL. */
+static void
+rollback(const char *db)
+{
+	sqlite3 *h;
+
+	if (sqlite3_open(db, &h) != SQLITE_OK ||
+	    sqlite3_exec(h, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+		abort();
+	sqlite3_close(h);
+}
+
 int
 main(int argc, char **argv)
 {
-	char db[600], to[600];
-	sqlite3 *h;
+	char db[600];
 	char *dir;
 
 	if (argc != 2) {
@@ -43,17 +65,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	dir = fs_mkdtemp("gen");
-	fs_write_study(dir);
 	snprintf(db, sizeof(db), "%s/study.db", dir);
-	snprintf(to, sizeof(to), "%s/wal.db", argv[1]);
-	copy_file(db, to);
-	if (sqlite3_open(db, &h) != SQLITE_OK ||
-	    sqlite3_exec(h, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) !=
-		    SQLITE_OK)
-		abort();
-	sqlite3_close(h);
-	snprintf(to, sizeof(to), "%s/rollback.db", argv[1]);
-	copy_file(db, to);
+	fs_write_study(dir, true);
+	copy_to(db, argv[1], "wal.db");
+	rollback(db);
+	copy_to(db, argv[1], "rollback.db");
+	fs_clear(dir);
+	fs_write_study(dir, false);
+	rollback(db);
+	copy_to(db, argv[1], "small.db");
 	fs_clear(dir);
 	rmdir(dir);
 	free(dir);

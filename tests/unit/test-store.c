@@ -327,7 +327,7 @@ test_bad_values(const char *root)
 		sqlite3_close(db);
 		hv_study_init(&s);
 		hv_err_init(&err);
-		rc = hv_store_open(&st, dir, false, &err);
+		rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
 		if (rc == 0) {
 			rc = hv_store_load(st, &s, &err);
 			hv_store_close(st);
