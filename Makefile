@@ -171,9 +171,12 @@ asan-tests:
 		tests
 
 # --- fuzzing (libFuzzer, clang) --------------------------------------------
+# Every target of tests/fuzz/ in turn, 10^6 inputs each (FUZZ_RUNS), or
+# FUZZ_SECONDS each when that is given; FUZZ_TARGETS picks some.
 .PHONY: fuzz
 fuzz:
-	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
+	$(MAKE) -f tests/fuzz/fuzz.mk \
+		$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS),FUZZ_RUNS=$(or $(FUZZ_RUNS),1000000))
 
 # --- chaos: studies killed at random; nothing may leak or be lost ----------
 .PHONY: chaos

@@ -15,16 +15,26 @@
 
 #include "units.h"
 
+/*
+ * Decimal, or hex after 0x. Never octal: strtoull's base 0 would read
+ * "010" as 8 where the host's parsers (and a user) read ten. No sign.
+ */
 int
 hv_k_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
+	int base = 10;
 	char *end;
 
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+	if (!s || !isdigit((unsigned char)*s))
 		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return -1;
+		base = 16;
+	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, base);
 	if (errno || *end || v < min || v > max)
 		return -1;
 	*out = v;
@@ -84,6 +94,7 @@ int
 hv_k_parse_secs(const char *s, int64_t min_ns, int64_t max_ns, int64_t *out)
 {
 	double v, mul;
+	int64_t ns;
 	char *end;
 
 	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
@@ -103,9 +114,17 @@ hv_k_parse_secs(const char *s, int64_t min_ns, int64_t max_ns, int64_t *out)
 	else
 		return -1;
 	v *= mul;
-	if (v < (double)min_ns || v > (double)max_ns)
+	/*
+	 * Compare as integers: (double)max_ns may round up (INT64_MAX
+	 * becomes 2^63, which no int64_t holds), so a double compare
+	 * could let a value past max_ns or into an overflowing cast.
+	 */
+	if (!(v < 0x1p63))
 		return -1;
-	*out = (int64_t)v;
+	ns = (int64_t)v;
+	if (ns < min_ns || ns > max_ns)
+		return -1;
+	*out = ns;
 	return 0;
 }
 

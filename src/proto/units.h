@@ -11,7 +11,8 @@
 
 /*
  * Strict number parsing for options; all return 0 or -1 and never exit.
- *   hv_k_parse_u64:   decimal or 0x hex integer in [min, max]
+ *   hv_k_parse_u64:   decimal (leading zeros are still decimal) or 0x
+ *                     hex integer, no sign, in [min, max]
  *   hv_k_parse_bytes: integer with optional suffix k/K/KiB, M/MiB, G/GiB
  *                     (powers of 1024), B; in [min, max]
  *   hv_k_parse_secs:  duration like 2, 0.5, 500ms, 10s, 2m; as ns, in

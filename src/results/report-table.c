@@ -70,6 +70,48 @@ is_native(const struct hv_cell *c)
 	return strcmp(c->env, "native") == 0;
 }
 
+/*
+ * Text from the study (env and parameter names, a failure's reason, which
+ * is the tail of a kernel's stderr) is the guest's: in place, replace
+ * every control character, the UTF-8 C1 controls too, by '?', so that it
+ * can neither drive the terminal (escape sequences) nor fake table rows
+ * (newlines). One byte for one keeps the column widths.
+ */
+static char *
+clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			p[0] = p[1] = '?';
+	}
+	return s;
+}
+
+/* Print s cleaned, left-aligned in width columns. */
+static void
+put_clean(FILE *f, const char *s, int width)
+{
+	char buf[256];
+	size_t len = strlen(s), off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < sizeof(buf) - 1 ? len - off : sizeof(buf) - 1;
+		/* Do not cut a C1 control in two between chunks. */
+		if (n > 1 && off + n < len &&
+		    (unsigned char)s[off + n - 1] == 0xc2)
+			n--;
+		memcpy(buf, s + off, n);
+		buf[n] = '\0';
+		fputs(clean(buf), f);
+	}
+	for (; width > (int)len; width--)
+		fputc(' ', f);
+}
+
 /* Three significant digits: 1.23, 12.3, 123. */
 static void
 fmt_sig3(char *buf, size_t len, double x, const char *unit)
@@ -98,6 +140,7 @@ fmt_value(char *buf, size_t len, double v, const char *unit)
 	if (!sc) {
 		snprintf(buf, len, fabs(v) >= 1e4 ? "%.0f%s%s" : "%.4g%s%s", v,
 			 *unit ? " " : "", unit);
+		clean(buf);
 		return;
 	}
 	best = sc;
@@ -258,17 +301,23 @@ max_len(const struct row *rows, size_t n, size_t off, size_t least)
 	return least;
 }
 
-/* Does parameter k take more than one value among the rows? */
+/*
+ * Does parameter key (value in one row) take more than one value among
+ * the rows? By name, not position: in a study the store did not write,
+ * the cells of a table need not have the same parameters.
+ */
 static bool
-param_varies(const struct row *rows, size_t n, size_t k)
+param_varies(const struct row *rows, size_t n, const char *key,
+	     const char *value)
 {
+	const char *v;
 	size_t i;
 
-	for (i = 1; i < n; i++)
-		if (k >= rows[i].c->params.n ||
-		    strcmp(rows[i].c->params.v[k].value,
-			   rows[0].c->params.v[k].value) != 0)
+	for (i = 0; i < n; i++) {
+		v = hv_params_get(&rows[i].c->params, key);
+		if (!v || strcmp(v, value) != 0)
 			return true;
+	}
 	return false;
 }
 
@@ -284,12 +333,14 @@ set_label(const struct row *rows, size_t n, const struct hv_cell *c,
 
 	buf[0] = '\0';
 	for (k = 0; k < c->params.n && used < len; k++) {
-		if (param_varies(rows, n, k) != varying)
+		if (param_varies(rows, n, c->params.v[k].key,
+				 c->params.v[k].value) != varying)
 			continue;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s=%s",
 					 used ? " " : "", c->params.v[k].key,
 					 c->params.v[k].value);
 	}
+	clean(buf);
 }
 
 static void
@@ -298,10 +349,13 @@ print_row(FILE *f, const struct hv_study *s, const struct row *r,
 {
 	const struct hv_cell *c = r->c;
 
-	fprintf(f, "  %-*s%s%-*s  ", wl, label, wl ? "  " : "", we, c->env);
+	fprintf(f, "  %-*s%s", wl, label, wl ? "  " : "");
+	put_clean(f, c->env, we);
+	fputs("  ", f);
 	if (c->status == HV_CELL_FAILED) {
-		fprintf(f, "FAILED%s%s\n", c->reason ? ": " : "",
-			c->reason ? c->reason : "");
+		fprintf(f, "FAILED%s", c->reason ? ": " : "");
+		put_clean(f, c->reason ? c->reason : "", 0);
+		fputc('\n', f);
 		return;
 	}
 	fprintf(f, "%*s  %*s  %*s  %s%s%s\n", wv, r->value, wc, r->n, wcv,
@@ -324,7 +378,10 @@ print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows)
 			we = (int)strlen(rows[i].c->env);
 	}
 	set_label(rows, n, c0, false, fixed, sizeof(fixed));
-	fprintf(f, "%s %s (%s is better)%s%s\n", c0->bench, c0->metric,
+	put_clean(f, c0->bench, 0);
+	fputc(' ', f);
+	put_clean(f, c0->metric, 0);
+	fprintf(f, " (%s is better)%s%s\n",
 		c0->higher_is_better ? "higher" : "lower", fixed[0] ? ", " : "",
 		fixed);
 	wv = (int)max_len(rows, n, offsetof(struct row, value), 6);
@@ -384,7 +441,9 @@ print_startup(FILE *f, const struct hv_study *s)
 		fprintf(f, "start-up (box start to agent ready):");
 		for (i = 0; i < n; i++) {
 			fmt_value(val, sizeof(val), v[i].ns, "ns");
-			fprintf(f, "%s %s %s", i ? "," : "", v[i].env, val);
+			fprintf(f, "%s ", i ? "," : "");
+			put_clean(f, v[i].env, 0);
+			fprintf(f, " %s", val);
 		}
 		fputc('\n', f);
 	}
@@ -409,11 +468,17 @@ print_reduced(FILE *f, const struct hv_study *s)
 		const char *why = cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(e, "why"));
 
-		if (env && bench && params && why)
-			fprintf(f,
-				"reduced: %s left out %s %s: %s (--full runs "
-				"it)\n",
-				env, bench, params, why);
+		if (!env || !bench || !params || !why)
+			continue;
+		fputs("reduced: ", f);
+		put_clean(f, env, 0);
+		fputs(" left out ", f);
+		put_clean(f, bench, 0);
+		fputc(' ', f);
+		put_clean(f, params, 0);
+		fputs(": ", f);
+		put_clean(f, why, 0);
+		fputs(" (--full runs it)\n", f);
 	}
 	cJSON_Delete(list);
 }

@@ -631,15 +631,24 @@ static int
 load_samples(struct hv_store *st, sqlite3_stmt *q, struct hv_cell *c,
 	     struct hv_err *err)
 {
-	int rc;
+	int rc, type;
 
 	sqlite3_bind_int64(q, 1, c->id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		max_col(q, 1, &c->cpu_psi_max);
 		max_col(q, 2, &c->load1_max);
-		if (hv_cell_add_sample(c, sqlite3_column_double(q, 0)) < 0) {
-			rc = hv_err_set(err, ENOMEM, "%s: loading samples",
-					st->path);
+		/* The store writes finite REALs; anything else is damage. */
+		type = sqlite3_column_type(q, 0);
+		if (type != SQLITE_FLOAT && type != SQLITE_INTEGER)
+			rc = -EINVAL;
+		else
+			rc = hv_cell_add_sample(c, sqlite3_column_double(q, 0));
+		if (rc < 0) {
+			rc = hv_err_set(err, -rc, "%s: cell %" PRId64 ": %s",
+					st->path, c->id,
+					rc == -ENOMEM ? "loading samples"
+						      : "a sample value is not "
+							"a finite number");
 			goto out;
 		}
 	}

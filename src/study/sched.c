@@ -22,6 +22,7 @@
 #include "hpcvirt/host/proc.h"
 #include "hpcvirt/results/provenance.h"
 #include "hpcvirt/host/runstate.h"
+#include "hpcvirt/study/result-line.h"
 #include "hpcvirt/study/sched.h"
 #include "hpcvirt/results/store.h"
 
@@ -605,29 +606,6 @@ peer_start(struct runner *r, const struct hv_bench *b, struct hv_proc *pp,
 	return 0;
 }
 
-/* The JSON after "HPCVIRT-RESULT " on the last such line of out. */
-static cJSON *
-find_result(const char *out)
-{
-	static const char tag[] = "HPCVIRT-RESULT ";
-	const char *p = out, *last = NULL, *nl;
-	char *line;
-	cJSON *j;
-
-	for (p = out; (p = strstr(p, tag)) != NULL; p += sizeof(tag) - 1)
-		if (p == out || p[-1] == '\n')
-			last = p + sizeof(tag) - 1;
-	if (!last)
-		return NULL;
-	nl = strchr(last, '\n');
-	line = strndup(last, nl ? (size_t)(nl - last) : strlen(last));
-	if (!line)
-		return NULL;
-	j = cJSON_Parse(line);
-	free(line);
-	return j;
-}
-
 /* Last non-empty line of a kernel's stderr, for failure reasons. */
 static void
 tail_line(const char *s, char *buf, size_t len)
@@ -874,7 +852,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	exec_verdict(box, &res, why, wlen);
 	if (why[0])
 		goto out;
-	result = find_result(res.out ? res.out : "");
+	result = hv_result_line_find(res.out ? res.out : "");
 	if (!result) {
 		snprintf(why, wlen, "%s printed no HPCVIRT-RESULT line",
 			 b->kernel);

@@ -3,8 +3,8 @@
 
 One small file per frame type, a multi-frame stream, a stream behind
 serial-console noise, a few near-misses and address strings. The files
-are committed in tests/fuzz/corpus/; rerun this after a protocol change:
-    python3 tests/fuzz/gen-corpus.py tests/fuzz/corpus
+are committed in tests/fuzz/corpus/proto/; rerun this after a protocol change:
+    python3 tests/fuzz/gen-corpus.py tests/fuzz/corpus/proto
 """
 import os
 import struct
@@ -62,4 +62,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/fuzz/corpus")
+    main(sys.argv[1] if len(sys.argv) > 1 else "tests/fuzz/corpus/proto")

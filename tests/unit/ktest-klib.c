@@ -28,6 +28,14 @@ test_u64(void)
 
 	ok(hv_k_parse_u64("42", 0, 100, &v) == 0 && v == 42, "u64 42");
 	ok(hv_k_parse_u64("0x10", 0, 100, &v) == 0 && v == 16, "u64 0x10");
+	/* Found by tests/fuzz/fuzz-opt.c: "046" was read as octal 38. */
+	ok(hv_k_parse_u64("046", 0, 100, &v) == 0 && v == 46,
+	   "u64 046 is decimal");
+	ok(hv_k_parse_u64("0X1f", 0, 100, &v) == 0 && v == 31, "u64 0X1f");
+	ok(hv_k_parse_u64("0x", 0, 100, &v) == -1, "u64 rejects 0x");
+	ok(hv_k_parse_u64("0x0x1", 0, 100, &v) == -1, "u64 rejects 0x0x1");
+	ok(hv_k_parse_u64("0x-1", 0, 100, &v) == -1, "u64 rejects 0x-1");
+	ok(hv_k_parse_u64("+5", 0, 100, &v) == -1, "u64 rejects +5");
 	ok(hv_k_parse_u64("", 0, 100, &v) == -1, "u64 rejects empty");
 	ok(hv_k_parse_u64("-1", 0, 100, &v) == -1, "u64 rejects -1");
 	ok(hv_k_parse_u64(" 5", 0, 100, &v) == -1, "u64 rejects space");
@@ -95,6 +103,16 @@ test_secs(void)
 		ok(hv_k_parse_secs(bad[i], 0, INT64_MAX / 2, &v) == -1,
 		   "secs rejects '%s'", bad[i]);
 	ok(hv_k_parse_secs("2", 0, 1000000000, &v) == -1, "secs rejects > max");
+	/* Found by tests/fuzz/fuzz-opt.c: 2^63 ns passed a max of INT64_MAX
+	 * (a double compare) into an overflowing cast. */
+	ok(hv_k_parse_secs("9223372036.854775808", 0, INT64_MAX, &v) == -1,
+	   "secs rejects 2^63 ns");
+	ok(hv_k_parse_secs("9223372036", 0, INT64_MAX, &v) == 0 &&
+		   v == 9223372036000000000LL,
+	   "secs takes 9223372036 s");
+	ok(hv_k_parse_secs("1152921504.606846976", 0, (1LL << 60) - 1, &v) ==
+		   -1,
+	   "secs rejects 2^60 ns against a max of 2^60 - 1");
 	ok(hv_k_parse_secs("1ms", 2000000, 1000000000, &v) == -1,
 	   "secs rejects < min");
 }

@@ -407,6 +407,53 @@ check_units(void)
 	hv_study_release(&s);
 }
 
+/*
+ * A study the store did not write (found by tests/fuzz/fuzz-store.c):
+ * text with control characters must not reach the terminal, and cells
+ * of one table with different parameters must not be read past their
+ * end (the title's constant parameters were compared by position).
+ */
+static void
+check_hostile(void)
+{
+	struct hv_study s;
+	struct hv_params p;
+	struct hv_cell *c;
+	struct hv_err err;
+	char *txt;
+	size_t len, i;
+	bool clean = true;
+
+	hv_study_init(&s);
+	hv_params_init(&p);
+	hv_study_add_cell(&s, "native", "b", NULL, "m", "ns", false, &c);
+	hv_cell_add_sample(c, 1);
+	hv_params_set(&p, "a", "1");
+	hv_params_set(&p, "k\x1b]0;x\x07", "2");
+	hv_study_add_cell(&s, "ns\x1b[2J", "b", &p, "m", "u\n", false, &c);
+	hv_cell_add_sample(c, 1);
+	hv_study_add_cell(&s, "uml", "b", &p, "m", "ns", false, &c);
+	c->status = HV_CELL_FAILED;
+	hv_cell_set_reason(c, "exit 1: \x1b[31mred\nnative 1.00\xc2\x9b");
+	hv_context_set_json(&s, "envs", "{\"v\\u001bm\":{\"start_ns\":1}}");
+	hv_study_analyze(&s, &err);
+	txt = render(hv_render_table, &s, &len);
+	for (i = 0; txt && i < len; i++)
+		if (((unsigned char)txt[i] < 0x20 && txt[i] != '\n') ||
+		    txt[i] == 0x7f ||
+		    ((unsigned char)txt[i] == 0xc2 && i + 1 < len &&
+		     (unsigned char)txt[i + 1] >= 0x80 &&
+		     (unsigned char)txt[i + 1] <= 0x9f))
+			clean = false;
+	ok(txt && clean, "table: no control character from the study");
+	ok(txt && strstr(txt, "FAILED: exit 1: ?[31mred?native 1.00??\n"),
+	   "table: a reason stays on its row, controls shown as '?'");
+	ok(txt && strstr(txt, "  ns?[2J "), "table: env cleaned, width kept");
+	free(txt);
+	hv_params_release(&p);
+	hv_study_release(&s);
+}
+
 int
 main(void)
 {
@@ -427,6 +474,7 @@ main(void)
 	check_csv(csv);
 	check_table(table);
 	check_units();
+	check_hostile();
 	golden("study.json", json, jl);
 	golden("study.csv", csv, cl);
 	golden("study.txt", table, tl);

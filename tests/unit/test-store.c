@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "hpcvirt/results/store.h"
 #include "tap.h"
 
@@ -289,6 +291,54 @@ test_errors(const char *root)
 	   "create over a file: -ENOTDIR (%s)", err.msg);
 }
 
+/*
+ * A sample value the store never writes (infinite, text, NULL in an
+ * untyped copy of the table) fails the load as bad data naming the cell,
+ * not as "out of memory" (found by tests/fuzz/fuzz-store-sql.c).
+ */
+static void
+test_bad_values(const char *root)
+{
+	static const char *const damage[] = {
+		"UPDATE sample SET value = 9e999",
+		"UPDATE sample SET value = 'abc'",
+		"CREATE TABLE s2 AS SELECT * FROM sample; DROP TABLE sample;"
+		" CREATE TABLE sample(cell_id, rep, seq, warmup, value, raw,"
+		" t_start_ns, wall_ns, cpu_psi, load1);"
+		" INSERT INTO sample SELECT * FROM s2; DROP TABLE s2;"
+		" UPDATE sample SET value = NULL",
+	};
+	char dir[512], path[600];
+	struct hv_study s;
+	struct hv_store *st;
+	struct hv_err err;
+	sqlite3 *db;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/bad-value-%zu", root, i);
+		snprintf(path, sizeof(path), "%s/study.db", dir);
+		write_study(dir, &s);
+		hv_study_release(&s);
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, damage[i], NULL, NULL, NULL) != SQLITE_OK)
+			diag("damaging %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		hv_study_init(&s);
+		hv_err_init(&err);
+		rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
+		if (rc == 0) {
+			rc = hv_store_load(st, &s, &err);
+			hv_store_close(st);
+		}
+		ok(rc == -EINVAL && strstr(err.msg, "not a finite number") &&
+			   s.ncells == 0,
+		   "%s: refused (%s)", damage[i], err.msg);
+		hv_study_release(&s);
+	}
+}
+
 /* Child: write cells forever (bounded), report each finished one. */
 static void
 killed_writer(const char *dir, int fd)
@@ -406,6 +456,7 @@ main(void)
 	}
 	test_errors(root);
 	test_roundtrip(root);
+	test_bad_values(root);
 	test_kill(root);
 	remove_tree(root);
 	return done_testing();

@@ -1,0 +1,20 @@
+/*
+ * result-line.h - finding a kernel's result in what it printed. Every
+ * kernel ends its --json run with one line "HPCVIRT-RESULT {json}"
+ * (src/kernels/lib/klib.h); the box returns the kernel's whole stdout,
+ * which the guest controls, so this reads it as untrusted text.
+ */
+#ifndef HPCVIRT_RESULT_LINE_H
+#define HPCVIRT_RESULT_LINE_H
+
+#include <cjson/cJSON.h>
+
+/*
+ * The JSON after "HPCVIRT-RESULT " on the last line of out that starts
+ * with that tag, parsed; NULL when there is no such line, it is not
+ * JSON, or memory runs out. out is a NUL-terminated string. The caller
+ * frees the result with cJSON_Delete().
+ */
+cJSON *hv_result_line_find(const char *out);
+
+#endif

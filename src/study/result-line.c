@@ -1,0 +1,32 @@
+/*
+ * result-line.c - the kernel's HPCVIRT-RESULT line out of its stdout
+ * (study/result-line.h). Moved out of sched.c so that a fuzzer can feed
+ * it what a hostile guest could print (tests/fuzz/fuzz-result.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpcvirt/study/result-line.h"
+
+/* The JSON after "HPCVIRT-RESULT " on the last such line of out. */
+cJSON *
+hv_result_line_find(const char *out)
+{
+	static const char tag[] = "HPCVIRT-RESULT ";
+	const char *p = out, *last = NULL, *nl;
+	char *line;
+	cJSON *j;
+
+	for (p = out; (p = strstr(p, tag)) != NULL; p += sizeof(tag) - 1)
+		if (p == out || p[-1] == '\n')
+			last = p + sizeof(tag) - 1;
+	if (!last)
+		return NULL;
+	nl = strchr(last, '\n');
+	line = strndup(last, nl ? (size_t)(nl - last) : strlen(last));
+	if (!line)
+		return NULL;
+	j = cJSON_Parse(line);
+	free(line);
+	return j;
+}
