@@ -35,7 +35,8 @@
 #define FS_CSV_COLS 23
 
 /*
- * A fresh directory under $TMPDIR, else /dev/shm (fast), else /tmp. Also
+ * A fresh directory under $TMPDIR, else /dev/shm (fast), else /tmp,
+ * removed at exit; a failing input leaves it with its study.db. Also
  * makes SQLite's "unix-none" VFS (no file locks) the default: one process
  * works in the directory, and the lock syscalls were a large part of
  * every input's time.
