@@ -100,6 +100,8 @@ static const char *const vocab[] = {
 	"bw_bytes_per_sec",
 	"{\"size_bytes\":\"1024\",\"duration_s\":\"1\"}",
 	"{\"block_bytes\":\"131072\"}",
+	"teardown",
+	"[{\"env\":\"uml\",\"why\":\"stop: busy\"}]",
 };
 
 /* Numbers at the edges, which random bytes seldom hit. */

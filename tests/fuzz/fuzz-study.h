@@ -152,6 +152,8 @@ fs_write_study(const char *dir, bool full)
 	fs_put_ctx(st, "reduced",
 		   "[{\"env\":\"uml\",\"bench\":\"npb.cg\",\"params\":"
 		   "\"class=A\",\"why\":\"too slow\"}]");
+	fs_put_ctx(st, "teardown",
+		   "[{\"env\":\"uml\",\"why\":\"stop: cgroup busy\"}]");
 	fs_put_cell(st, "native", "net.rr", "size_bytes", "64",
 		    "half_rtt_p50_ns", "ns", a, 5, HV_CELL_OK, NULL);
 	fs_put_cell(st, "ns", "net.rr", "size_bytes", "64", "half_rtt_p50_ns",
