@@ -17,6 +17,9 @@ static const struct hv_cli_opt image_opts[] = {
 	 "static agent and kernels (default: "
 	 "BUILD/../build-static/bin)"},
 	{"cache", "DIR", "image cache (default: /var/cache/hpcvirt/images)"},
+	{"mpi", NULL,
+	 "the image with Open MPI and hpcvirt-npb-mpi (what MPI studies "
+	 "boot)"},
 };
 
 static int
@@ -34,8 +37,11 @@ on_opt(void *ctx, size_t idx, const char *v)
 	case 2:
 		o->static_dir = v;
 		break;
-	default:
+	case 3:
 		o->cache_dir = v;
+		break;
+	default:
+		o->mpi = true;
 		break;
 	}
 	return 0;
@@ -51,7 +57,7 @@ hv_cmd_image(int argc, char **argv)
 	int first, rc;
 
 	rc = hv_cli_parse("hpcvirt image [--force] [--kernel PATH] "
-			  "[--static-dir DIR] [--cache DIR]",
+			  "[--static-dir DIR] [--cache DIR] [--mpi]",
 			  image_opts,
 			  sizeof(image_opts) / sizeof(image_opts[0]), argc,
 			  argv, on_opt, &o, &first);

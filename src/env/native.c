@@ -41,10 +41,16 @@ native_started(void *arg, pid_t pid, struct hv_err *err)
 static int
 make_dirs(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 {
-	snprintf(box->workdir, sizeof(box->workdir), "%s/%s", ctx->run_dir,
-		 box->env->name);
-	if (mkdir(box->workdir, 0700) != 0 && errno != EEXIST)
-		return hv_err_sys(err, errno, "mkdir %s", box->workdir);
+	/* Its own, so that the nodes of a virtual cluster (several native
+	 * boxes) each have an agent socket of their own. */
+	snprintf(box->workdir, sizeof(box->workdir), "%s/%s.XXXXXX",
+		 ctx->run_dir, box->env->name);
+	if (!mkdtemp(box->workdir)) {
+		int rc = hv_err_sys(err, errno, "mkdtemp %s", box->workdir);
+
+		box->workdir[0] = '\0';
+		return rc;
+	}
 	snprintf(box->scratch, sizeof(box->scratch), "%s/scratch",
 		 box->workdir);
 	if (mkdir(box->scratch, 0700) != 0 && errno != EEXIST)

@@ -203,7 +203,7 @@ int
 hv_vm_prepare(struct hv_vm *vm, const struct hv_env_ctx *ctx,
 	      struct hv_box *box, int disk_mib, struct hv_err *err)
 {
-	struct hv_image_opts io = {.bin_dir = ctx->bin_dir};
+	struct hv_image_opts io = {.bin_dir = ctx->bin_dir, .mpi = ctx->mpi};
 	int rc;
 
 	hv_proc_init(&vm->version);

@@ -75,10 +75,12 @@ static const char init_text[] =
 	"    insmod /lib/modules/$m || echo \"HV-INIT-ERROR insmod $m\"\n"
 	"  done\n"
 	"fi\n"
+	"H=${IP%/*}; echo \"box-${H//./-}\" > /proc/sys/kernel/hostname\n"
 	"ip link set lo up\n"
 	"ip addr add $IP dev $IF && ip link set $IF up ||"
 	" echo \"HV-INIT-ERROR network $IF $IP\"\n"
-	"mkdir -p /scratch\n"
+	"mkdir -p /scratch /dev/shm\n"
+	"mount -t tmpfs -o mode=1777 shm /dev/shm\n"
 	"if [ -n \"$DISK\" ]; then\n"
 	"  mount -t ext4 -o noatime $DISK /scratch ||"
 	" echo \"HV-INIT-ERROR mount $DISK\"\n"
@@ -579,6 +581,28 @@ plan_static(struct plan *p, const char *dir, struct hv_err *err)
 	return rc;
 }
 
+/* plan_add for the MPI layer, which names the interpreter more than once. */
+static int
+plan_add_once(void *ctx, const char *name, const char *host, struct hv_err *err)
+{
+	struct plan *p = ctx;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->e[i].name, name) == 0)
+			return 0;
+	return plan_add(p, name, host, err);
+}
+
+static int
+plan_mpi(struct plan *p, const char *bin_dir, struct hv_err *err)
+{
+	char npb[400];
+
+	snprintf(npb, sizeof(npb), "%s/hpcvirt-npb-mpi",
+		 bin_dir ? bin_dir : ".");
+	return hv_image_mpi_layer(npb, plan_add_once, p, err);
+}
+
 /* Every device set's closure, and the union of their files. */
 static int
 plan_modules(struct plan *p, const char *kver, struct hv_err *err)
@@ -932,7 +956,7 @@ hv_image_get(struct hv_image *img, const struct hv_image_opts *opts,
 	const char *cache = opts->cache_dir,
 		   *env = getenv("HPCVIRT_IMAGE_CACHE");
 	struct plan *p = calloc(1, sizeof(*p));
-	char manifest[600];
+	char manifest[600], mpi_cache[520];
 	int rc;
 
 	memset(img, 0, sizeof(*img));
@@ -940,10 +964,15 @@ hv_image_get(struct hv_image *img, const struct hv_image_opts *opts,
 		return hv_err_set(err, ENOMEM, "image plan");
 	if (!cache)
 		cache = env && env[0] ? env : DEFAULT_CACHE;
+	if (opts->mpi) { /* apart, so neither image removes the other */
+		snprintf(mpi_cache, sizeof(mpi_cache), "%s/mpi", cache);
+		cache = mpi_cache;
+	}
 	manifest[0] = '\0';
 	if ((rc = resolve_inputs(opts, img, err)) < 0 ||
 	    (rc = plan_static(p, img->static_dir, err)) < 0 ||
 	    (rc = plan_modules(p, img->kver, err)) < 0 ||
+	    (opts->mpi && (rc = plan_mpi(p, opts->bin_dir, err)) < 0) ||
 	    (rc = mkdir_p(cache, err)) < 0)
 		goto out;
 	snprintf(manifest, sizeof(manifest), "%s/.manifest.%d", cache,

@@ -374,6 +374,7 @@ add_cells(struct runner *r, struct hv_err *err)
 {
 	const struct hv_run_opts *o = r->o;
 	cJSON *skipped = cJSON_CreateArray();
+	const char *v;
 	size_t i, s;
 	int rc = 0;
 
@@ -394,6 +395,8 @@ add_cells(struct runner *r, struct hv_err *err)
 			u->set = &r->plan->sets[s];
 			u->nodes = param_int(&u->set->params, "nodes");
 			u->rpn = param_int(&u->set->params, "ranks_per_node");
+			v = hv_params_get(&u->set->params, "variant");
+			r->ctx.mpi |= v && strcmp(v, "mpi") == 0;
 			if (u->nodes > r->max_nodes)
 				r->max_nodes = u->nodes;
 			rc = unit_cells(r, u, err);
@@ -606,17 +609,24 @@ peer_start(struct runner *r, const struct hv_bench *b, struct hv_proc *pp,
 	return 0;
 }
 
-/* Last non-empty line of a kernel's stderr, for failure reasons. */
+/* Last line of a kernel's stderr that says something, for failure
+ * reasons: empty lines and rules of dashes (Open MPI frames its messages
+ * with them) are passed over. */
 static void
 tail_line(const char *s, char *buf, size_t len)
 {
 	const char *end = s + strlen(s), *start;
 
-	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	start = end;
-	while (start > s && start[-1] != '\n')
-		start--;
+	for (;;) {
+		while (end > s && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		start = end;
+		while (start > s && start[-1] != '\n')
+			start--;
+		if (start == s || start + strspn(start, "-= ") < end)
+			break;
+		end = start;
+	}
 	snprintf(buf, len, "%.*s", (int)(end - start), start);
 }
 

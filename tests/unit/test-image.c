@@ -1,9 +1,12 @@
 /*
  * test-image.c - the guest image builder's pure parts: the cpio newc
  * writer (byte layout, padding, trailer) and the module closure from a
- * modules.dep text (dependencies first, each once, unknown names fail).
+ * modules.dep text (dependencies first, each once, unknown names fail),
+ * and the ELF reader of the MPI layer (needed libraries, interpreter,
+ * files it must refuse).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +90,57 @@ test_cpio(void)
 	unlink(path);
 }
 
+/* This test program is linked dynamically against libc. */
+static void
+test_elf(void)
+{
+	char needed[2048], interp[256], path[] = "/tmp/hv-test-elf.XXXXXX";
+	unsigned char head[64];
+	struct hv_err err;
+	int rc, fd, self;
+
+	hv_err_init(&err);
+	rc = hv_elf_needed("/proc/self/exe", needed, sizeof(needed), interp,
+			   sizeof(interp), &err);
+	ok(rc == 0 && strstr(needed, "libc.so.6\n") != NULL,
+	   "the test program needs libc.so.6 (got: %s)", rc ? err.msg : needed);
+	ok(rc == 0 && strncmp(interp, "/lib", 4) == 0 &&
+		   strstr(interp, "ld-linux") != NULL,
+	   "and names its interpreter (%s)", interp);
+
+	fd = mkstemp(path);
+	self = open("/proc/self/exe", O_RDONLY);
+	ok(fd >= 0 && self >= 0 && read(self, head, sizeof(head)) == 64 &&
+		   write(fd, head, sizeof(head)) == 64,
+	   "an ELF header without the rest");
+	hv_err_init(&err);
+	rc = hv_elf_needed(path, needed, sizeof(needed), interp, sizeof(interp),
+			   &err);
+	ok(rc == -ENOEXEC && strstr(err.msg, path) != NULL,
+	   "a cut ELF file is refused, naming it: %s", err.msg);
+	if (fd >= 0 && ftruncate(fd, 0) == 0 && write(fd, "#!/bin/sh\n", 10))
+		hv_err_init(&err);
+	rc = hv_elf_needed(path, needed, sizeof(needed), interp, sizeof(interp),
+			   &err);
+	ok(rc == -ENOEXEC, "a script is not an ELF file (%d)", rc);
+	hv_err_init(&err);
+	rc = hv_elf_needed("/nonexistent/lib.so", needed, sizeof(needed),
+			   interp, sizeof(interp), &err);
+	ok(rc == -ENOENT && strstr(err.msg, "/nonexistent/lib.so"),
+	   "a missing file: %s", err.msg);
+	if (fd >= 0)
+		close(fd);
+	if (self >= 0)
+		close(self);
+	unlink(path);
+}
+
 int
 main(void)
 {
-	plan(13);
+	plan(19);
 	test_closure();
 	test_cpio();
+	test_elf();
 	return done_testing();
 }

@@ -38,6 +38,9 @@ struct hv_image_opts {
 				/boot/vmlinuz-* */
 	const char *cache_dir; /* default: see above */
 	bool force;	       /* rebuild even if cached */
+	bool mpi;	       /* add the MPI layer (image-mpi.c): Open MPI, its
+				  libraries and hpcvirt-npb-mpi from bin_dir; cached
+				  apart, in the cache's mpi/ */
 };
 
 struct hv_image {
@@ -93,5 +96,25 @@ int hv_cpio_finish(struct hv_cpio *c, struct hv_err *err);
  */
 int hv_modules_closure(const char *dep_text, const char *const *names,
 		       char *out, size_t len, struct hv_err *err);
+
+/*
+ * The MPI layer: calls add(ctx, guest name, host path) for every file the
+ * guest needs to run mpirun, orted and npb_mpi (the host's dynamic
+ * hpcvirt-npb-mpi): programs, Open MPI and PMIx components, their data
+ * files and the shared libraries all of these need. -errno naming the
+ * missing piece and the package that has it.
+ */
+int hv_image_mpi_layer(const char *npb_mpi,
+		       int (*add)(void *ctx, const char *name, const char *host,
+				  struct hv_err *err),
+		       void *ctx, struct hv_err *err);
+
+/*
+ * The DT_NEEDED names of the ELF file path, "name\n" each, into needed
+ * (empty for a static file), and its program interpreter ("" if none).
+ * -ENOEXEC if it is not a 64-bit ELF file this reader can follow.
+ */
+int hv_elf_needed(const char *path, char *needed, size_t nlen, char *interp,
+		  size_t ilen, struct hv_err *err);
 
 #endif

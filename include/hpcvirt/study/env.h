@@ -33,6 +33,8 @@ struct hv_env_ctx {
 	const char *run_dir; /* this run's private temp dir (sockets...) */
 	struct hv_spec spec;
 	struct hv_lab *lab; /* the lab network every box plugs into */
+	bool mpi; /* the study runs MPI in its boxes: a VM or UML guest
+		     needs the image with the MPI layer */
 };
 
 /* One running box. Drivers fill agent_addr (or conn) and may use priv. */

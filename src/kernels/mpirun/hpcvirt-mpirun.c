@@ -14,6 +14,8 @@
  *                                          busy-polling rank raises the
  *                                          latency from ~25 us to ms)
  *   --mca btl self,vader                   (one node: shared memory)
+ *   --mca plm isolated                     (one node: local launch, no
+ *                                          ssh looked for)
  *
  * With --hosts (ranks in boxes) it adds the tcp BTL and the launch path
  * through the boxes' agents: plm_rsh_agent = hpcvirt-rsh --map FILE
@@ -149,6 +151,13 @@ build(struct mr *m, char *mpirun, char *rsh, size_t rshlen)
 	add(m, m->np);
 	if (m->show_map)
 		add(m, "--display-map");
+	if (!m->hosts) {
+		/* One box: start the ranks locally, and never look for an
+		 * ssh that a guest does not have (plm rsh aborts then). */
+		add(m, "--mca");
+		add(m, "plm");
+		add(m, "isolated");
+	}
 	if (m->hosts) {
 		if ((size_t)snprintf(rsh, rshlen, "hpcvirt-rsh --map %s",
 				     m->map) >= rshlen)

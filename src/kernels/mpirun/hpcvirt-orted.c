@@ -10,6 +10,12 @@
  * the finished command's process group (and was seen to die of it); in
  * the foreground it stays the agent's command, its output is relayed
  * to mpirun through hpcvirt-rsh, and it ends with the connection.
+ *
+ * The daemons launch nothing (mpirun starts every daemon itself: no
+ * tree spawn), yet the launcher options mpirun forwards make each daemon's
+ * rsh component look for hpcvirt-rsh, which a VM or UML guest does not
+ * have (it is a host program), and abort. The daemon is given "sh"
+ * instead, which every box has and which it never runs.
  * Exit 127 if there is no orted.
  */
 #include "mpirun-common.h"
@@ -18,7 +24,13 @@ int
 main(int argc, char **argv)
 {
 	char dir[PATH_MAX], orted[PATH_MAX];
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
 	int i, n = 1;
+
+	if (!args) {
+		fprintf(stderr, "hpcvirt-orted: out of memory\n");
+		return 127;
+	}
 
 	if (mpr_self_dir(dir, sizeof(dir)) < 0 || mpr_path_prepend(dir) < 0) {
 		fprintf(stderr, "hpcvirt-orted: cannot set PATH\n");
@@ -29,12 +41,21 @@ main(int argc, char **argv)
 				"/usr/bin (install openmpi-bin)\n");
 		return 127;
 	}
-	argv[0] = orted;
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--daemonize") != 0)
-			argv[n++] = argv[i];
-	argv[n] = NULL;
-	execv(orted, argv);
+	args[0] = orted;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--daemonize") == 0)
+			continue;
+		args[n++] = argv[i];
+		if ((strcmp(argv[i], "-mca") == 0 ||
+		     strcmp(argv[i], "--mca") == 0) &&
+		    i + 2 < argc && strcmp(argv[i + 1], "plm_rsh_agent") == 0) {
+			args[n++] = argv[++i];
+			args[n++] = "sh";
+			i++;
+		}
+	}
+	args[n] = NULL;
+	execv(orted, args);
 	fprintf(stderr, "hpcvirt-orted: exec %s: %s\n", orted, strerror(errno));
 	return 127;
 }

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "klib.h"
 #include "mpi-count.h"
@@ -211,6 +213,35 @@ reduce_time(struct hv_npb_result *r)
 	r->time_s = tmax;
 }
 
+/*
+ * Where every rank ran: its host name and the inode of its network
+ * namespace, gathered at rank 0 (arrays of nranks there, NULL elsewhere
+ * or when out of memory). The proof that a job spread over N boxes did.
+ */
+static void
+gather_where(const struct opts *o, char (**host)[64],
+	     unsigned long long **netns)
+{
+	char me[64] = "";
+	unsigned long long ino = 0;
+	struct stat st;
+
+	*host = NULL;
+	*netns = NULL;
+	if (gethostname(me, sizeof(me) - 1) != 0)
+		snprintf(me, sizeof(me), "?");
+	if (stat("/proc/self/ns/net", &st) == 0)
+		ino = (unsigned long long)st.st_ino;
+	if (o->rank == 0) {
+		*host = calloc((size_t)o->nranks, sizeof(**host));
+		*netns = calloc((size_t)o->nranks, sizeof(**netns));
+	}
+	MPI_Gather(me, sizeof(me), MPI_CHAR, *host ? (void *)*host : NULL,
+		   sizeof(me), MPI_CHAR, 0, MPI_COMM_WORLD);
+	MPI_Gather(&ino, 1, MPI_UNSIGNED_LONG_LONG, *netns, 1,
+		   MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -218,6 +249,8 @@ main(int argc, char **argv)
 	struct hv_npb_run run;
 	struct hv_npb_result r = {0};
 	struct opts o = {0};
+	char(*host)[64];
+	unsigned long long *netns;
 	int err, rc = HV_K_EXIT_OK;
 	bool ok;
 
@@ -239,6 +272,9 @@ main(int argc, char **argv)
 	run = run_of(&o);
 	run.comm = comm;
 	run.ncomm = npbm_comm_max(comm);
+	gather_where(&o, &host, &netns);
+	run.rank_host = (const char(*)[64])host;
+	run.rank_netns = netns;
 	if (o.rank == 0) {
 		hv_npb_print_block(&run, &r, ok);
 		if (o.json && hv_npb_print_json(&run, &r, ok) < 0)
@@ -247,6 +283,8 @@ main(int argc, char **argv)
 	}
 	if (!ok)
 		rc = HV_K_EXIT_FAIL;
+	free(host);
+	free(netns);
 	MPI_Finalize();
 	return rc;
 }

@@ -252,6 +252,16 @@ hv_npb_print_json(const struct hv_npb_run *run, const struct hv_npb_result *r,
 		}
 		hv_k_json_end(&j);
 	}
+	if (run->ranks && run->rank_host && run->rank_netns) {
+		hv_k_json_arr(&j, "ranks_at");
+		for (i = 0; i < run->ranks; i++) {
+			hv_k_json_obj(&j, NULL);
+			hv_k_json_str(&j, "host", run->rank_host[i]);
+			hv_k_json_u64(&j, "netns", run->rank_netns[i]);
+			hv_k_json_end(&j);
+		}
+		hv_k_json_end(&j);
+	}
 	hv_k_json_arr(&j, "checks");
 	for (i = 0; i < r->nchecks; i++)
 		json_check(&j, &r->checks[i]);

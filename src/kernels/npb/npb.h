@@ -130,6 +130,10 @@ struct hv_npb_run {
 	/* MPI: the busiest rank's traffic by kind, printed as "comm" */
 	const struct hv_npb_comm *comm;
 	int ncomm;
+	/* MPI: where each rank ran, printed as "ranks_at" (NULL: not) */
+	const char (*rank_host)[64];	      /* its host name */
+	const unsigned long long *rank_netns; /* inode of its network
+						 namespace, 0 if unknown */
 };
 
 /* The NPB-style result block on stdout, ending "Verification = ...". */
