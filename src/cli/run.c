@@ -391,6 +391,60 @@ split_copy(const char *opt, const char *list, char *buf, size_t len,
 }
 
 /*
+ * NPB's rank rule for bench over the --nodes x --ranks-per-node grid: the
+ * counts it does not take are left out of its cells (the plan drops
+ * them), and said once on stderr; none it takes is an error (-1).
+ */
+static int
+rank_rule(const char *name, char *const *nv, int nn, char *const *rv, int nr)
+{
+	const struct hv_npb_rule *rule = strncmp(name, "npb.", 4) == 0
+						 ? hv_npb_rule_find(name + 4)
+						 : NULL;
+	char out[256] = "";
+	long bad_n = 0, bad_r = 0, bad_rpn = 0;
+	int i, j, good = 0;
+	size_t len = 0;
+
+	for (i = 0; rule && i < nn; i++) {
+		for (j = 0; j < nr; j++) {
+			long n = strtol(nv[i], NULL, 10);
+			long r = n * strtol(rv[j], NULL, 10);
+
+			if (hv_npb_ranks_ok(rule, r)) {
+				good++;
+				continue;
+			}
+			if (!bad_r) {
+				bad_n = n;
+				bad_r = r;
+				bad_rpn = r / n;
+			}
+			if (len < sizeof(out))
+				len += (size_t)snprintf(
+					out + len, sizeof(out) - len, "%s%ld",
+					len ? "," : "", r);
+		}
+	}
+	if (!bad_r)
+		return 0;
+	if (good) {
+		fprintf(stderr,
+			"hpcvirt run: %s: no cells at %s rank%s (it needs "
+			"%s)\n",
+			name, out, strchr(out, ',') || bad_r > 1 ? "s" : "",
+			hv_npb_ranks_str(rule));
+		return 0;
+	}
+	fprintf(stderr,
+		"hpcvirt run: bad --nodes '%ld' for %s: %ld node%s x %ld "
+		"rank%s per node = %ld ranks, and %s needs %s\n",
+		bad_n, name, bad_n, bad_n > 1 ? "s" : "", bad_rpn,
+		bad_rpn > 1 ? "s" : "", bad_r, name, hv_npb_ranks_str(rule));
+	return -1;
+}
+
+/*
  * Where the MPI ranks go. Every cell has ranks = nodes x ranks_per_node.
  * --ranks is the one-box sweep: one node, all ranks in it. --nodes and
  * --ranks-per-node spread one job over boxes (the rank counts follow),
@@ -440,31 +494,15 @@ cluster_args(struct run_args *a)
 			nodes ? nodes : rpn);
 		return HV_EXIT_USAGE;
 	}
+	for (b = 0; b < a->o.nbenches; b++)
+		if (rank_rule(a->benches[b]->name, nv, nn, rv, nr) < 0)
+			return HV_EXIT_USAGE;
 	for (i = 0; i < nn; i++) {
 		for (j = 0; j < nr; j++) {
 			long r = strtol(nv[i], NULL, 10) *
 				 strtol(rv[j], NULL, 10);
 			char num[24];
 
-			for (b = 0; b < a->o.nbenches; b++) {
-				const char *name = a->benches[b]->name;
-				const struct hv_npb_rule *rule =
-					strncmp(name, "npb.", 4) == 0
-						? hv_npb_rule_find(name + 4)
-						: NULL;
-
-				if (!rule || hv_npb_ranks_ok(rule, r))
-					continue;
-				fprintf(stderr,
-					"hpcvirt run: bad --nodes '%s' for "
-					"%s: %s node%s x %s rank%s per node "
-					"= %ld ranks, and %s needs %s\n",
-					nv[i], name, nv[i],
-					strcmp(nv[i], "1") ? "s" : "", rv[j],
-					strcmp(rv[j], "1") ? "s" : "", r, name,
-					hv_npb_ranks_str(rule));
-				return HV_EXIT_USAGE;
-			}
 			snprintf(num, sizeof(num), ",%ld,", r);
 			if (!strstr(ranks, num))
 				len += (size_t)snprintf(

@@ -4,8 +4,12 @@
  * gets its own network namespace with a veth into the lab bridge, so that
  * native's network path (veth + bridge to the peer) is the one every
  * other environment also takes, and each differs from native only by its
- * own layer. No other namespace, no cgroup limit, no root change: the
- * kernels see the host's file systems, CPUs and memory.
+ * own layer. It also gets a UTS namespace with a host name of its own,
+ * which costs nothing at run time: the nodes of a virtual cluster of
+ * native boxes are then distinct hosts to MPI, as the nodes of a real
+ * cluster are (Open MPI tells nodes apart by name). No other namespace,
+ * no cgroup limit, no root change: the kernels see the host's file
+ * systems, CPUs and memory.
  *
  * Without a lab (a library user that made none) the agent simply runs in
  * the host namespace.
@@ -14,6 +18,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,11 +67,12 @@ static int
 native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	     struct hv_err *err)
 {
-	char agent[512], listen[600], log[600];
+	char agent[512], listen[600], log[600], host[64];
 	char *argv[] = {agent,	     "--kernels",  (char *)ctx->bin_dir,
 			"--workdir", box->scratch, "--listen",
 			listen,	     NULL};
-	struct hv_ct_opts o = {.ns_flags = CLONE_NEWNET, .pipe_stdout = true};
+	struct hv_ct_opts o = {.ns_flags = CLONE_NEWNET | CLONE_NEWUTS,
+			       .pipe_stdout = true};
 	struct native_box *nb;
 	int rc;
 
@@ -88,6 +94,10 @@ native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	box->priv = nb;
 	nb->lab = ctx->lab;
 	snprintf(log, sizeof(log), "%s/box.log", box->workdir);
+	snprintf(host, sizeof(host), "hv-%s", strrchr(box->workdir, '/') + 1);
+	for (char *d = strchr(host, '.'); d; d = strchr(d, '.'))
+		*d = '-';
+	o.hostname = host;
 	o.bin_dir = ctx->bin_dir;
 	o.argv = argv;
 	o.log_path = log;

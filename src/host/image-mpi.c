@@ -66,18 +66,28 @@ static const char *const data_dirs[] = {
 
 /* A component that needs one of these is left out (see the top). */
 static const char *const unwanted[] = {
-	"libibverbs",	     "libfabric",	  "libucp",    "libuct",
-	"libucs",	     "libucm",		  "libpsm",    "libinfinipath",
-	"librdmacm",	     "libefa",		  "liboshmem", "libmca_common_ucx",
-	"libmca_common_ofi", "libmca_common_verbs",
+	"libibverbs",
+	"libfabric",
+	"libucp",
+	"libuct",
+	"libucs",
+	"libucm",
+	"libpsm",
+	"libinfinipath",
+	"librdmacm",
+	"libefa",
+	"liboshmem",
+	"libmca_common_ucx",
+	"libmca_common_ofi",
+	"libmca_common_verbs",
 };
 
 /* --- ELF ---------------------------------------------------------------- */
 
 /* The file offset of virtual address va, from the PT_LOAD headers. */
 static int
-va_to_off(const unsigned char *f, size_t len, const Elf64_Ehdr *eh,
-	  uint64_t va, uint64_t *off)
+va_to_off(const unsigned char *f, size_t len, const Elf64_Ehdr *eh, uint64_t va,
+	  uint64_t *off)
 {
 	for (int i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const void *)(f + eh->e_phoff +
@@ -252,8 +262,8 @@ closure(const char *path, char *set, struct hv_err *err)
 	char *l, *nl;
 	int rc;
 
-	rc = hv_elf_needed(path, needed, sizeof(needed), interp,
-			   sizeof(interp), err);
+	rc = hv_elf_needed(path, needed, sizeof(needed), interp, sizeof(interp),
+			   err);
 	for (l = needed; rc >= 0 && *l; l = nl + 1) {
 		nl = strchr(l, '\n');
 		*nl = '\0';
@@ -298,8 +308,8 @@ add_program(struct layer *ly, const char *name, const char *host,
 				  "MPI layer: %s (apt-get install openmpi-bin "
 				  "libopenmpi-dev)",
 				  host);
-	rc = hv_elf_needed(host, needed, sizeof(needed), interp,
-			   sizeof(interp), err);
+	rc = hv_elf_needed(host, needed, sizeof(needed), interp, sizeof(interp),
+			   err);
 	if (rc == 0 && interp[0] == '/')
 		rc = ly->add(ly->ctx, interp + 1, interp, err);
 	if (rc == 0)
@@ -402,8 +412,8 @@ hv_image_mpi_layer(const char *npb_mpi,
 	for (size_t i = 0;
 	     rc == 0 && i < sizeof(plugin_dirs) / sizeof(*plugin_dirs); i++)
 		rc = add_plugins(ly, plugin_dirs[i], err);
-	for (size_t i = 0; rc == 0 && i < sizeof(data_dirs) / sizeof(*data_dirs);
-	     i++)
+	for (size_t i = 0;
+	     rc == 0 && i < sizeof(data_dirs) / sizeof(*data_dirs); i++)
 		rc = add_tree(ly, data_dirs[i], err);
 	for (char *l = ly->libs + 1, *nl; rc == 0 && *l; l = nl + 1) {
 		nl = strchr(l, '\n');

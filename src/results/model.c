@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hpcvirt/results/comm.h"
 #include "hpcvirt/results/model.h"
 
 #define DEFAULT_ITERS 4000
@@ -284,5 +285,201 @@ hv_model_fit_study(const struct hv_study *s, struct hv_env_model **out,
 	}
 	*out = m;
 	*n = nenv;
+	return 0;
+}
+
+/* --- scaling ------------------------------------------------------------ */
+
+/* An NPB-MPI time cell at one rank a node: its bench name after "npb.",
+ * class and node count; NULL if c is not one. */
+static const char *
+mpi_time_cell(const struct hv_cell *c, char *cls, int *nodes)
+{
+	const char *v = hv_params_get(&c->params, "variant");
+	const char *k = hv_params_get(&c->params, "class");
+	const char *nd = hv_params_get(&c->params, "nodes");
+	const char *rpn = hv_params_get(&c->params, "ranks_per_node");
+
+	if (c->status != HV_CELL_OK || c->n == 0 ||
+	    strncmp(c->bench, "npb.", 4) != 0 ||
+	    strcmp(c->metric, "time_s") != 0 || !v || strcmp(v, "mpi") != 0 ||
+	    !k || strlen(k) != 1 || !nd || (rpn && strcmp(rpn, "1") != 0))
+		return NULL;
+	*cls = k[0];
+	*nodes = (int)strtol(nd, NULL, 10);
+	return *nodes >= 1 ? c->bench + 4 : NULL;
+}
+
+/* Mean and 95 % Student-t interval of a cell's samples. */
+static void
+mean_ci(const struct hv_cell *c, double *mean, double *lo, double *hi)
+{
+	double m = mean_of(c->samples, c->n), ss = 0, h = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		ss += (c->samples[i] - m) * (c->samples[i] - m);
+	if (c->n > 1)
+		h = hv_student_t_quantile(0.975, (double)c->n - 1) *
+		    sqrt(ss / (double)(c->n - 1) / (double)c->n);
+	*mean = m;
+	*lo = m - h;
+	*hi = m + h;
+}
+
+/* The cell of (env, bench, cls) at nodes, or NULL. */
+static const struct hv_cell *
+find_time(const struct hv_study *s, const char *env, const char *bench,
+	  char cls, int nodes)
+{
+	for (size_t i = 0; i < s->ncells; i++) {
+		const struct hv_cell *c = &s->cells[i];
+		char k;
+		int nd;
+		const char *b = mpi_time_cell(c, &k, &nd);
+
+		if (b && k == cls && nd == nodes && strcmp(c->env, env) == 0 &&
+		    strcmp(b, bench) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+add_node(int *list, size_t *n, int nodes)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (list[i] == nodes)
+			return;
+	if (*n < HV_SCALE_MAX)
+		list[(*n)++] = nodes;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The node counts of sm: the standard series, then those measured. */
+static void
+node_list(const struct hv_study *s, struct hv_scale_model *sm,
+	  const char *bench, int max_nodes, int *list, size_t *n)
+{
+	bool sq = strcmp(bench, "bt") == 0 || strcmp(bench, "sp") == 0;
+
+	*n = 0;
+	for (int k = 1; k * k <= max_nodes && sq; k++)
+		add_node(list, n, k * k);
+	for (int k = 1; k <= max_nodes && !sq; k *= 2)
+		add_node(list, n, k);
+	for (size_t i = 0; i < s->ncells; i++) {
+		char cls;
+		int nd;
+		const char *b = mpi_time_cell(&s->cells[i], &cls, &nd);
+
+		if (b && cls == sm->cls && strcmp(b, bench) == 0 &&
+		    strcmp(s->cells[i].env, sm->env) == 0)
+			add_node(list, n, nd);
+	}
+	qsort(list, *n, sizeof(*list), cmp_int);
+}
+
+static void
+scale_one(const struct hv_study *s, const struct hv_hockney *h, int host_cores,
+	  int max_nodes, struct hv_scale_model *sm)
+{
+	const char *bench = sm->bench + 4;
+	struct hv_comm_count cnt[HV_COMM_KINDS];
+	double t1, t1_lo, t1_hi, lo_a, lo_b, hi_a, hi_b;
+	int list[HV_SCALE_MAX];
+	size_t nl, nc;
+
+	mean_ci(find_time(s, sm->env, bench, sm->cls, 1), &t1, &t1_lo, &t1_hi);
+	sm->t1 = t1;
+	node_list(s, sm, bench, max_nodes, list, &nl);
+	for (size_t i = 0; i < nl; i++) {
+		struct hv_scale_point *p = &sm->p[sm->np];
+		const struct hv_cell *c;
+		int N = list[i], cores = N < host_cores ? N : host_cores;
+
+		if (hv_comm_counts(bench, sm->cls, N, cnt, &nc,
+				   &sm->max_ranks) < 0)
+			continue;
+		p->nodes = N;
+		hv_comm_time(cnt, nc, N, h->alpha, h->beta, &p->t_alpha,
+			     &p->t_beta);
+		hv_comm_time(cnt, nc, N, h->alpha_lo, h->beta_lo, &lo_a, &lo_b);
+		hv_comm_time(cnt, nc, N, h->alpha_hi, h->beta_hi, &hi_a, &hi_b);
+		p->t_pred = t1 / N + p->t_alpha + p->t_beta;
+		p->t_lo = fmax(t1_lo, 0) / N + lo_a + lo_b;
+		p->t_hi = t1_hi / N + hi_a + hi_b;
+		p->t_check =
+			t1 / (cores > 0 ? cores : 1) + p->t_alpha + p->t_beta;
+		p->t_meas = p->t_meas_lo = p->t_meas_hi = p->err = NAN;
+		c = find_time(s, sm->env, bench, sm->cls, N);
+		if (c) {
+			mean_ci(c, &p->t_meas, &p->t_meas_lo, &p->t_meas_hi);
+			p->err = (p->t_check - p->t_meas) / p->t_meas;
+		}
+		sm->np++;
+	}
+	sm->ok = sm->np > 0;
+	if (!sm->ok)
+		snprintf(sm->why, sizeof(sm->why),
+			 "no count model for %s class %c (the model knows EP, "
+			 "CG, BT and SP, classes S to C)",
+			 sm->bench, sm->cls);
+}
+
+/* Is (env, bench, cls) already in out[0..n)? */
+static bool
+listed_scale(const struct hv_scale_model *out, size_t n, const char *env,
+	     const char *bench, char cls)
+{
+	for (size_t i = 0; i < n; i++)
+		if (out[i].cls == cls && strcmp(out[i].env, env) == 0 &&
+		    strcmp(out[i].bench, bench) == 0)
+			return true;
+	return false;
+}
+
+int
+hv_model_scale_study(const struct hv_study *s, const struct hv_env_model *m,
+		     size_t nm, int host_cores, int max_nodes,
+		     struct hv_scale_model **out, size_t *n, struct hv_err *err)
+{
+	struct hv_scale_model *sm;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	sm = calloc(s->ncells + 1, sizeof(*sm));
+	if (!sm)
+		return hv_err_set(err, ENOMEM, "model: out of memory");
+	for (size_t i = 0; i < s->ncells; i++) {
+		const struct hv_cell *c = &s->cells[i];
+		const struct hv_env_model *em = NULL;
+		char cls;
+		int nd;
+
+		if (!mpi_time_cell(c, &cls, &nd) || nd != 1 ||
+		    listed_scale(sm, k, c->env, c->bench, cls))
+			continue;
+		sm[k].env = c->env;
+		sm[k].bench = c->bench;
+		sm[k].cls = cls;
+		for (size_t j = 0; j < nm; j++)
+			if (strcmp(m[j].env, c->env) == 0)
+				em = &m[j];
+		if (em && em->ok)
+			scale_one(s, &em->h, host_cores, max_nodes, &sm[k]);
+		else
+			snprintf(sm[k].why, sizeof(sm[k].why),
+				 "no network model for %s: %s", c->env,
+				 em ? em->why : "no net.rr cells");
+		k++;
+	}
+	*out = sm;
+	*n = k;
 	return 0;
 }

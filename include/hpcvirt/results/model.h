@@ -79,4 +79,49 @@ struct hv_env_model {
 int hv_model_fit_study(const struct hv_study *s, struct hv_env_model **out,
 		       size_t *n, struct hv_err *err);
 
+/* --- scaling: the paper's Figure 4 ------------------------------------- */
+
+#define HV_SCALE_MAX 16
+
+/*
+ * One node count of an env's NPB-MPI benchmark. The prediction is for a
+ * real cluster, one box a node: T(N) = T(1) / N + the messages' time
+ * (comm.h). The check is what this host should have shown, where the N
+ * boxes shared its cores: T(1) / min(N, cores) + the same messages.
+ */
+struct hv_scale_point {
+	int nodes;
+	double t_pred, t_lo, t_hi; /* s; lo, hi: from the ends of the CIs of
+				      T(1), alpha and beta */
+	double t_alpha, t_beta;	   /* the messages' time: latency, bandwidth */
+	double t_check;		   /* s, for this host */
+	double t_meas, t_meas_lo, t_meas_hi; /* s, mean and 95 % t-interval;
+						NAN when not measured */
+	double err; /* (t_check - t_meas) / t_meas, NAN when not measured */
+};
+
+struct hv_scale_model {
+	const char *env, *bench; /* the study's strings; bench "npb.cg" */
+	char cls;
+	bool ok;
+	char why[160]; /* when !ok */
+	double t1;     /* s, mean at one node */
+	int max_ranks; /* of the benchmark's decomposition, 0: none */
+	struct hv_scale_point p[HV_SCALE_MAX];
+	size_t np;
+};
+
+/*
+ * For every env, benchmark and class of the study with NPB-MPI time_s
+ * cells at one rank per node and one of them at one node: the predicted
+ * times at N = 1, 2, 4 ... max_nodes (BT, SP: squares), and every N
+ * measured, using the env's model m (from hv_model_fit_study; an env
+ * without one is !ok and says why) and the host's cores. *out (free()
+ * it) in the order of the study's cells.
+ */
+int hv_model_scale_study(const struct hv_study *s, const struct hv_env_model *m,
+			 size_t nm, int host_cores, int max_nodes,
+			 struct hv_scale_model **out, size_t *n,
+			 struct hv_err *err);
+
 #endif
