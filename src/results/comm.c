@@ -19,15 +19,15 @@ struct prm {
 };
 
 static const struct prm cg_prms[] = {
-	{'S', 1400, 15}, {'W', 7000, 15},	{'A', 14000, 15},
+	{'S', 1400, 15},  {'W', 7000, 15},   {'A', 14000, 15},
 	{'B', 75000, 75}, {'C', 150000, 75},
 };
 static const struct prm bt_prms[] = {
-	{'S', 12, 60}, {'W', 24, 200}, {'A', 64, 200},
+	{'S', 12, 60},	 {'W', 24, 200},  {'A', 64, 200},
 	{'B', 102, 200}, {'C', 162, 200},
 };
 static const struct prm sp_prms[] = {
-	{'S', 12, 100}, {'W', 36, 400}, {'A', 64, 400},
+	{'S', 12, 100},	 {'W', 36, 400},  {'A', 64, 400},
 	{'B', 102, 400}, {'C', 162, 400},
 };
 
@@ -82,12 +82,12 @@ ep_counts(struct hv_comm_count *out, size_t *n)
  * the Allgatherv is its rows, at most ceil(na / N).
  */
 static void
-cg_counts(const struct prm *p, int nranks, struct hv_comm_count *out,
-	  size_t *n)
+cg_counts(const struct prm *p, int nranks, struct hv_comm_count *out, size_t *n)
 {
 	double block = ceil((double)p->size / nranks) * 8;
 
-	put(out, n, "allreduce", 52.0 * p->niter, (51 * 8 + 3 * 8.0) * p->niter);
+	put(out, n, "allreduce", 52.0 * p->niter,
+	    (51 * 8 + 3 * 8.0) * p->niter);
 	put(out, n, "allgatherv", 27.0 * p->niter, 27 * block * p->niter);
 }
 
@@ -164,8 +164,8 @@ hv_comm_counts(const char *bench, char cls, int nranks,
 }
 
 void
-hv_comm_time(const struct hv_comm_count *c, size_t n, int nodes,
-	     double alpha, double beta, double *t_alpha, double *t_beta)
+hv_comm_time(const struct hv_comm_count *c, size_t n, int nodes, double alpha,
+	     double beta, double *t_alpha, double *t_beta)
 {
 	double L = nodes > 1 ? ceil(log2((double)nodes)) : 0, a = 0, b = 0;
 

@@ -179,7 +179,8 @@ row_note(const struct hv_study *s, const struct hv_cell *c)
 	return hv_cell_contended(c) ? " (contended)" : "";
 }
 
-/* "; 1.85x [1.80, 1.92] vs ranks=1" for a cell with a speedup. */
+/* "; 1.85x [1.80, 1.92] vs ranks=1, 2 ranks/core (shared)" for a cell
+ * with a speedup; the ranks per core when known. */
 static void
 fmt_speedup(char *buf, size_t len, const struct hv_cell *c)
 {
@@ -189,6 +190,13 @@ fmt_speedup(char *buf, size_t len, const struct hv_cell *c)
 	if (c->has_speedup)
 		snprintf(buf, len, "; speedup %.2fx [%.2f, %.2f] vs %s=1",
 			 r->ratio, r->lo, r->hi, hv_cell_scale_key(c));
+	if (c->has_speedup && c->ranks_per_core > 0) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, len - used, ", %.3g ranks/core%s",
+			 c->ranks_per_core,
+			 c->ranks_per_core > 1 ? " (shared)" : "");
+	}
 }
 
 static void

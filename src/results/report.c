@@ -191,6 +191,8 @@ add_speedup(cJSON *o, const struct hv_cell *c, bool *ok)
 	add(o, "speedup", num_or_null(c->has_speedup, c->speedup.ratio), ok);
 	add(o, "speedup_ci95", ci_arr(&c->speedup, c->has_speedup), ok);
 	add(o, "speedup_vs", str_or_null(speedup_vs(c, vs, sizeof(vs))), ok);
+	add(o, "ranks_per_core",
+	    num_or_null(c->ranks_per_core > 0, c->ranks_per_core), ok);
 }
 
 static void

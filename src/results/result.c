@@ -549,12 +549,20 @@ cell_ratio(const struct hv_study *s, struct hv_cell *c, struct hv_err *err)
 int
 hv_study_analyze(struct hv_study *s, struct hv_err *err)
 {
+	const char *nc = hv_context_get(s, "ncpus");
+	double cores = nc ? strtod(nc, NULL) : 0;
 	struct hv_cell *c;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < s->ncells; i++) {
+		const char *ranks;
+
 		c = &s->cells[i];
+		ranks = hv_params_get(&c->params, "ranks");
+		c->ranks_per_core = ranks && cores >= 1 && cores < 1e6
+					    ? strtod(ranks, NULL) / cores
+					    : 0;
 		c->has_summary = false;
 		if (c->n == 0)
 			continue;

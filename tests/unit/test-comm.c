@@ -55,7 +55,8 @@ test_counts(void)
 	 * at most. */
 	ok(hv_comm_counts("cg", 'C', 64, c, &n, &max) == 0 && n == 2 &&
 		   strcmp(c[1].kind, "allgatherv") == 0 &&
-		   c[1].calls == 75 * 27 && c[1].bytes == 75.0 * 27 * 2344 * 8 &&
+		   c[1].calls == 75 * 27 &&
+		   c[1].bytes == 75.0 * 27 * 2344 * 8 &&
 		   c[0].calls == 75 * 52 && max == 0,
 	   "CG C on 64 ranks: 2025 Allgathervs of 2344 rows, 3900 Allreduces");
 	/* BT class C: n 162, max 80 ranks; 64 ranks: a middle rank sends the
@@ -63,9 +64,8 @@ test_counts(void)
 	 * doubles, in 2 + 2 x 160 messages, 200 steps. */
 	ok(hv_comm_counts("bt", 'C', 64, c, &n, &max) == 0 && n == 1 &&
 		   max == 80 && c[0].calls == 200.0 * 322 &&
-		   c[0].bytes ==
-			   200 * (2 * 5.0 * 163 * 163 * 2 * 8 +
-				  160.0 * 160 * 35 * 8),
+		   c[0].bytes == 200 * (2 * 5.0 * 163 * 163 * 2 * 8 +
+					160.0 * 160 * 35 * 8),
 	   "BT C on 64 ranks: 322 messages a step, halo and z lines");
 	ok(hv_comm_counts("bt", 'W', 16, c, &n, &max) == -ERANGE && max == 11,
 	   "BT W stops at 11 ranks (two planes each)");
@@ -107,10 +107,10 @@ test_scale(void)
 {
 	static const char *const rr1[] = {"size_bytes", "1", NULL};
 	static const char *const rr2[] = {"size_bytes", "1024", NULL};
-	static const char *const n1[] = {"class", "S", "variant", "mpi",
+	static const char *const n1[] = {"class", "S", "variant",	 "mpi",
 					 "nodes", "1", "ranks_per_node", "1",
 					 NULL};
-	static const char *const n2[] = {"class", "S", "variant", "mpi",
+	static const char *const n2[] = {"class", "S", "variant",	 "mpi",
 					 "nodes", "2", "ranks_per_node", "1",
 					 NULL};
 	const double lat1[] = {10001, 10001}, lat2[] = {11024, 11024};
@@ -135,8 +135,7 @@ test_scale(void)
 		   near(m[0].h.alpha, 10e-6) && near(m[0].h.beta, 1e-9),
 	   "the synthetic network: alpha 10 us, beta 1 ns/B (%g, %g)",
 	   m ? m[0].h.alpha : 0, m ? m[0].h.beta : 0);
-	ok(hv_model_scale_study(&s, m, nm, 2, 64, &sm, &n, &err) == 0 &&
-		   n == 2,
+	ok(hv_model_scale_study(&s, m, nm, 2, 64, &sm, &n, &err) == 0 && n == 2,
 	   "one scaling model per env and bench (%zu)", n);
 	if (n < 2 || !sm[0].ok || sm[0].np != 7) {
 		ok(0, "native CG predicted at 1, 2, 4 ... 64 nodes");
@@ -159,8 +158,8 @@ test_scale(void)
 	   "the check against the measured 0.2 s: error %+.1f %%",
 	   sm[0].p[1].err * 100);
 	ok(isnan(sm[0].p[2].t_meas) && isnan(sm[0].p[2].err) &&
-		   near(sm[0].p[2].t_check, 0.1 / 2 + sm[0].p[2].t_alpha +
-						    sm[0].p[2].t_beta),
+		   near(sm[0].p[2].t_check,
+			0.1 / 2 + sm[0].p[2].t_alpha + sm[0].p[2].t_beta),
 	   "4 nodes not measured; on 2 cores its compute is T(1)/2");
 	ok(!sm[1].ok && strstr(sm[1].why, "no network model for ns"),
 	   "an env without net.rr cells says so: %s", sm[1].why);

@@ -78,6 +78,10 @@ struct hv_cell {
 	 * same cell at one rank or thread, with its CI. */
 	struct hv_ratio speedup;
 	bool has_speedup;
+	/* MPI cells (a "ranks" parameter): ranks per host core, from the
+	 * study's "ncpus"; above 1 the ranks shared cores (each rank is one
+	 * busy CPU: a container's process or a VM's vCPU). 0: not known. */
+	double ranks_per_core;
 };
 
 /* The context: ordered key -> JSON text ("\"x86_64\"", "2", "[1,2]"). */
