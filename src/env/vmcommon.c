@@ -222,9 +222,11 @@ hv_vm_prepare(struct hv_vm *vm, const struct hv_env_ctx *ctx,
 	snprintf(vm->disk, sizeof(vm->disk), "%s/disk.img", box->workdir);
 	if ((rc = hv_image_get(&vm->img, &io, err)) < 0)
 		return rc;
-	if (vm->lab->next_index < 1 || vm->lab->next_index > MAX_INDEX)
+	/* boxes may start at once (hv_box_start_all) */
+	vm->index =
+		__atomic_fetch_add(&vm->lab->next_index, 1, __ATOMIC_SEQ_CST);
+	if (vm->index < 1 || vm->index > MAX_INDEX)
 		return hv_err_set(err, ENOSPC, "lab: no address left");
-	vm->index = vm->lab->next_index++;
 	hv_nl_ntoa(vm->lab->net | (uint32_t)(10 + vm->index), vm->ip,
 		   sizeof(vm->ip));
 	if ((rc = tap_plug(vm, err)) < 0)

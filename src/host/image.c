@@ -917,7 +917,8 @@ image_complete(const struct hv_image *img)
 	       access(img->initrd, R_OK) == 0 && access(man, R_OK) == 0;
 }
 
-/* Build into cache/HASH.tmp.PID, then rename into place. */
+/* Build into cache/HASH.tmp.TID (boxes may start at once, threads of one
+ * process), then rename into place. */
 static int
 build(struct hv_image *img, const char *cache, const char *manifest,
       const struct plan *p, struct hv_err *err)
@@ -926,7 +927,7 @@ build(struct hv_image *img, const char *cache, const char *manifest,
 	int rc;
 
 	snprintf(tmp, sizeof(tmp), "%s/%s.tmp.%d", cache, img->hash,
-		 (int)getpid());
+		 (int)gettid());
 	hv_rm_tree(tmp);
 	if (mkdir(tmp, 0755) != 0)
 		return hv_err_sys(err, errno, "mkdir %s", tmp);
@@ -976,7 +977,7 @@ hv_image_get(struct hv_image *img, const struct hv_image_opts *opts,
 	    (rc = mkdir_p(cache, err)) < 0)
 		goto out;
 	snprintf(manifest, sizeof(manifest), "%s/.manifest.%d", cache,
-		 (int)getpid());
+		 (int)gettid());
 	if ((rc = write_manifest(manifest, img, p, err)) < 0)
 		goto out;
 	if ((rc = hv_sha256_file(manifest, img->hash)) < 0) {

@@ -449,7 +449,7 @@ static int
 attach_check(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
 	     struct hv_err *err)
 {
-	int i = lab->next_index;
+	int i;
 
 	if (mode != HV_NET_BRIDGED && mode != HV_NET_ROUTED)
 		return hv_err_set(err, EINVAL,
@@ -465,12 +465,13 @@ attach_check(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
 				  "lab: bad box namespace fd %d: expected an "
 				  "open /proc/PID/ns/net",
 				  netns_fd);
+	/* boxes may start at once (hv_box_start_all) */
+	i = __atomic_fetch_add(&lab->next_index, 1, __ATOMIC_SEQ_CST);
 	if (i < 1 || i > LAB_MAX_INDEX)
 		return hv_err_set(err, ENOSPC,
 				  "lab: no address left for box "
 				  "%d: at most %d boxes",
 				  i, LAB_MAX_INDEX);
-	lab->next_index++;
 	return i;
 }
 

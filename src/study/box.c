@@ -1,8 +1,10 @@
 /*
  * box.c - the wrappers around env driver hooks, the only place that calls
- * them, and the shared "spawn the agent and wait until it is ready" step.
+ * them, the shared "spawn the agent and wait until it is ready" step, and
+ * the crew of threads that starts the nodes of a virtual cluster at once.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,105 @@ fail:
 			 serr.msg);
 	}
 	return rc;
+}
+
+/* --- starting boxes at once ------------------------------------------- */
+
+struct crew_job {
+	struct hv_box_crew *crew;
+	const struct hv_env *env;
+	const struct hv_env_ctx *ctx;
+	struct hv_box *box;
+	int *rc;
+	struct hv_err *err;
+};
+
+struct hv_box_crew {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t done, nthreads;
+	bool released;
+	pthread_t *threads;
+	struct crew_job *jobs;
+};
+
+static void *
+crew_run(void *arg)
+{
+	struct crew_job *j = arg;
+	struct hv_box_crew *c = j->crew;
+
+	hv_err_init(j->err);
+	*j->rc = hv_box_start(j->env, j->ctx, j->box, j->err);
+	pthread_mutex_lock(&c->mu);
+	c->done++;
+	pthread_cond_broadcast(&c->cv);
+	while (!c->released) /* stay: the box's processes die with us */
+		pthread_cond_wait(&c->cv, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+int
+hv_box_start_all(struct hv_box_crew **crew, const struct hv_env *env,
+		 const struct hv_env_ctx *ctx, struct hv_box *const *boxes,
+		 int *rcs, struct hv_err *errs, size_t n)
+{
+	struct hv_box_crew *c = calloc(1, sizeof(*c));
+	size_t i;
+
+	*crew = NULL;
+	if (c) {
+		c->threads = calloc(n + 1, sizeof(*c->threads));
+		c->jobs = calloc(n + 1, sizeof(*c->jobs));
+	}
+	if (!c || !c->threads || !c->jobs) {
+		if (c) {
+			free(c->threads);
+			free(c->jobs);
+		}
+		free(c);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	for (i = 0; i < n; i++) {
+		c->jobs[i] = (struct crew_job){c,	 env,	  ctx,
+					       boxes[i], &rcs[i], &errs[i]};
+		if (pthread_create(&c->threads[i], NULL, crew_run,
+				   &c->jobs[i]) != 0)
+			break;
+		c->nthreads++;
+	}
+	/* A thread that could not be made: its box starts here, after. */
+	for (; i < n; i++) {
+		hv_err_init(&errs[i]);
+		rcs[i] = hv_box_start(env, ctx, boxes[i], &errs[i]);
+	}
+	pthread_mutex_lock(&c->mu);
+	while (c->done < c->nthreads)
+		pthread_cond_wait(&c->cv, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+	*crew = c;
+	return 0;
+}
+
+void
+hv_box_crew_release(struct hv_box_crew *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->released = true;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	for (size_t i = 0; i < c->nthreads; i++)
+		pthread_join(c->threads[i], NULL);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c->threads);
+	free(c->jobs);
+	free(c);
 }
 
 /*

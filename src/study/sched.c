@@ -50,6 +50,10 @@ struct runner {
 	 * unit first needs them: [env * (max_nodes - 1) + k] is node k + 2. */
 	struct hv_box *nodes;
 	int max_nodes;
+	/* The threads that started nodes, kept until the boxes are gone
+	 * (hv_box_start_all). */
+	struct hv_box_crew **crews;
+	size_t ncrews;
 	struct unit *units;
 	size_t nunits;
 	size_t *order; /* unit index per step */
@@ -769,20 +773,38 @@ node_box(struct runner *r, size_t env, int k)
 static bool
 cluster_ready(struct runner *r, const struct unit *u, char *why, size_t wlen)
 {
-	struct hv_err berr;
-	int k;
+	struct hv_box *todo[64];
+	struct hv_err errs[64];
+	struct hv_box_crew *crew, **cs;
+	int rcs[64], k, n = 0, rc;
 
-	for (k = 1; k < u->nodes; k++) {
-		struct hv_box *b = node_box(r, u->env, k);
-
-		if (b->env)
+	for (k = 1; k < u->nodes && n < 64; k++)
+		if (!node_box(r, u->env, k)->env)
+			todo[n++] = node_box(r, u->env, k);
+	if (n == 0)
+		return true;
+	cs = realloc(r->crews, (r->ncrews + 1) * sizeof(*cs));
+	if (!cs) {
+		snprintf(why, wlen, "nodes of %s: out of memory",
+			 r->o->envs[u->env]->name);
+		return false;
+	}
+	r->crews = cs;
+	rc = hv_box_start_all(&crew, r->o->envs[u->env], &r->ctx, todo, rcs,
+			      errs, (size_t)n);
+	if (rc < 0) {
+		snprintf(why, wlen, "nodes of %s: %s", r->o->envs[u->env]->name,
+			 strerror(-rc));
+		return false;
+	}
+	r->crews[r->ncrews++] = crew;
+	for (k = 0; k < n; k++) {
+		if (rcs[k] == 0)
 			continue;
-		hv_err_init(&berr);
-		if (hv_box_start(r->o->envs[u->env], &r->ctx, b, &berr) < 0) {
-			snprintf(why, wlen, "node %d of %d: %s", k + 1,
-				 u->nodes, berr.msg);
-			return false;
-		}
+		snprintf(why, wlen, "node %d of %d: %s",
+			 (int)(todo[k] - node_box(r, u->env, 1)) + 2, u->nodes,
+			 errs[k].msg);
+		return false;
 	}
 	return true;
 }
@@ -1027,6 +1049,9 @@ runner_release(struct runner *r)
 	for (i = 0; r->nodes && i < r->o->nenvs * (size_t)(r->max_nodes - 1);
 	     i++)
 		stop_box(r, &r->nodes[i]);
+	for (i = 0; i < r->ncrews; i++)
+		hv_box_crew_release(r->crews[i]);
+	free(r->crews);
 	free(r->nodes);
 	free(r->boxes);
 	free(r->box_err);

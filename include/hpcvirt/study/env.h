@@ -87,6 +87,22 @@ int hv_env_probe(const struct hv_env *env, struct hv_err *why);
  * is already stopped. */
 int hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 		 struct hv_box *box, struct hv_err *err);
+
+/*
+ * hv_box_start of boxes[0..n) of env at once, one thread each, returning
+ * when all have started or failed: rcs[i] and errs[i] are box i's. The
+ * threads are a crew that stays until hv_box_crew_release(): every box
+ * process carries a parent-death signal, which Linux sends when the
+ * thread that forked it ends, so the threads must outlive the boxes.
+ * Release the crew after stopping its boxes. A box whose thread cannot
+ * be made is started in the caller's. Returns 0, or -ENOMEM (nothing
+ * started).
+ */
+struct hv_box_crew;
+int hv_box_start_all(struct hv_box_crew **crew, const struct hv_env *env,
+		     const struct hv_env_ctx *ctx, struct hv_box *const *boxes,
+		     int *rcs, struct hv_err *errs, size_t n);
+void hv_box_crew_release(struct hv_box_crew *crew);
 /*
  * Run a kernel in the box (the driver's exec hook, else its agent). The
  * host gives up req->timeout_ms plus a margin after the request whatever
