@@ -51,3 +51,27 @@ finish() {
 leftover_procs() {
 	pgrep -af -- "$1" | grep -v pgrep || true
 }
+
+# Does the kernel have the netem qdisc? Tried with tc on lo of a
+# throwaway network namespace, so that the answer does not come from the
+# hpcvirt code under test. Prints 1 or 0; "" if tc or unshare is missing.
+kernel_has_netem() {
+	command -v tc >/dev/null && command -v unshare >/dev/null || return 0
+	if unshare -n tc qdisc add dev lo root netem delay 1ms 2>/dev/null; then
+		echo 1
+	else
+		echo 0
+	fi
+}
+
+# json_ok FILE DESCRIPTION EXPR: a TAP line for a Python expression over
+# the JSON result in FILE (d: the document, ctx: its context, cells).
+json_ok() {
+	python3 - "$1" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ctx, cells = d["context"], d["cells"]
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)
+PY
+	ok $? "$2"
+}

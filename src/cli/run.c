@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "hpcvirt/host/lab.h"
 #include "hpcvirt/util/opt.h"
 #include "hpcvirt/registry.h"
 #include "hpcvirt/results/store.h"
@@ -50,6 +51,7 @@ enum {
 	O_RANKS,
 	O_SET,
 	O_CPUS,
+	O_LINK,
 	O_LINK_DELAY,
 	O_LINK_RATE,
 	O_MEM,
@@ -83,9 +85,13 @@ static const struct hv_cli_opt run_opts[] = {
 		     "MPI rank sweep (variant mpi), e.g. 1,2,4"},
 	[O_SET] = {"set", "KEY=LIST", "any bench parameter (repeatable)"},
 	[O_CPUS] = {"cpus", "N", "CPUs for every box (default: all)"},
+	[O_LINK] = {"link", "NAME",
+		    "emulate a named interconnect on every box port: gige "
+		    "(1Gbit, 25us one-way), none"},
 	[O_LINK_DELAY] = {"link-delay", "TIME",
-			  "one-way delay on every box "
-			  "port, e.g. 80us (netem)"},
+			  "one-way delay on every box port, e.g. 80us "
+			  "(netem; where the kernel has none, left out with "
+			  "a warning)"},
 	[O_LINK_RATE] = {"link-rate", "RATE",
 			 "rate limit on every box port, "
 			 "e.g. 1Gbit, 100Mbit (tbf)"},
@@ -127,6 +133,7 @@ struct run_args {
 	char env_buf[1024], bench_buf[1024];
 	char *env_list, *bench_list;
 	const char *json, *csv, *log;
+	const char *link; /* --link NAME, checked */
 	FILE *logf;
 	bool draw; /* the progress line on a terminal */
 	char out[512];
@@ -258,6 +265,11 @@ on_opt(void *ctx, size_t idx, const char *v)
 		*(idx == O_CPUS ? &a->o.spec.cpus : &a->o.spec.mem_mib) =
 			(int)u;
 		return 0;
+	case O_LINK:
+		if (hv_lab_preset("link", v, &a->o.lab, &err) < 0)
+			return bad(&err);
+		a->link = v;
+		return 0;
 	case O_LINK_DELAY:
 		if (hv_opt_secs("link-delay", v, 1e-6, 10, &d, &err) < 0)
 			return bad(&err);
@@ -371,6 +383,34 @@ pick_benches(struct run_args *a)
 		if (i == a->o.nbenches)
 			a->benches[a->o.nbenches++] = b;
 	}
+	return 0;
+}
+
+/*
+ * The link emulation: --link NAME sets both rate and delay, so it does not
+ * go with --link-rate or --link-delay (either would change the named
+ * interconnect into another one). This is checked once all options are
+ * parsed, so their order does not matter; the preset itself is applied
+ * as --link is parsed (the last one given wins). A delay this kernel
+ * cannot emulate is left out with a warning, not a failed study.
+ */
+static int
+link_args(struct run_args *a)
+{
+	static const size_t own[] = {O_LINK_RATE, O_LINK_DELAY};
+	size_t k;
+
+	for (k = 0; a->link && k < sizeof(own) / sizeof(own[0]); k++) {
+		if (!(a->given & 1u << own[k]))
+			continue;
+		fprintf(stderr,
+			"hpcvirt run: bad --link '%s' with --%s: the named "
+			"link sets both rate and delay; give either --link or "
+			"--link-rate/--link-delay\n",
+			a->link, run_opts[own[k]].name);
+		return HV_EXIT_USAGE;
+	}
+	a->o.lab.delay_optional = true;
 	return 0;
 }
 
@@ -621,6 +661,13 @@ draw_progress(const struct hv_progress *p, void *arg)
 }
 
 static void
+print_warning(const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "hpcvirt run: warning: %s\n", msg);
+}
+
+static void
 install_signals(void)
 {
 	struct sigaction sa;
@@ -839,6 +886,8 @@ hv_cmd_run(int argc, char **argv)
 	}
 	if (rc == 0 && a.resume)
 		rc = resume_args(&a);
+	if (rc == 0)
+		rc = link_args(&a);
 	if (rc == 0 && hv_cli_bin_dir(bin, sizeof(bin)) < 0) {
 		fprintf(stderr, "hpcvirt run: hpcvirt-agent not found next "
 				"to hpcvirt (set HPCVIRT_BIN_DIR)\n");
@@ -868,6 +917,7 @@ hv_cmd_run(int argc, char **argv)
 	a.o.reduce = !a.full;
 	a.o.resume = a.resume != NULL;
 	a.o.stop = &stop_requested;
+	a.o.warn = print_warning;
 	if (hv_run_validate(&a.o, &plan, &err) < 0) {
 		rc = bad(&err);
 		goto out;

@@ -1,8 +1,9 @@
 /*
  * lab.c - the lab network namespace: its holder process, its subnet
  * (chosen against the host's addresses and routes), its bridge, and the
- * veth ports of the boxes, in bridged or routed mode, with optional netem
- * link emulation. All configuration goes through netlink sockets opened
+ * veth ports of the boxes, in bridged or routed mode, with optional link
+ * emulation (netem, or tbf for a rate alone) and the named interconnect
+ * presets. All configuration goes through netlink sockets opened
  * inside the namespace concerned (nl.c); nothing here touches the host
  * namespace except to read its addresses and routes. lab.h has the design.
  *
@@ -35,6 +36,62 @@
 #define LAB_NCAND (LAB_N10 + 256) /* then 172.31.0.0/24 ... */
 #define LAB_MAX_DELAY_US 10000000 /* 10 s */
 #define LAB_READY_MS 5000
+
+/*
+ * Named interconnects. gige: Gigabit Ethernet, 1 Gbit/s and a one-way
+ * delay per port that stands for the NIC and switch hop. Published GigE
+ * ping-pong half round trips through a switch are 23-35 us, the
+ * software stacks of both ends included (docs/lab.md has the sources);
+ * the lab's own path brings a stack of its own, so the delay added is
+ * the low end of that range, not more.
+ */
+static const struct lab_preset {
+	const char *name;
+	uint64_t rate_bps;
+	uint32_t delay_us;
+} presets[] = {
+	{"gige", 1000000000, 25},
+	{"none", 0, 0},
+};
+#define NPRESETS (sizeof(presets) / sizeof(presets[0]))
+
+/* Between the names in a message: "a, b or c". */
+static const char *
+preset_sep(size_t i)
+{
+	if (i == 0)
+		return "";
+	return i + 1 < NPRESETS ? ", " : " or ";
+}
+
+int
+hv_lab_preset(const char *opt, const char *name, struct hv_lab_opts *o,
+	      struct hv_err *err)
+{
+	char names[128];
+	size_t i, len = 0;
+
+	for (i = 0; i < NPRESETS; i++) {
+		if (strcmp(name, presets[i].name) != 0)
+			continue;
+		o->rate_bps = presets[i].rate_bps;
+		o->delay_us = presets[i].delay_us;
+		o->preset = presets[i].name;
+		return 0;
+	}
+	names[0] = '\0';
+	for (i = 0; i < NPRESETS && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+					"%s%s", preset_sep(i), presets[i].name);
+	return hv_err_set(err, EINVAL, "bad --%s '%s': expected %s", opt, name,
+			  names);
+}
+
+const char *
+hv_lab_qdisc(const struct hv_lab_opts *o)
+{
+	return o->delay_us ? "netem" : o->rate_bps ? "tbf" : "none";
+}
 
 /* The i-th candidate subnet, host byte order. */
 static uint32_t
@@ -226,6 +283,27 @@ emulate(const struct hv_lab_opts *o, struct hv_nl *nl, const char *ifname,
 	return o->rate_bps ? hv_nl_tbf(nl, ifname, o->rate_bps, err) : 0;
 }
 
+/*
+ * Find a missing qdisc now rather than at the first attach: put the
+ * emulation on the lab's lo and take it off again. Without netem and with
+ * the delay optional, what the ports get is the rate alone (tbf, tried
+ * too), and the lab says so.
+ */
+static int
+probe_emulation(struct hv_lab *lab, struct hv_nl *nl, struct hv_err *err)
+{
+	int rc = emulate(&lab->applied, nl, "lo", err);
+
+	if (rc == -EOPNOTSUPP && lab->opts.delay_optional) {
+		if (err)
+			hv_err_init(err);
+		lab->no_netem = true;
+		lab->applied.delay_us = 0;
+		rc = emulate(&lab->applied, nl, "lo", err);
+	}
+	return rc < 0 ? rc : hv_nl_qdisc_del(nl, "lo", err);
+}
+
 /* Loopback and the bridge with .1/24, inside the lab. */
 static int
 lab_setup(struct hv_lab *lab, struct hv_err *err)
@@ -240,10 +318,7 @@ lab_setup(struct hv_lab *lab, struct hv_err *err)
 	    (rc = hv_nl_addr_add(&nl, LAB_BRIDGE, lab->net | 1, 24, err)) < 0 ||
 	    (rc = hv_nl_link_up(&nl, LAB_BRIDGE, true, err)) < 0)
 		goto out;
-	/* Find a missing qdisc now rather than at the first attach. */
-	if ((rc = emulate(&lab->opts, &nl, "lo", err)) < 0 ||
-	    (rc = hv_nl_qdisc_del(&nl, "lo", err)) < 0)
-		goto out;
+	rc = probe_emulation(lab, &nl, err);
 out:
 	hv_nl_close(&nl);
 	return rc;
@@ -260,6 +335,7 @@ hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
 	lab->nsfd = -1;
 	lab->next_index = 1;
 	lab->opts = opts ? *opts : none;
+	lab->applied = lab->opts;
 	if ((rc = check_opts(&lab->opts, err)) < 0)
 		return rc;
 	if ((rc = hv_lab_choose_subnet(&lab->net, err)) < 0)
@@ -312,8 +388,8 @@ plug_shaped(struct hv_lab *lab, struct hv_nl *nl, const char *tap, int index,
 	    (rc = hv_nl_link_master(nl, a, br, err)) < 0 ||
 	    (rc = hv_nl_link_master(nl, b, LAB_BRIDGE, err)) < 0 ||
 	    (rc = hv_nl_link_master(nl, tap, br, err)) < 0 ||
-	    (rc = emulate(&lab->opts, nl, tap, err)) < 0 ||
-	    (rc = emulate(&lab->opts, nl, a, err)) < 0)
+	    (rc = emulate(&lab->applied, nl, tap, err)) < 0 ||
+	    (rc = emulate(&lab->applied, nl, a, err)) < 0)
 		return rc;
 	if ((rc = hv_nl_link_up(nl, br, true, err)) < 0 ||
 	    (rc = hv_nl_link_up(nl, a, true, err)) < 0 ||
@@ -331,7 +407,7 @@ hv_lab_plug_tap(struct hv_lab *lab, const char *tap, int index, char *how,
 
 	if ((rc = hv_nl_open(&nl, lab->nsfd, err)) < 0)
 		return rc;
-	if (emulating(&lab->opts)) {
+	if (emulating(&lab->applied)) {
 		rc = plug_shaped(lab, &nl, tap, index, err);
 		if (how)
 			snprintf(how, how_len,
@@ -359,7 +435,7 @@ hv_lab_unplug_tap(struct hv_lab *lab, const char *tap, int index)
 	if (lab->nsfd < 0 || hv_nl_open(&nl, lab->nsfd, &ignore) < 0)
 		return;
 	hv_nl_link_del(&nl, tap, &ignore);
-	if (emulating(&lab->opts)) {
+	if (emulating(&lab->applied)) {
 		snprintf(name, sizeof(name), "hvsb%d", index);
 		hv_nl_link_del(&nl, name, &ignore); /* both veth ends */
 		snprintf(name, sizeof(name), "hvs%d", index);
@@ -413,7 +489,7 @@ attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
 	    (rc = hv_nl_link_up(&nl, LAB_BOX_IF, true, err)) == 0 && routed)
 		rc = hv_nl_route_add(&nl, &r, err);
 	if (rc == 0)
-		rc = emulate(&lab->opts, &nl, LAB_BOX_IF, err);
+		rc = emulate(&lab->applied, &nl, LAB_BOX_IF, err);
 	rc = hv_nl_batch_end(&nl, rc, err);
 	hv_nl_close(&nl);
 	return rc;
@@ -440,7 +516,7 @@ attach_lab(struct hv_lab *lab, struct hv_nl *nl, const char *ifname,
 	    (rc = hv_nl_addr_add(nl, ifname, lab->net | 1, 32, err)) == 0)
 		rc = hv_nl_route_add(nl, &r, err);
 	if (rc == 0)
-		rc = emulate(&lab->opts, nl, ifname, err);
+		rc = emulate(&lab->applied, nl, ifname, err);
 	return hv_nl_batch_end(nl, rc, err);
 }
 

@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "hpcvirt/results/report.h"
+#include "hpcvirt/util/opt.h"
 
 enum {
 	FIELD_LEN = 64,
@@ -491,6 +492,82 @@ print_reduced(FILE *f, const struct hv_study *s)
 	cJSON_Delete(list);
 }
 
+/* A number member of a JSON object, 0 if it is missing. */
+static double
+num_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : 0;
+}
+
+/* "1 Gbit/s, 25 us one-way delay" from {"rate_bps", "delay_us"}. */
+static void
+put_link(FILE *f, const cJSON *o)
+{
+	double rate = num_of(o, "rate_bps"), delay = num_of(o, "delay_us");
+	char buf[32];
+
+	if (rate > 0 && rate < 1e15) {
+		hv_opt_rate_str((uint64_t)rate, buf, sizeof(buf));
+		fprintf(f, "%s", buf);
+	} else {
+		fputs("no rate limit", f);
+	}
+	if (delay > 0)
+		fprintf(f, ", %.0f us one-way delay", delay);
+	else
+		fputs(", no delay", f);
+}
+
+/*
+ * The link emulation of the study (context "link"): what was asked and,
+ * if the lab could not do all of it, what every box port got instead and
+ * why, so that the report never claims a delay that was not there.
+ */
+static void
+print_link(FILE *f, const struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "link");
+	cJSON *link = txt ? cJSON_Parse(txt) : NULL;
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(link, "requested");
+	const cJSON *app = cJSON_GetObjectItemCaseSensitive(link, "applied");
+	const char *preset = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(req, "preset"));
+	const char *qdisc = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(app, "qdisc"));
+	const char *note = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(link, "note"));
+
+	bool differ;
+
+	if (!cJSON_IsObject(req) || !cJSON_IsObject(app) || !qdisc ||
+	    (num_of(req, "rate_bps") == 0 && num_of(req, "delay_us") == 0))
+		goto out;
+	differ = num_of(req, "rate_bps") != num_of(app, "rate_bps") ||
+		 num_of(req, "delay_us") != num_of(app, "delay_us");
+	fputs(differ ? "link: requested " : "link: ", f);
+	if (preset) {
+		put_clean(f, preset, 0);
+		fputs(": ", f);
+	}
+	put_link(f, req);
+	if (differ) {
+		fputs("; applied: ", f);
+		put_link(f, app);
+	}
+	fputs(" (", f);
+	put_clean(f, qdisc, 0);
+	fputs(" on every box port)\n", f);
+	if (note) {
+		fputs("  ", f);
+		put_clean(f, note, 0);
+		fputc('\n', f);
+	}
+out:
+	cJSON_Delete(link);
+}
+
 /* Boxes whose teardown left something on the host (context "teardown"). */
 static void
 print_teardown(FILE *f, const struct hv_study *s)
@@ -554,6 +631,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 			   "against this one, above 1 when faster;\n  95%% CI: "
 			   "the same bootstrap\n");
 	print_startup(f, s);
+	print_link(f, s);
 	print_reduced(f, s);
 	print_teardown(f, s);
 	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)

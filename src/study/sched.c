@@ -25,6 +25,7 @@
 #include "hpcvirt/study/result-line.h"
 #include "hpcvirt/study/sched.h"
 #include "hpcvirt/results/store.h"
+#include "hpcvirt/util/opt.h"
 
 struct unit {
 	size_t env; /* index into o->envs and boxes */
@@ -134,6 +135,70 @@ record_setup(struct runner *r, struct hv_err *err)
 	if (rc == 0)
 		rc = put_ctx_cjson(r, "selected_envs", env_names(o), err);
 	return rc;
+}
+
+/*
+ * What the lab could not emulate of what was asked, as one line ("" if
+ * it applied all of it): a delay on a kernel without netem.
+ */
+static void
+link_note(const struct hv_lab *lab, char *buf, size_t len)
+{
+	char rate[32];
+
+	buf[0] = '\0';
+	if (!lab->no_netem)
+		return;
+	hv_opt_rate_str(lab->applied.rate_bps, rate, sizeof(rate));
+	snprintf(buf, len,
+		 "the %u us link delay cannot be emulated on this host: its "
+		 "kernel has no netem qdisc (CONFIG_NET_SCH_NETEM); %s%s%s",
+		 lab->opts.delay_us,
+		 lab->applied.rate_bps ? "the rate is shaped with tbf at "
+				       : "no rate was asked, so the links are "
+					 "not shaped at all",
+		 lab->applied.rate_bps ? rate : "",
+		 lab->applied.rate_bps ? " instead, with no delay" : "");
+}
+
+/* The link emulation asked for and what every box port got. */
+static cJSON *
+link_json(const struct hv_lab *lab)
+{
+	cJSON *o = cJSON_CreateObject(), *q, *a;
+	char note[256];
+
+	q = cJSON_AddObjectToObject(o, "requested");
+	if (lab->opts.preset)
+		cJSON_AddStringToObject(q, "preset", lab->opts.preset);
+	else
+		cJSON_AddNullToObject(q, "preset");
+	cJSON_AddNumberToObject(q, "rate_bps", (double)lab->opts.rate_bps);
+	cJSON_AddNumberToObject(q, "delay_us", lab->opts.delay_us);
+	a = cJSON_AddObjectToObject(o, "applied");
+	cJSON_AddStringToObject(a, "qdisc", hv_lab_qdisc(&lab->applied));
+	cJSON_AddNumberToObject(a, "rate_bps", (double)lab->applied.rate_bps);
+	cJSON_AddNumberToObject(a, "delay_us", lab->applied.delay_us);
+	link_note(lab, note, sizeof(note));
+	if (note[0])
+		cJSON_AddStringToObject(o, "note", note);
+	return o;
+}
+
+/* The lab, with a warning if it cannot emulate all that was asked. */
+static int
+start_lab(struct runner *r, struct hv_err *err)
+{
+	char note[256];
+	int rc = hv_lab_create(&r->lab, &r->o->lab, err);
+
+	if (rc < 0)
+		return hv_err_prefix(err, "cannot create the lab network: ");
+	r->lab_up = true;
+	link_note(&r->lab, note, sizeof(note));
+	if (note[0] && r->o->warn)
+		r->o->warn(note, r->o->warn_arg);
+	return 0;
 }
 
 /* Resume: the stored study, and one more entry in its "resumed" list. */
@@ -1079,12 +1144,9 @@ hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
 	rc = hv_runstate_create(&r.rs, err);
 	if (rc < 0)
 		goto out;
-	rc = hv_lab_create(&r.lab, &o->lab, err);
-	if (rc < 0) {
-		hv_err_prefix(err, "cannot create the lab network: ");
+	rc = start_lab(&r, err);
+	if (rc < 0)
 		goto out;
-	}
-	r.lab_up = true;
 	r.ctx.bin_dir = o->bin_dir;
 	r.ctx.run_dir = r.rs.dir;
 	r.ctx.spec = o->spec;
@@ -1099,6 +1161,9 @@ hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
 			   o->resume ? HV_STORE_RESUME : HV_STORE_NEW, err);
 	if (rc == 0)
 		rc = o->resume ? record_resume(&r, err) : record_setup(&r, err);
+	if (rc == 0)
+		rc = put_ctx_cjson(&r, o->resume ? "resumed_link" : "link",
+				   link_json(&r.lab), err);
 	if (rc == 0)
 		rc = add_cells(&r, err);
 	if (rc == 0)

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,26 @@ bad:
 			  "bad --%s '%s': expected a rate like 100Mbit or "
 			  "1Gbit, from 1kbit to 1000Gbit",
 			  opt, s ? s : "");
+}
+
+void
+hv_opt_rate_str(uint64_t bps, char *buf, size_t len)
+{
+	static const struct {
+		const char *unit;
+		uint64_t div;
+	} tab[] = {
+		{"Gbit/s", 1000000000}, {"Mbit/s", 1000000}, {"kbit/s", 1000}};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (bps && bps % tab[i].div == 0)
+			break;
+	if (i < sizeof(tab) / sizeof(tab[0]))
+		snprintf(buf, len, "%llu %s",
+			 (unsigned long long)(bps / tab[i].div), tab[i].unit);
+	else
+		snprintf(buf, len, "%llu bit/s", (unsigned long long)bps);
 }
 
 int

@@ -751,6 +751,120 @@ out:
 	box_stop(&b);
 }
 
+/* The named interconnects and their refusal of other names. */
+static void
+test_preset(void)
+{
+	struct hv_lab_opts o = {.delay_optional = true};
+	struct hv_err err = {0, ""};
+
+	ok(hv_lab_preset("link", "gige", &o, &err) == 0 &&
+		   o.rate_bps == 1000000000 && o.delay_us == 25 && o.preset &&
+		   !strcmp(o.preset, "gige") && o.delay_optional,
+	   "preset gige: 1 Gbit/s, 25 us, named, the rest left");
+	is_str(hv_lab_qdisc(&o), "netem", "preset gige: netem where it can");
+	ok(hv_lab_preset("link", "none", &o, &err) == 0 && o.rate_bps == 0 &&
+		   o.delay_us == 0 && !strcmp(o.preset, "none"),
+	   "preset none: no emulation");
+	is_str(hv_lab_qdisc(&o), "none", "preset none: no qdisc");
+	o.rate_bps = 8000;
+	is_str(hv_lab_qdisc(&o), "tbf", "a rate alone: tbf");
+	is_int(hv_lab_preset("link", "foo", &o, &err), -EINVAL,
+	       "preset foo is refused");
+	is_str(err.msg, "bad --link 'foo': expected gige or none",
+	       "and the message names it and the valid names");
+	is_int(hv_lab_preset("link", "", &o, &err), -EINVAL,
+	       "an empty name is refused");
+	ok(o.rate_bps == 8000 && !strcmp(o.preset, "none"),
+	   "a refused name leaves the options as they were");
+}
+
+/* Can netem go on lo of a throwaway namespace (asked of nl, not lab)? */
+static bool
+kernel_has_netem(void)
+{
+	struct hv_err err;
+	struct box b = {0, -1};
+	struct hv_nl nl;
+	int rc = -1;
+
+	if (box_start(&b) == 0 && hv_nl_open(&nl, b.nsfd, &err) == 0) {
+		rc = hv_nl_netem(&nl, "lo", 1000, 0, &err);
+		hv_nl_close(&nl);
+	}
+	box_stop(&b);
+	return rc == 0;
+}
+
+/* The root qdiscs of hvp<index> in the lab and of eth0 in the box. */
+static void
+port_qdiscs(struct hv_lab *lab, struct box *b, int index, char *lq, char *bq)
+{
+	struct hv_nl_link ll = {0}, bl = {0};
+	struct hv_err err;
+	char name[IFNAMSIZ];
+	struct hv_nl nl;
+
+	snprintf(name, sizeof(name), "hvp%d", index);
+	if (hv_nl_open(&nl, lab->nsfd, &err) == 0) {
+		hv_nl_link_get(&nl, name, &ll, &err);
+		hv_nl_close(&nl);
+	}
+	if (hv_nl_open(&nl, b->nsfd, &err) == 0) {
+		hv_nl_link_get(&nl, "eth0", &bl, &err);
+		hv_nl_close(&nl);
+	}
+	snprintf(lq, 16, "%s", ll.qdisc);
+	snprintf(bq, 16, "%s", bl.qdisc);
+}
+
+/*
+ * A delay made optional: on a kernel with netem it is applied as asked;
+ * without, the lab still comes up, says so (no_netem, applied), and the
+ * ports get the rate alone (tbf), or nothing if there was no rate.
+ */
+static void
+test_delay_optional(uint64_t rate_bps)
+{
+	struct hv_lab_opts o = {
+		.delay_us = 1000, .rate_bps = rate_bps, .delay_optional = true};
+	bool netem = kernel_has_netem();
+	const char *want = netem ? "netem" : rate_bps ? "tbf" : NULL;
+	struct box b = {0, -1};
+	struct hv_err err = {0, ""};
+	struct hv_lab_port p;
+	struct hv_lab lab;
+	char lq[16] = "", bq[16] = "";
+
+	diag("optional delay, rate %llu: kernel has netem: %s",
+	     (unsigned long long)rate_bps, netem ? "yes" : "no");
+	if (!ok(hv_lab_create(&lab, &o, &err) == 0 && box_start(&b) == 0 &&
+			hv_lab_attach(&lab, b.nsfd, HV_NET_BRIDGED, &p, &err) ==
+				0,
+		"optional delay: the lab comes up with a box %s", err.msg))
+		goto out;
+	ok(lab.no_netem == !netem, "optional delay: no_netem is %d",
+	   lab.no_netem);
+	ok(lab.opts.delay_us == 1000 && lab.opts.rate_bps == rate_bps,
+	   "optional delay: opts keep what was asked");
+	ok(lab.applied.delay_us == (netem ? 1000u : 0u) &&
+		   lab.applied.rate_bps == rate_bps,
+	   "optional delay: applied %uus %llubit/s", lab.applied.delay_us,
+	   (unsigned long long)lab.applied.rate_bps);
+	port_qdiscs(&lab, &b, p.index, lq, bq);
+	if (want) {
+		is_str(lq, want, "optional delay: %s on the lab end", want);
+		is_str(bq, want, "optional delay: %s on the box end", want);
+	} else {
+		ok(strcmp(lq, "tbf") && strcmp(lq, "netem") &&
+			   strcmp(bq, "tbf") && strcmp(bq, "netem"),
+		   "optional delay, no rate: no shaping (%s, %s)", lq, bq);
+	}
+out:
+	hv_lab_destroy(&lab);
+	box_stop(&b);
+}
+
 /* --hold: a lab with one box, then wait to be killed. */
 static int
 hold(void)
@@ -837,7 +951,7 @@ static int
 bench_attach(const char *arg)
 {
 	const struct hv_lab_opts opts[BENCH_LABS] = {
-		{0, 0}, {0, 0}, {0, 1000000000ull}};
+		{.rate_bps = 0}, {.rate_bps = 0}, {.rate_bps = 1000000000ull}};
 	struct box boxes[BENCH_LABS * BENCH_MAX];
 	int64_t t[BENCH_LABS * BENCH_MAX];
 	struct hv_lab labs[BENCH_LABS];
@@ -922,6 +1036,9 @@ main(int argc, char **argv)
 	test_attach_fail();
 	test_rate();
 	test_delay();
+	test_preset();
+	test_delay_optional(40000000);
+	test_delay_optional(0);
 	ok(own_netns() == ns, "the test is still in its own namespace");
 	return done_testing();
 }

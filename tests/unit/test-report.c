@@ -407,6 +407,73 @@ check_units(void)
 	hv_study_release(&s);
 }
 
+/* The table of a one-cell study with context "link" = link (or none). */
+static char *
+link_table(const char *link)
+{
+	struct hv_study s;
+	struct hv_cell *c;
+	struct hv_err err;
+	size_t len;
+	char *txt;
+
+	hv_study_init(&s);
+	hv_study_add_cell(&s, "native", "b", NULL, "m", "ns", false, &c);
+	hv_cell_add_sample(c, 1);
+	if (link)
+		hv_context_set_json(&s, "link", link);
+	hv_study_analyze(&s, &err);
+	txt = render(hv_render_table, &s, &len);
+	hv_study_release(&s);
+	return txt;
+}
+
+/*
+ * The link line: what was asked, and what was applied where that differs
+ * (a delay on a kernel without netem), so the table never shows a delay
+ * that was not there; nothing without emulation.
+ */
+static void
+check_link(void)
+{
+	char *t;
+
+	t = link_table("{\"requested\":{\"preset\":\"gige\",\"rate_bps\":"
+		       "1e9,\"delay_us\":25},\"applied\":{\"qdisc\":"
+		       "\"netem\",\"rate_bps\":1e9,\"delay_us\":25}}");
+	ok(t && strstr(t, "\nlink: gige: 1 Gbit/s, 25 us one-way delay "
+			  "(netem on every box port)\n"),
+	   "link: applied as asked");
+	free(t);
+	t = link_table("{\"requested\":{\"preset\":\"gige\",\"rate_bps\":"
+		       "1e9,\"delay_us\":25},\"applied\":{\"qdisc\":\"tbf\","
+		       "\"rate_bps\":1e9,\"delay_us\":0},\"note\":\"no "
+		       "netem\"}");
+	ok(t && strstr(t, "\nlink: requested gige: 1 Gbit/s, 25 us one-way "
+			  "delay; applied: 1 Gbit/s, no delay (tbf on every "
+			  "box port)\n  no netem\n"),
+	   "link: the delay that was not applied is not claimed");
+	free(t);
+	t = link_table("{\"requested\":{\"preset\":null,\"rate_bps\":"
+		       "1500000,\"delay_us\":0},\"applied\":{\"qdisc\":"
+		       "\"tbf\",\"rate_bps\":1500000,\"delay_us\":0}}");
+	ok(t && strstr(t, "\nlink: 1500 kbit/s, no delay (tbf on every box "
+			  "port)\n"),
+	   "link: a rate alone, without a preset");
+	free(t);
+	t = link_table("{\"requested\":{\"preset\":\"none\",\"rate_bps\":"
+		       "0,\"delay_us\":0},\"applied\":{\"qdisc\":\"none\","
+		       "\"rate_bps\":0,\"delay_us\":0}}");
+	ok(t && !strstr(t, "link:"), "link: no line without emulation");
+	free(t);
+	t = link_table("{\"requested\":{\"preset\":\"g\\u001b[2J\","
+		       "\"rate_bps\":8,\"delay_us\":0},\"applied\":"
+		       "{\"qdisc\":\"tbf\",\"rate_bps\":8,\"delay_us\":0}}");
+	ok(t && strstr(t, "\nlink: g?[2J: 8 bit/s, no delay"),
+	   "link: a preset name is cleaned");
+	free(t);
+}
+
 /*
  * A study the store did not write (found by tests/fuzz/fuzz-store.c):
  * text with control characters must not reach the terminal, and cells
@@ -475,6 +542,7 @@ main(void)
 	check_table(table);
 	check_units();
 	check_hostile();
+	check_link();
 	golden("study.json", json, jl);
 	golden("study.csv", csv, cl);
 	golden("study.txt", table, tl);

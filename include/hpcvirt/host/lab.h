@@ -34,7 +34,9 @@
  * on the egress of both ends (netem if there is a delay, else tbf), so
  * box <-> peer gets the delay once each way (box <-> box over the bridge:
  * twice). A kernel without netem makes a delay fail with -EOPNOTSUPP at
- * hv_lab_create(). docs/lab.md has the whole design.
+ * hv_lab_create(), unless the options make the delay optional: then the
+ * lab applies the rate alone with tbf, and lab->applied and
+ * lab->no_netem say so. docs/lab.md has the whole design.
  */
 #ifndef HPCVIRT_LAB_H
 #define HPCVIRT_LAB_H
@@ -56,16 +58,38 @@ struct hv_lab_opts {
 	 * per second. */
 	uint32_t delay_us;
 	uint64_t rate_bps;
+	/* The preset these came from (hv_lab_preset), or NULL; only for
+	 * the record, the lab does not read it. */
+	const char *preset;
+	/* On a kernel without netem, drop the delay (and shape the rate,
+	 * if any, with tbf) instead of failing with -EOPNOTSUPP. */
+	bool delay_optional;
 };
 
 struct hv_lab {
-	pid_t holder;	    /* process that keeps the namespace alive */
-	int nsfd;	    /* open /proc/HOLDER/ns/net */
-	uint32_t net;	    /* subnet, host byte order, e.g. 10.201.0.0 */
-	char bridge_ip[16]; /* "10.201.0.1": the peer's address */
-	int next_index;	    /* next box index */
-	struct hv_lab_opts opts;
+	pid_t holder;		 /* process that keeps the namespace alive */
+	int nsfd;		 /* open /proc/HOLDER/ns/net */
+	uint32_t net;		 /* subnet, host byte order, e.g. 10.201.0.0 */
+	char bridge_ip[16];	 /* "10.201.0.1": the peer's address */
+	int next_index;		 /* next box index */
+	struct hv_lab_opts opts; /* as asked */
+	struct hv_lab_opts applied; /* what every box port gets */
+	bool no_netem; /* a delay was asked, the kernel has no netem, and
+			* applied has none (opts.delay_optional) */
 };
+
+/*
+ * The named interconnects: "gige" (Gigabit Ethernet: 1 Gbit/s and 25 us
+ * of one-way delay per port; docs/lab.md says where the delay comes from)
+ * and "none" (no emulation). Fills o's rate, delay and preset and leaves
+ * the rest. An unknown name is -EINVAL with "bad --OPT 'NAME': expected
+ * gige or none".
+ */
+int hv_lab_preset(const char *opt, const char *name, struct hv_lab_opts *o,
+		  struct hv_err *err);
+
+/* The qdisc that o puts on a box port: "netem", "tbf" or "none". */
+const char *hv_lab_qdisc(const struct hv_lab_opts *o);
 
 /* A box's attachment to the lab. */
 struct hv_lab_port {
@@ -78,8 +102,11 @@ struct hv_lab_port {
 /*
  * Create the lab: holder process, namespace, loopback up, bridge with
  * .1/24 up, subnet chosen so that it collides with nothing on the host.
- * opts may be NULL (no link emulation). Bad opts: -EINVAL. On failure
- * nothing is left and *lab is as after hv_lab_destroy().
+ * opts may be NULL (no link emulation). Bad opts: -EINVAL. The qdiscs are
+ * tried once here, on the lab's lo: a delay on a kernel without netem is
+ * -EOPNOTSUPP, or with opts->delay_optional sets lab->no_netem and
+ * leaves the delay out of lab->applied. On failure nothing is left and
+ * *lab is as after hv_lab_destroy().
  */
 int hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
 		  struct hv_err *err);

@@ -40,13 +40,22 @@ struct hv_run_opts {
 	/* User overrides of parameter lists: key = param name, value =
 	 * comma-separated list. A key no selected bench has is an error. */
 	const struct hv_params *sets;
-	int reps;		/* measured repetitions per cell */
-	int warmup;		/* discarded repetitions per cell, first */
-	uint64_t seed;		/* schedule and bootstrap seed */
-	const char *out_dir;	/* study directory (created) */
-	const char *bin_dir;	/* agent and kernels */
-	struct hv_spec spec;	/* resources every box gets */
-	struct hv_lab_opts lab; /* interconnect emulation on box ports */
+	int reps;	     /* measured repetitions per cell */
+	int warmup;	     /* discarded repetitions per cell, first */
+	uint64_t seed;	     /* schedule and bootstrap seed */
+	const char *out_dir; /* study directory (created) */
+	const char *bin_dir; /* agent and kernels */
+	struct hv_spec spec; /* resources every box gets */
+	/* Interconnect emulation on box ports. What the lab applied is
+	 * recorded in the context as "link" ("resumed_link" on resume):
+	 * {"requested": {"preset", "rate_bps", "delay_us"}, "applied":
+	 * {"qdisc", "rate_bps", "delay_us"}, and "note" if they differ}. */
+	struct hv_lab_opts lab;
+	/* Called once with a one-line warning about something the study
+	 * goes on without (a link delay this kernel cannot emulate: the
+	 * context "link" records what was applied); NULL for none. */
+	void (*warn)(const char *msg, void *arg);
+	void *warn_arg;
 	/* Called before each repetition, and once at the end; NULL for none.
 	 * The library never prints: the CLI draws what it is told. */
 	void (*progress)(const struct hv_progress *p, void *arg);

@@ -6,6 +6,7 @@
 #ifndef HPCVIRT_OPT_H
 #define HPCVIRT_OPT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hpcvirt/util/err.h"
@@ -22,6 +23,8 @@ int hv_opt_secs(const char *opt, const char *s, double min, double max,
 /* Bits per second: 1000000, 100Mbit, 1Gbit, 10kbit (decimal SI). */
 int hv_opt_rate(const char *opt, const char *s, uint64_t *out,
 		struct hv_err *err);
+/* A rate for people, exact: "1 Gbit/s", "1500 Mbit/s", "12345 bit/s". */
+void hv_opt_rate_str(uint64_t bps, char *buf, size_t len);
 
 /*
  * Split a comma-separated list in place into at most max items. Empty
