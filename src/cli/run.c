@@ -95,7 +95,9 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_LINK_RATE] = {"link-rate", "RATE",
 			 "rate limit on every box port, "
 			 "e.g. 1Gbit, 100Mbit (tbf)"},
-	[O_MEM] = {"mem", "MIB", "memory for every box (default: no limit)"},
+	[O_MEM] = {"mem", "SIZE",
+		   "memory for every box: MiB (256) or with a unit (512M, "
+		   "2GiB); default: no limit"},
 	[O_QUIET] = {"quiet", NULL, "print no table"},
 	[O_NO_PROGRESS] = {"no-progress", NULL, "no progress line"},
 	[O_FULL] = {"full", NULL,
@@ -256,14 +258,27 @@ on_opt(void *ctx, size_t idx, const char *v)
 			return set_param(a, key, eq + 1, opt);
 		}
 	case O_CPUS:
-	case O_MEM:
 		/* A box cannot have more CPUs than the host has online. */
-		if (hv_opt_u64(run_opts[idx].name, v, 1,
-			       idx == O_CPUS ? (uint64_t)host_cpus() : 1 << 24,
+		if (hv_opt_u64(run_opts[idx].name, v, 1, (uint64_t)host_cpus(),
 			       &u, &err) < 0)
 			return bad(&err);
-		*(idx == O_CPUS ? &a->o.spec.cpus : &a->o.spec.mem_mib) =
-			(int)u;
+		a->o.spec.cpus = (int)u;
+		return 0;
+	case O_MEM:
+		/* MiB, or a size with its unit: 256, 256M, 1GiB */
+		if (v[strspn(v, "0123456789")] == '\0'
+			    ? hv_opt_u64("mem", v, 1, 1 << 24, &u, &err) < 0
+			    : hv_opt_bytes("mem", v, 1 << 20, (uint64_t)1 << 44,
+					   &u, &err) < 0) {
+			fprintf(stderr,
+				"hpcvirt run: bad --mem '%s': expected MiB "
+				"like 256, or a size like 512M or 2GiB (1 MiB "
+				"to 16 TiB)\n",
+				v);
+			return HV_EXIT_USAGE;
+		}
+		a->o.spec.mem_mib =
+			(int)(v[strspn(v, "0123456789")] ? u >> 20 : u);
 		return 0;
 	case O_LINK:
 		if (hv_lab_preset("link", v, &a->o.lab, &err) < 0)

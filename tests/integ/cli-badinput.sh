@@ -39,6 +39,10 @@ expect_exit 2 "--cpus 0" -- "$HV" run --cpus 0
 ncpu=$(nproc)
 expect_exit 2 "--cpus above the host's $ncpu CPUs" -- "$HV" run --cpus $((ncpu + 1))
 stderr_has "from 1 to $ncpu" "says the host's CPU count"
+expect_exit 2 "--mem 256Q" -- "$HV" run --mem 256Q
+stderr_has "bad --mem '256Q': expected MiB like 256, or a size like 512M" \
+	"names the value and both forms"
+expect_exit 2 "--mem 0" -- "$HV" run --mem 0
 expect_exit 2 "a size the kernel refuses (128MiB > 64MiB)" -- \
 	"$HV" run --env native --bench net.rr --sizes 128MiB
 stderr_has "bad --sizes '128MiB'" "names --sizes as typed, not size_bytes"
