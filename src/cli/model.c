@@ -286,8 +286,7 @@ print_detail(const struct hv_scale_model *sm, size_t n, int cores)
 				 p->t_lo, p->t_hi);
 			if (p->nodes == 1) { /* T(1) is the model's input */
 				snprintf(me, sizeof(me), "%.4g [%.4g, %.4g]",
-					 p->t_meas, p->t_meas_lo,
-					 p->t_meas_hi);
+					 p->t_meas, p->t_meas_lo, p->t_meas_hi);
 				snprintf(er, sizeof(er), "input");
 			} else if (!isnan(p->t_meas)) {
 				snprintf(me, sizeof(me), "%.4g [%.4g, %.4g]",

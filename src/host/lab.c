@@ -463,8 +463,9 @@ hv_lab_socket(const struct hv_lab *lab, int domain, int type,
 
 /*
  * The box end, inside the box, in one batch: lo up, eth0's address, eth0
- * up, the routed /32 to the peer, emulation. The kernel runs them in
- * this order: the route needs eth0 up and its source address present.
+ * up, the routed /32 to the peer and the subnet via the peer, emulation.
+ * The kernel runs them in this order: a route needs eth0 up and its
+ * source address present, the subnet's the route to its gateway.
  */
 static int
 attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
@@ -474,6 +475,11 @@ attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
 				.dst_len = 32,
 				.ifname = LAB_BOX_IF,
 				.prefsrc = ip};
+	struct hv_nl_route via = {.dst = lab->net,
+				  .dst_len = 24,
+				  .ifname = LAB_BOX_IF,
+				  .gateway = lab->net | 1,
+				  .prefsrc = ip};
 	bool routed = mode == HV_NET_ROUTED;
 	struct hv_nl_batch b;
 	struct hv_nl nl;
@@ -486,8 +492,9 @@ attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
 	if ((rc = hv_nl_link_up(&nl, "lo", true, err)) == 0 &&
 	    (rc = hv_nl_addr_add(&nl, LAB_BOX_IF, ip, routed ? 32 : 24, err)) ==
 		    0 &&
-	    (rc = hv_nl_link_up(&nl, LAB_BOX_IF, true, err)) == 0 && routed)
-		rc = hv_nl_route_add(&nl, &r, err);
+	    (rc = hv_nl_link_up(&nl, LAB_BOX_IF, true, err)) == 0 && routed &&
+	    (rc = hv_nl_route_add(&nl, &r, err)) == 0)
+		rc = hv_nl_route_add(&nl, &via, err);
 	if (rc == 0)
 		rc = emulate(&lab->applied, &nl, LAB_BOX_IF, err);
 	rc = hv_nl_batch_end(&nl, rc, err);
@@ -497,8 +504,9 @@ attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
 
 /*
  * The lab end, already up (and a bridge port if bridged), in one batch:
- * routed, .1/32 and the /32 to the box; then emulation. Bridged without
- * emulation: nothing to send.
+ * routed, .1/32, the /32 to the box and forwarding of what the box sends
+ * (to the other routed boxes); then emulation. Bridged without emulation:
+ * nothing to send.
  */
 static int
 attach_lab(struct hv_lab *lab, struct hv_nl *nl, const char *ifname,
@@ -513,8 +521,9 @@ attach_lab(struct hv_lab *lab, struct hv_nl *nl, const char *ifname,
 
 	hv_nl_batch_begin(nl, &b);
 	if (mode == HV_NET_ROUTED &&
-	    (rc = hv_nl_addr_add(nl, ifname, lab->net | 1, 32, err)) == 0)
-		rc = hv_nl_route_add(nl, &r, err);
+	    (rc = hv_nl_addr_add(nl, ifname, lab->net | 1, 32, err)) == 0 &&
+	    (rc = hv_nl_route_add(nl, &r, err)) == 0)
+		rc = hv_nl_link_forward(nl, ifname, true, err);
 	if (rc == 0)
 		rc = emulate(&lab->applied, nl, ifname, err);
 	return hv_nl_batch_end(nl, rc, err);

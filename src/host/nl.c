@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -598,12 +599,13 @@ int
 hv_nl_route_add(struct hv_nl *nl, const struct hv_nl_route *r,
 		struct hv_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], what[80], a[16];
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[100], a[16], g[16];
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	int idx;
 
 	hv_nl_ntoa(r->dst, a, sizeof(a));
+	hv_nl_ntoa(r->gateway, g, sizeof(g));
 	if (r->dst_len < 0 || r->dst_len > 32)
 		return hv_err_set(err, EINVAL,
 				  "netlink: bad prefix length "
@@ -618,14 +620,42 @@ hv_nl_route_add(struct hv_nl *nl, const struct hv_nl_route *r,
 	rtm->rtm_dst_len = (unsigned char)r->dst_len;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_LINK;
+	rtm->rtm_scope = r->gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_DST, htonl(r->dst));
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)idx);
+	if (r->gateway)
+		mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(r->gateway));
 	if (r->prefsrc)
 		mnl_attr_put_u32(nlh, RTA_PREFSRC, htonl(r->prefsrc));
-	snprintf(what, sizeof(what), "add route %s/%d dev %s", a, r->dst_len,
+	snprintf(what, sizeof(what), "add route %s/%d%s%s dev %s", a,
+		 r->dst_len, r->gateway ? " via " : "", r->gateway ? g : "",
 		 r->ifname);
+	return nl_do(nl, nlh, what, err);
+}
+
+int
+hv_nl_link_forward(struct hv_nl *nl, const char *name, bool on,
+		   struct hv_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
+	struct nlattr *spec, *inet, *conf;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if ((rc = check_ifname(name, err)) < 0)
+		return rc;
+	nlh = link_msg(nl, buf, RTM_NEWLINK, NLM_F_ACK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet = mnl_attr_nest_start(nlh, AF_INET);
+	conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+	mnl_attr_put_u32(nlh, IPV4_DEVCONF_FORWARDING, on ? 1 : 0);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, inet);
+	mnl_attr_nest_end(nlh, spec);
+	snprintf(what, sizeof(what), "set forwarding %d on %s", on ? 1 : 0,
+		 name);
 	return nl_do(nl, nlh, what, err);
 }
 

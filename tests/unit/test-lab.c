@@ -290,6 +290,9 @@ struct seen {
 	int dst_len;
 	int route_found; /* in main, link scope, via ifindex */
 	int defaults;	 /* routes with dst_len 0, any table */
+	uint32_t gw;	 /* a /24 route via gw looked for (0: none) */
+	uint32_t gw_dst;
+	int gw_found; /* in main, via gw on ifindex */
 };
 
 static int
@@ -315,6 +318,9 @@ see_route(const struct hv_nl_route *r, void *arg)
 	if (r->dst == s->dst && r->dst_len == s->dst_len &&
 	    r->oif == s->ifindex && r->table == 254 && r->scope == 253)
 		s->route_found++;
+	if (s->gw && r->gateway == s->gw && r->dst == s->gw_dst &&
+	    r->dst_len == 24 && r->oif == s->ifindex && r->table == 254)
+		s->gw_found++;
 	return 0;
 }
 
@@ -479,7 +485,9 @@ check_box_side(struct hv_lab *lab, int nsfd, const struct hv_lab_port *p,
 	struct seen s = {.addr = ip,
 			 .plen = routed ? 32 : 24,
 			 .dst = routed ? lab->net | 1 : lab->net,
-			 .dst_len = routed ? 32 : 24};
+			 .dst_len = routed ? 32 : 24,
+			 .gw = routed ? lab->net | 1 : 0,
+			 .gw_dst = lab->net};
 
 	struct hv_nl_link l = {0};
 	struct hv_err err;
@@ -496,6 +504,9 @@ check_box_side(struct hv_lab *lab, int nsfd, const struct hv_lab_port *p,
 	   m, p->ip, s.plen);
 	is_int(s.route_found, 1, "%s: box route %08x/%d dev eth0", m, s.dst,
 	       s.dst_len);
+	if (routed)
+		is_int(s.gw_found, 1, "%s: box routes the subnet via %s", m,
+		       lab->bridge_ip);
 	is_int(s.defaults, 0, "%s: the box has no default route", m);
 }
 
@@ -550,12 +561,9 @@ test_mode(enum hv_net_mode mode)
 	   lab.bridge_ip);
 	ok(tcp_ok(NULL, b1.nsfd, lab.nsfd, ip1, m), "%s: peer -> box 1 %s", m,
 	   p1.ip);
-	if (mode == HV_NET_BRIDGED)
-		ok(tcp_ok(NULL, b2.nsfd, b1.nsfd, ip2, m),
-		   "%s: box 1 -> box 2 %s", m, p2.ip);
-	else
-		is_int(connect_errno(b1.nsfd, ip2), -ENETUNREACH,
-		       "%s: box 1 has no route to box 2", m);
+	/* Routed: through the lab, which forwards between its ports. */
+	ok(tcp_ok(NULL, b2.nsfd, b1.nsfd, ip2, m), "%s: box 1 -> box 2 %s", m,
+	   p2.ip);
 	is_int(connect_errno(b1.nsfd, OUTSIDE), -ENETUNREACH,
 	       "%s: box 1 has no route to 10.255.255.1", m);
 	rtt_diag(&lab, b1.nsfd, m, PINGS);

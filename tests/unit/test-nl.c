@@ -99,6 +99,41 @@ find_route(const struct hv_nl_route *r, void *arg)
 	return 0;
 }
 
+/* The route via a gateway: w->addr is the gateway, universe scope. */
+static int
+find_gw_route(const struct hv_nl_route *r, void *arg)
+{
+	struct want *w = arg;
+
+	if (r->oif == w->ifindex && r->dst == w->dst &&
+	    r->dst_len == w->dst_len && r->gateway == w->addr &&
+	    r->table == 254 && r->scope == 0)
+		w->found++;
+	return 0;
+}
+
+/* /proc/sys/net/ipv4/conf/IF/forwarding as seen in namespace n (sysctl
+ * net files show the opener's namespace: a child joins it to read). */
+static int
+forwarding(const struct ns *n, const char *ifname)
+{
+	char path[96], c = '?';
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		snprintf(path, sizeof(path),
+			 "/proc/sys/net/ipv4/conf/%s/forwarding", ifname);
+		if (setns(n->fd, CLONE_NEWNET) != 0 ||
+		    (fd = open(path, O_RDONLY)) < 0 || read(fd, &c, 1) != 1)
+			_exit(2);
+		_exit(c == '1');
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) == 2 ? -1 : WEXITSTATUS(status);
+}
+
 static int
 stop_early(const struct hv_nl_route *r, void *arg)
 {
@@ -156,10 +191,14 @@ test_links(struct hv_nl *nl)
 }
 
 static void
-test_addr_route(struct hv_nl *nl)
+test_addr_route(struct hv_nl *nl, const struct ns *n)
 {
 	struct hv_nl_route r = {
 		.dst = 0x0a090100, .dst_len = 24, .ifname = "tb0"};
+	struct hv_nl_route g = {.dst = 0x0a090200,
+				.dst_len = 24,
+				.ifname = "tb0",
+				.gateway = 0x0a090002};
 	struct want w = {.addr = 0x0a090001,
 			 .plen = 24,
 			 .dst = 0x0a090100,
@@ -182,6 +221,27 @@ test_addr_route(struct hv_nl *nl)
 	w.found = 0;
 	ok(hv_nl_route_dump(nl, find_route, &w, &err) == 0 && w.found == 1,
 	   "the route dump shows it in main with link scope");
+	is_int(hv_nl_route_add(nl, &g, &err), 0,
+	       "add 10.9.2.0/24 via 10.9.0.2 dev tb0");
+	w.found = 0;
+	w.addr = g.gateway;
+	w.dst = g.dst;
+	ok(hv_nl_route_dump(nl, find_gw_route, &w, &err) == 0 && w.found == 1,
+	   "the route dump shows it with its gateway, universe scope");
+	rc = hv_nl_route_add(nl, &g, &err);
+	ok(rc == -EEXIST && strstr(err.msg, "10.9.2.0/24 via 10.9.0.2 dev tb0"),
+	   "twice: %s", err.msg);
+	is_int(forwarding(n, "tb0"), 0, "tb0 does not forward");
+	is_int(hv_nl_link_forward(nl, "tb0", true, &err), 0,
+	       "forwarding on for tb0");
+	is_int(forwarding(n, "tb0"), 1, "tb0 forwards");
+	is_int(forwarding(n, "lo"), 0, "lo still does not");
+	is_int(hv_nl_link_forward(nl, "tb0", false, &err), 0,
+	       "forwarding off for tb0");
+	is_int(forwarding(n, "tb0"), 0, "tb0 no longer forwards");
+	rc = hv_nl_link_forward(nl, "nosuch0", true, &err);
+	ok(rc == -ENODEV && strstr(err.msg, "set forwarding 1 on nosuch0"),
+	   "forwarding on a missing link: %s", err.msg);
 	rc = hv_nl_route_dump(nl, stop_early, NULL, &err);
 	is_int(rc, -ECANCELED, "a callback error stops the dump");
 	is_int(hv_nl_ifindex(nl, "lo", &err), 1,
@@ -414,7 +474,7 @@ main(void)
 	}
 	if (ok(hv_nl_open(&nl, a.fd, &err) == 0, "open in a namespace")) {
 		test_links(&nl);
-		test_addr_route(&nl);
+		test_addr_route(&nl, &a);
 		test_qdisc(&nl);
 		test_move(&nl, &b);
 		test_veth_create(&nl, &b);

@@ -29,8 +29,10 @@
  * Bridged: hvp<i> is a port of hvbr0, eth0 has .10+i/24 (the on-link /24
  * route). Routed (venet-like): hvp<i> is no bridge port; it carries .1/32
  * so that it answers ARP for the peer address, the lab routes .10+i/32 via
- * hvp<i>, and the box has .10+i/32 plus a link-scope /32 route to .1 only
- * (so routed boxes do not reach each other). Link emulation is a qdisc
+ * hvp<i> and forwards what arrives on hvp<i>, and the box has .10+i/32, a
+ * link-scope /32 route to .1 and the /24 via .1: routed boxes reach each
+ * other through the lab's routing, as venet containers do through their
+ * host's (the nodes of a virtual cluster). Link emulation is a qdisc
  * on the egress of both ends (netem if there is a delay, else tbf), so
  * box <-> peer gets the delay once each way (box <-> box over the bridge:
  * twice). A kernel without netem makes a delay fail with -EOPNOTSUPP at
@@ -115,7 +117,8 @@ int hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
  * Attach the network namespace netns_fd (a box's; the caller keeps it
  * open) to the lab: a veth pair whose box end is named "eth0" inside the
  * box namespace, with the box address, lo up, and a route to the lab
- * subnet (bridged: on-link /24; routed: /32 host routes both ways). No
+ * subnet (bridged: on-link /24; routed: /32 host routes both ways and
+ * the /24 via the lab, which forwards between routed boxes). No
  * default route: a box cannot reach anything outside the lab. Applies the
  * link emulation to both ends. The box namespace must have no "eth0".
  * On failure the pair is deleted again; the box index is not reused.

@@ -74,10 +74,11 @@ struct hv_nl_addr {
 
 /*
  * One IPv4 route: to add (hv_nl_route_add) or as dumped. ifname/oif: the
- * output interface; prefsrc 0 = none. Routes added here have no gateway:
- * the destination is on the link (scope link), which is what "onlink"
- * means for a route without a next hop; the kernel refuses the
- * RTNH_F_ONLINK flag itself on such a route.
+ * output interface; prefsrc 0 = none. A route added without a gateway has
+ * its destination on the link (scope link), which is what "onlink" means
+ * for a route without a next hop; the kernel refuses the RTNH_F_ONLINK
+ * flag itself on such a route. With a gateway (which a route added
+ * before must reach) it is an ordinary route via that next hop.
  */
 struct hv_nl_route {
 	uint32_t dst;
@@ -159,10 +160,15 @@ int hv_nl_link_move(struct hv_nl *nl, const char *name, int nsfd,
 
 int hv_nl_addr_add(struct hv_nl *nl, const char *ifname, uint32_t addr,
 		   int prefixlen, struct hv_err *err);
-/* Add r (dst, dst_len, ifname, optional prefsrc) to the main table, with
- * link scope and no gateway. */
+/* Add r (dst, dst_len, ifname, optional gateway and prefsrc) to the main
+ * table: link scope without a gateway, universe scope with one. */
 int hv_nl_route_add(struct hv_nl *nl, const struct hv_nl_route *r,
 		    struct hv_err *err);
+/* Turn IPv4 forwarding of packets that arrive on name on or off (its
+ * devconf "forwarding", IFLA_INET_CONF): the namespace's other links and
+ * its "all" setting are left alone. */
+int hv_nl_link_forward(struct hv_nl *nl, const char *name, bool on,
+		       struct hv_err *err);
 
 /*
  * Replace the root qdisc of ifname with netem: delay_us of one-way delay

@@ -16,6 +16,13 @@
  * rsh component look for hpcvirt-rsh, which a VM or UML guest does not
  * have (it is a host program), and abort. The daemon is given "sh"
  * instead, which every box has and which it never runs.
+ * A box whose agent sets TMPDIR (native: the nodes of a virtual cluster
+ * share the host's /dev/shm and host name) gets its ranks' shared-memory
+ * segments there too: Open MPI names them vader_segment.HOST.JOB.RANK in
+ * /dev/shm, the same names on every native node, and two nodes of two
+ * ranks each would map each other's segments. Open MPI's session
+ * directory already follows TMPDIR.
+ *
  * Exit 127 if there is no orted.
  */
 #include "mpirun-common.h"
@@ -25,6 +32,7 @@ main(int argc, char **argv)
 {
 	char dir[PATH_MAX], orted[PATH_MAX];
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	const char *tmp;
 	int i, n = 1;
 
 	if (!args) {
@@ -34,6 +42,12 @@ main(int argc, char **argv)
 
 	if (mpr_self_dir(dir, sizeof(dir)) < 0 || mpr_path_prepend(dir) < 0) {
 		fprintf(stderr, "hpcvirt-orted: cannot set PATH\n");
+		return 127;
+	}
+	tmp = getenv("TMPDIR");
+	if (tmp && tmp[0] == '/' &&
+	    setenv("OMPI_MCA_btl_vader_backing_directory", tmp, 0) < 0) {
+		fprintf(stderr, "hpcvirt-orted: setenv: %s\n", strerror(errno));
 		return 127;
 	}
 	if (mpr_find("orted", "/usr/bin/orted", orted, sizeof(orted)) < 0) {
