@@ -30,7 +30,10 @@ static const struct hv_cli_opt model_opts[] = {
 	[O_COUNTS] = {"counts", "BENCH",
 		      "print the message counts of BENCH (ep, cg, bt, sp) "
 		      "instead; needs --class and --ranks"},
-	[O_CLASS] = {"class", "C", "with --counts: class S, W, A, B or C"},
+	[O_CLASS] = {"class", "C",
+		     "class S, W, A, B or C: of --counts; for a study, "
+		     "predict this class from the measured one by operation "
+		     "count"},
 	[O_RANKS] = {"ranks", "N", "with --counts: ranks, 1..1024"},
 };
 
@@ -206,9 +209,16 @@ print_grid(const struct hv_scale_model *sm, size_t n)
 		if (!first)
 			continue;
 		printf("\n%s class %c: speedup T(1)/T(N), predicted for a "
-		       "cluster (one box a node);\nmeasured on this host "
-		       "below it ('-': not run here)\n%-18s",
-		       b->bench, b->cls, "N");
+		       "cluster (one box a node);\n",
+		       b->bench, b->cls);
+		if (b->cls == b->meas_cls)
+			printf("measured on this host below it ('-': not run "
+			       "here)\n");
+		else
+			printf("from class %c's T(1) by operations; nothing "
+			       "of class %c was measured\n",
+			       b->meas_cls, b->cls);
+		printf("%-18s", "N");
 		for (size_t k = 0; k < b->np; k++)
 			printf(" %6d", b->p[k].nodes);
 		printf("\n");
@@ -221,7 +231,10 @@ print_grid(const struct hv_scale_model *sm, size_t n)
 			printf("%-18s", e->env);
 			for (size_t k = 0; k < e->np; k++)
 				printf(" %6.2f", e->t1 / e->p[k].t_pred);
-			printf("\n%-18s", "  measured");
+			printf("\n");
+			if (e->cls != e->meas_cls)
+				continue; /* carried from another class */
+			printf("%-18s", "  measured");
 			for (size_t k = 0; k < e->np; k++) {
 				if (isnan(e->p[k].t_meas))
 					printf(" %6s", "-");
@@ -273,9 +286,14 @@ print_detail(const struct hv_scale_model *sm, size_t n, int cores)
 			       e->why);
 			continue;
 		}
-		printf("\n%s class %c on %s: T(1) = %.4g s measured\n"
-		       "  %5s %28s %8s %10s %10s | %9s %26s %8s\n",
-		       e->bench, e->cls, e->env, e->t1, "nodes",
+		if (e->cls != e->meas_cls)
+			printf("\n%s class %c on %s: T(1) = %.4g s, class %c's "
+			       "measured time times the operations ratio\n",
+			       e->bench, e->cls, e->env, e->t1, e->meas_cls);
+		else
+			printf("\n%s class %c on %s: T(1) = %.4g s measured\n",
+			       e->bench, e->cls, e->env, e->t1);
+		printf("  %5s %28s %8s %10s %10s | %9s %26s %8s\n", "nodes",
 		       "predicted s [bounds]", "speedup", "latency s",
 		       "bandw. s", "host s", "measured s [95% CI]", "error");
 		for (size_t k = 0; k < e->np; k++) {
@@ -314,7 +332,7 @@ print_detail(const struct hv_scale_model *sm, size_t n, int cores)
 
 static int
 print_scaling(const struct hv_study *s, const struct hv_env_model *m, size_t nm,
-	      int max_nodes, struct hv_err *err)
+	      int max_nodes, char cls, struct hv_err *err)
 {
 	struct hv_scale_model *sm = NULL;
 	size_t n = 0;
@@ -325,7 +343,8 @@ print_scaling(const struct hv_study *s, const struct hv_env_model *m, size_t nm,
 				"many cores its host had; taking 1\n");
 		cores = 1;
 	}
-	rc = hv_model_scale_study(s, m, nm, cores, max_nodes, &sm, &n, err);
+	rc = hv_model_scale_study(s, m, nm, cores, max_nodes, cls, &sm, &n,
+				  err);
 	if (rc == 0 && n > 0) {
 		printf("\nScaling (the paper's Figure 4), from each env's "
 		       "T(1), "
@@ -349,7 +368,7 @@ hv_cmd_model(int argc, char **argv)
 	size_t n = 0, i, nok = 0;
 	int rc, first;
 
-	rc = hv_cli_parse("hpcvirt model [--max-nodes N] DIR\n"
+	rc = hv_cli_parse("hpcvirt model [--max-nodes N] [--class C] DIR\n"
 			  "       hpcvirt model --counts BENCH --class C "
 			  "--ranks N",
 			  model_opts, sizeof(model_opts) / sizeof(*model_opts),
@@ -390,7 +409,7 @@ hv_cmd_model(int argc, char **argv)
 		print_models(m, n);
 		for (i = 0; i < n; i++)
 			nok += m[i].ok;
-		rc = print_scaling(&s, m, n, (int)a.max_nodes, &err);
+		rc = print_scaling(&s, m, n, (int)a.max_nodes, a.cls, &err);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "hpcvirt model: %s\n", err.msg);

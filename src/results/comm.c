@@ -14,21 +14,26 @@
 /* Problem sizes and iterations (NPB's, as the kernels use them). */
 struct prm {
 	char cls;
-	int size; /* CG: rows na; BT, SP: grid points per side n */
+	int size; /* CG: rows na; BT, SP: grid points per side n; EP: m */
 	int niter;
+	int nonzer; /* CG */
 };
 
+static const struct prm ep_prms[] = {
+	{'S', 24, 0, 0}, {'W', 25, 0, 0}, {'A', 28, 0, 0},
+	{'B', 30, 0, 0}, {'C', 32, 0, 0},
+};
 static const struct prm cg_prms[] = {
-	{'S', 1400, 15},  {'W', 7000, 15},   {'A', 14000, 15},
-	{'B', 75000, 75}, {'C', 150000, 75},
+	{'S', 1400, 15, 7},   {'W', 7000, 15, 8},    {'A', 14000, 15, 11},
+	{'B', 75000, 75, 13}, {'C', 150000, 75, 15},
 };
 static const struct prm bt_prms[] = {
-	{'S', 12, 60},	 {'W', 24, 200},  {'A', 64, 200},
-	{'B', 102, 200}, {'C', 162, 200},
+	{'S', 12, 60, 0},   {'W', 24, 200, 0},	{'A', 64, 200, 0},
+	{'B', 102, 200, 0}, {'C', 162, 200, 0},
 };
 static const struct prm sp_prms[] = {
-	{'S', 12, 100},	 {'W', 36, 400},  {'A', 64, 400},
-	{'B', 102, 400}, {'C', 162, 400},
+	{'S', 12, 100, 0},  {'W', 36, 400, 0},	{'A', 64, 400, 0},
+	{'B', 102, 400, 0}, {'C', 162, 400, 0},
 };
 
 #define NPRM(a) (sizeof(a) / sizeof((a)[0]))
@@ -161,6 +166,42 @@ hv_comm_counts(const char *bench, char cls, int nranks,
 		slab_counts(p, nranks, p->size - 2, 22, 10, out, n);
 	}
 	return 0;
+}
+
+double
+hv_comm_class_mops(const char *bench, char cls)
+{
+	static const double bt_ops[4] = {3478.8, -17655.7, 28023.7, 0.0};
+	static const double sp_ops[4] = {881.174, -4683.91, 11484.5, -19272.4};
+	const struct prm *p;
+	const double *o;
+	double x, nz1;
+
+	if (strcmp(bench, "ep") == 0) {
+		p = find(ep_prms, NPRM(ep_prms), cls);
+		return p ? ldexp(1.0, p->size + 1) / 1e6 : 0;
+	}
+	if (strcmp(bench, "cg") == 0) {
+		p = find(cg_prms, NPRM(cg_prms), cls);
+		if (!p)
+			return 0;
+		nz1 = (double)p->nonzer * (p->nonzer + 1);
+		return 2.0 * p->niter * p->size *
+		       (3.0 + nz1 + 25.0 * (5.0 + nz1) + 3.0) / 1e6;
+	}
+	if (strcmp(bench, "bt") == 0) {
+		p = find(bt_prms, NPRM(bt_prms), cls);
+		o = bt_ops;
+	} else if (strcmp(bench, "sp") == 0) {
+		p = find(sp_prms, NPRM(sp_prms), cls);
+		o = sp_ops;
+	} else {
+		return 0;
+	}
+	if (!p)
+		return 0;
+	x = p->size;
+	return p->niter * (((o[0] * x + o[1]) * x + o[2]) * x + o[3]) / 1e6;
 }
 
 void

@@ -394,9 +394,32 @@ scale_one(const struct hv_study *s, const struct hv_hockney *h, int host_cores,
 	int list[HV_SCALE_MAX];
 	size_t nl, nc;
 
-	mean_ci(find_time(s, sm->env, bench, sm->cls, 1), &t1, &t1_lo, &t1_hi);
+	double scale = 1;
+
+	mean_ci(find_time(s, sm->env, bench, sm->meas_cls, 1), &t1, &t1_lo,
+		&t1_hi);
+	if (sm->cls != sm->meas_cls) {
+		double to = hv_comm_class_mops(bench, sm->cls);
+		double from = hv_comm_class_mops(bench, sm->meas_cls);
+
+		scale = to > 0 && from > 0 ? to / from : 0;
+		if (!scale) {
+			snprintf(sm->why, sizeof(sm->why),
+				 "no operation count for %s class %c or %c",
+				 sm->bench, sm->meas_cls, sm->cls);
+			return;
+		}
+	}
+	t1 *= scale;
+	t1_lo *= scale;
+	t1_hi *= scale;
 	sm->t1 = t1;
 	node_list(s, sm, bench, max_nodes, list, &nl);
+	if (sm->cls != sm->meas_cls) /* no measured N of this class */
+		for (nl = 0; nl < HV_SCALE_MAX; nl++)
+			if (list[nl] > max_nodes ||
+			    (nl && list[nl] <= list[nl - 1]))
+				break;
 	for (size_t i = 0; i < nl; i++) {
 		struct hv_scale_point *p = &sm->p[sm->np];
 		const struct hv_cell *c;
@@ -416,7 +439,9 @@ scale_one(const struct hv_study *s, const struct hv_hockney *h, int host_cores,
 		p->t_check =
 			t1 / (cores > 0 ? cores : 1) + p->t_alpha + p->t_beta;
 		p->t_meas = p->t_meas_lo = p->t_meas_hi = p->err = NAN;
-		c = find_time(s, sm->env, bench, sm->cls, N);
+		c = sm->cls == sm->meas_cls
+			    ? find_time(s, sm->env, bench, sm->cls, N)
+			    : NULL;
 		if (c) {
 			mean_ci(c, &p->t_meas, &p->t_meas_lo, &p->t_meas_hi);
 			p->err = (p->t_check - p->t_meas) / p->t_meas;
@@ -424,7 +449,7 @@ scale_one(const struct hv_study *s, const struct hv_hockney *h, int host_cores,
 		sm->np++;
 	}
 	sm->ok = sm->np > 0;
-	if (!sm->ok)
+	if (!sm->ok && !sm->why[0])
 		snprintf(sm->why, sizeof(sm->why),
 			 "no count model for %s class %c (the model knows EP, "
 			 "CG, BT and SP, classes S to C)",
@@ -445,10 +470,11 @@ listed_scale(const struct hv_scale_model *out, size_t n, const char *env,
 
 int
 hv_model_scale_study(const struct hv_study *s, const struct hv_env_model *m,
-		     size_t nm, int host_cores, int max_nodes,
+		     size_t nm, int host_cores, int max_nodes, char cls,
 		     struct hv_scale_model **out, size_t *n, struct hv_err *err)
 {
 	struct hv_scale_model *sm;
+	char target = cls;
 	size_t k = 0;
 
 	*out = NULL;
@@ -459,15 +485,16 @@ hv_model_scale_study(const struct hv_study *s, const struct hv_env_model *m,
 	for (size_t i = 0; i < s->ncells; i++) {
 		const struct hv_cell *c = &s->cells[i];
 		const struct hv_env_model *em = NULL;
-		char cls;
 		int nd;
 
 		if (!mpi_time_cell(c, &cls, &nd) || nd != 1 ||
-		    listed_scale(sm, k, c->env, c->bench, cls))
+		    listed_scale(sm, k, c->env, c->bench,
+				 target ? target : cls))
 			continue;
 		sm[k].env = c->env;
 		sm[k].bench = c->bench;
-		sm[k].cls = cls;
+		sm[k].meas_cls = cls;
+		sm[k].cls = target ? target : cls;
 		for (size_t j = 0; j < nm; j++)
 			if (strcmp(m[j].env, c->env) == 0)
 				em = &m[j];

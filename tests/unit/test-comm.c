@@ -47,6 +47,13 @@ test_shapes(void)
 static void
 test_counts(void)
 {
+	/* NPB's operation counts: CG S = 2 * 15 * 1400 * (6 + 56 + 25 * 61)
+	 * / 1e6 Mop; EP W = 2^26 / 1e6. */
+	ok(near(hv_comm_class_mops("cg", 'S'), 2.0 * 15 * 1400 * 1587 / 1e6) &&
+		   near(hv_comm_class_mops("ep", 'W'), 67.108864) &&
+		   hv_comm_class_mops("mg", 'A') == 0,
+	   "operations of CG S %g, EP W %g Mop", hv_comm_class_mops("cg", 'S'),
+	   hv_comm_class_mops("ep", 'W'));
 	struct hv_comm_count c[HV_COMM_KINDS];
 	size_t n;
 	int max;
@@ -135,7 +142,8 @@ test_scale(void)
 		   near(m[0].h.alpha, 10e-6) && near(m[0].h.beta, 1e-9),
 	   "the synthetic network: alpha 10 us, beta 1 ns/B (%g, %g)",
 	   m ? m[0].h.alpha : 0, m ? m[0].h.beta : 0);
-	ok(hv_model_scale_study(&s, m, nm, 2, 64, &sm, &n, &err) == 0 && n == 2,
+	ok(hv_model_scale_study(&s, m, nm, 2, 64, 0, &sm, &n, &err) == 0 &&
+		   n == 2,
 	   "one scaling model per env and bench (%zu)", n);
 	if (n < 2 || !sm[0].ok || sm[0].np != 7) {
 		ok(0, "native CG predicted at 1, 2, 4 ... 64 nodes");
@@ -163,6 +171,18 @@ test_scale(void)
 	   "4 nodes not measured; on 2 cores its compute is T(1)/2");
 	ok(!sm[1].ok && strstr(sm[1].why, "no network model for ns"),
 	   "an env without net.rr cells says so: %s", sm[1].why);
+	free(sm);
+	sm = NULL;
+	/* Class C from class S: T(1) times the operations ratio. */
+	ok(hv_model_scale_study(&s, m, nm, 2, 64, 'C', &sm, &n, &err) == 0 &&
+		   n == 2 && sm[0].ok && sm[0].cls == 'C' &&
+		   sm[0].meas_cls == 'S' &&
+		   near(sm[0].t1, 0.1 * hv_comm_class_mops("cg", 'C') /
+					  hv_comm_class_mops("cg", 'S')) &&
+		   isnan(sm[0].p[1].t_meas),
+	   "class C predicted from S by operations (T(1) %g s), nothing "
+	   "measured",
+	   sm && n ? sm[0].t1 : 0);
 out:
 	free(m);
 	free(sm);
@@ -172,7 +192,7 @@ out:
 int
 main(void)
 {
-	plan(17);
+	plan(19);
 	test_shapes();
 	test_counts();
 	test_scale();

@@ -56,4 +56,12 @@ int hv_comm_counts(const char *bench, char cls, int nranks,
 void hv_comm_time(const struct hv_comm_count *c, size_t n, int nodes,
 		  double alpha, double beta, double *t_alpha, double *t_beta);
 
+/*
+ * The operations of the benchmark class in millions, as NPB counts them
+ * for its Mop/s (EP 2^(m+1) pairs; CG, BT and SP their formulas), or 0
+ * for an unknown bench or class. The model carries a time measured at
+ * one class to another in this ratio.
+ */
+double hv_comm_class_mops(const char *bench, char cls);
+
 #endif

@@ -102,7 +102,10 @@ struct hv_scale_point {
 
 struct hv_scale_model {
 	const char *env, *bench; /* the study's strings; bench "npb.cg" */
-	char cls;
+	char cls;		 /* predicted class */
+	char meas_cls;		 /* measured class; when it differs, T(1) is the
+				    measured one times the classes' operations
+				    ratio and no point has a measurement */
 	bool ok;
 	char why[160]; /* when !ok */
 	double t1;     /* s, mean at one node */
@@ -116,11 +119,14 @@ struct hv_scale_model {
  * cells at one rank per node and one of them at one node: the predicted
  * times at N = 1, 2, 4 ... max_nodes (BT, SP: squares), and every N
  * measured, using the env's model m (from hv_model_fit_study; an env
- * without one is !ok and says why) and the host's cores. *out (free()
- * it) in the order of the study's cells.
+ * without one is !ok and says why) and the host's cores. cls '\0'
+ * predicts the measured class; another class is predicted from it by
+ * operation count (the same Mop/s at the larger size: caches make that
+ * optimistic for the larger classes). *out (free() it) in the order of
+ * the study's cells.
  */
 int hv_model_scale_study(const struct hv_study *s, const struct hv_env_model *m,
-			 size_t nm, int host_cores, int max_nodes,
+			 size_t nm, int host_cores, int max_nodes, char cls,
 			 struct hv_scale_model **out, size_t *n,
 			 struct hv_err *err);
 
