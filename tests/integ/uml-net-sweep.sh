@@ -9,9 +9,10 @@
 # samples of one uml study: every cell ran; no sample (p50, p99 or mean
 # of a repetition) is 10 ms or more; the half-RTT at 64 KiB (median of
 # the repetitions' means, and of their p50s) is within 10x of the one at
-# 1 KiB; and no single transaction took 50 ms (the kernel's histogram in
+# 1 KiB; and at most 3 transactions took 50 ms (the kernel's histogram in
 # the sample's raw result), which a 200 ms timeout, seen as a >= 100 ms
-# half round trip, would exceed.
+# half round trip, exceeds: the second fault did so about once in 1600
+# transactions, dozens in this sweep; a loaded host may stall one or two.
 set -u
 . tests/lib.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
@@ -35,7 +36,7 @@ rows = db.execute(
     " s.raw FROM sample s JOIN cell c ON c.id = s.cell_id"
     " WHERE c.env = 'uml' AND c.bench = 'net.rr' AND s.warmup = 0"
 ).fetchall()
-v, slow = {}, {}
+v, slow, total = {}, {}, 0
 for size, metric, value, raw in rows:
     size = int(size)
     v.setdefault((size, metric), []).append(value)
@@ -44,6 +45,7 @@ for size, metric, value, raw in rows:
         n = ["%.0f ms" % (b[0] / 1e6) for b in r["hist"]["buckets"]
              if b[0] >= 50e6 for _ in range(b[2])]
         slow[size] = slow.get(size, []) + n
+        total += sum(b[2] for b in r["hist"]["buckets"])
 for size in sorted({k[0] for k in v}):
     print("# %6d B: mean %s, p99 %s us; transactions over 50 ms: %s" % (
         size,
@@ -67,9 +69,13 @@ for metric in ("half_rtt_mean_ns", "half_rtt_p50_ns"):
     check(a > 0 and b <= 10 * a,
           "%s at 64 KiB (%.0f us) within 10x of 1 KiB (%.0f us)"
           % (metric, b / 1e3, a / 1e3))
-check(slow and not any(slow.values()),
-      "no transaction of 50 ms or more (a retransmission timeout): %s"
-      % {k: x for k, x in slow.items() if x})
+# The second fault stalled about 1 transaction in 1600 (dozens here); a
+# loaded host may stall one or two on its own.
+nslow = sum(len(x) for x in slow.values())
+check(slow and total > 3200 and nslow <= 3,
+      "at most 3 of %d transactions took 50 ms or more (a retransmission "
+      "timeout; the fault made about 1 in 1600): %s"
+      % (total, {k: x for k, x in slow.items() if x}))
 PY
 grep '^#' "$T/checks"
 while read -r verdict what; do
