@@ -270,9 +270,10 @@ print_blame(const struct hv_scale_model *e, const struct hv_scale_model *nat)
 	printf(";\n  against native: latency %+.3g s, bandwidth %+.3g s: "
 	       "%s\n",
 	       da, db,
-	       da <= 0 && db <= 0     ? "no network loss"
-	       : fabs(da) >= fabs(db) ? "latency (alpha) makes the loss"
-				      : "bandwidth (beta) makes the loss");
+	       /* a term the env does better in does not make its loss */
+	       da <= 0 && db <= 0 ? "no network loss"
+	       : da >= db	  ? "latency (alpha) makes the loss"
+				  : "bandwidth (beta) makes the loss");
 }
 
 static void
