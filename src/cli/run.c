@@ -182,6 +182,7 @@ on_opt(void *ctx, size_t idx, const char *v)
 	uint64_t u;
 	double d;
 	const char *eq;
+	bool unit;
 
 	hv_err_init(&err);
 	a->given |= 1u << idx;
@@ -264,12 +265,11 @@ on_opt(void *ctx, size_t idx, const char *v)
 			return bad(&err);
 		a->o.spec.cpus = (int)u;
 		return 0;
-	case O_MEM:
-		/* MiB, or a size with its unit: 256, 256M, 1GiB */
-		if (v[strspn(v, "0123456789")] == '\0'
-			    ? hv_opt_u64("mem", v, 1, 1 << 24, &u, &err) < 0
-			    : hv_opt_bytes("mem", v, 1 << 20, (uint64_t)1 << 44,
-					   &u, &err) < 0) {
+	case O_MEM: /* MiB, or a size with its unit: 256, 256M, 1GiB */
+		unit = v[strspn(v, "0123456789")] != '\0';
+		if (unit ? hv_opt_bytes("mem", v, 1 << 20, (uint64_t)1 << 44,
+					&u, &err) < 0
+			 : hv_opt_u64("mem", v, 1, 1 << 24, &u, &err) < 0) {
 			fprintf(stderr,
 				"hpcvirt run: bad --mem '%s': expected MiB "
 				"like 256, or a size like 512M or 2GiB (1 MiB "
@@ -277,8 +277,7 @@ on_opt(void *ctx, size_t idx, const char *v)
 				v);
 			return HV_EXIT_USAGE;
 		}
-		a->o.spec.mem_mib =
-			(int)(v[strspn(v, "0123456789")] ? u >> 20 : u);
+		a->o.spec.mem_mib = (int)(unit ? u >> 20 : u);
 		return 0;
 	case O_LINK:
 		if (hv_lab_preset("link", v, &a->o.lab, &err) < 0)

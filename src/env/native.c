@@ -11,30 +11,23 @@
  * no cgroup limit, no root change: the kernels see the host's file
  * systems, CPUs and memory.
  *
- * Each native box also has a temp directory of its own, a tmpfs at
- * WORKDIR/tmp named by TMPDIR in the agent's environment. The nodes of a
- * virtual cluster (several native boxes) share the host's /tmp and
- * /dev/shm, and Open MPI keeps a node's session directory under
- * $TMPDIR/ompi.HOST.UID: in the one /tmp, mpirun and the daemons of two
- * nodes raced for the same directories and files (mkdir "File exists",
- * a daemon crashing as it wrote hwloc's shared topology), and one study in
- * three failed. hpcvirt-orted puts the node's shared-memory segments there
- * too. A tmpfs, so that those stay in memory as in /dev/shm and in the
- * private /tmp of a container.
+ * The host name matters beyond MPI's node list: Open MPI names a node's
+ * session directory ($TMPDIR/ompi.HOST.UID) and its ranks' shared-memory
+ * segments (/dev/shm/vader_segment.HOST.JOB.RANK) after it, so in the one
+ * /tmp and /dev/shm of the host two native nodes of one host name raced
+ * for the same files (one study in three failed).
  *
  * Without a lab (a library user that made none) the agent simply runs in
- * the host namespace, with the host's environment.
+ * the host namespace.
  */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hpcvirt/host/clean.h"
 #include "hpcvirt/host/container.h"
 #include "hpcvirt/study/env.h"
 #include "hpcvirt/host/lab.h"
@@ -44,9 +37,6 @@
 struct native_box {
 	struct hv_lab *lab;
 	struct hv_lab_port port;
-	char tmp[600];	  /* WORKDIR/tmp, a tmpfs once mounted */
-	char tmpenv[608]; /* "TMPDIR=<tmp>" */
-	char **envp;	  /* ours, with tmpenv for TMPDIR */
 };
 
 /* After the exec, while the agent starts: plug the box's network
@@ -76,32 +66,6 @@ make_dirs(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 		 box->workdir);
 	if (mkdir(box->scratch, 0700) != 0 && errno != EEXIST)
 		return hv_err_sys(err, errno, "mkdir %s", box->scratch);
-	return 0;
-}
-
-/* The box's own tmpfs, and the agent's environment naming it. */
-static int
-make_tmp(struct hv_box *box, struct native_box *nb, struct hv_err *err)
-{
-	extern char **environ;
-	size_t n = 0, k = 0;
-
-	snprintf(nb->tmp, sizeof(nb->tmp), "%s/tmp", box->workdir);
-	snprintf(nb->tmpenv, sizeof(nb->tmpenv), "TMPDIR=%s", nb->tmp);
-	if (mkdir(nb->tmp, 0700) != 0)
-		return hv_err_sys(err, errno, "mkdir %s", nb->tmp);
-	if (mount("tmpfs", nb->tmp, "tmpfs", MS_NOSUID | MS_NODEV,
-		  "mode=1777") != 0)
-		return hv_err_sys(err, errno, "tmpfs on %s", nb->tmp);
-	while (environ && environ[n])
-		n++;
-	nb->envp = calloc(n + 2, sizeof(*nb->envp));
-	if (!nb->envp)
-		return hv_err_set(err, ENOMEM, "native box environment");
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "TMPDIR=", 7) != 0)
-			nb->envp[k++] = environ[i];
-	nb->envp[k] = nb->tmpenv;
 	return 0;
 }
 
@@ -135,9 +99,6 @@ native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 		return hv_err_set(err, ENOMEM, "native box");
 	box->priv = nb;
 	nb->lab = ctx->lab;
-	rc = make_tmp(box, nb, err);
-	if (rc < 0)
-		return rc;
 	snprintf(log, sizeof(log), "%s/box.log", box->workdir);
 	snprintf(host, sizeof(host), "hv-%s", strrchr(box->workdir, '/') + 1);
 	for (char *d = strchr(host, '.'); d; d = strchr(d, '.'))
@@ -145,7 +106,6 @@ native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	o.hostname = host;
 	o.bin_dir = ctx->bin_dir;
 	o.argv = argv;
-	o.envp = nb->envp;
 	o.log_path = log;
 	o.started = native_started;
 	o.started_arg = nb;
@@ -158,24 +118,17 @@ native_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 	hv_params_set(&box->config, "net",
 		      "own network namespace, veth into the lab bridge");
 	hv_params_set(&box->config, "ip", nb->port.ip);
-	hv_params_set(&box->config, "tmp", "own tmpfs (TMPDIR)");
 	return 0;
 }
 
-/* The box's agent is ended by the common stop, and its network namespace
- * goes with it; its tmpfs is unmounted here (after a SIGKILL, by
- * hv_clean_stale). The workdir goes with the run directory. */
+/* Nothing of the box but its agent (ended by the common stop) and the
+ * network and UTS namespaces, which go with it; the workdir goes with the
+ * run directory. */
 static int
 native_stop(struct hv_box *box, struct hv_err *err)
 {
-	struct native_box *nb = box->priv;
-
 	(void)err;
-	if (nb && nb->tmp[0])
-		hv_clean_umount_under(nb->tmp); /* lazy: cannot be busy */
-	if (nb)
-		free(nb->envp);
-	free(nb);
+	free(box->priv);
 	box->priv = NULL;
 	return 0;
 }

@@ -329,10 +329,7 @@ child_main(void *arg)
 	    sethostname(o->hostname, strlen(o->hostname)) != 0)
 		rc = hv_err_sys(&err, errno, "sethostname %s", o->hostname);
 	if (rc == 0) {
-		execve(o->argv[0], o->argv,
-		       o->envp	     ? o->envp
-		       : o->new_root ? clean_env
-				     : environ);
+		execve(o->argv[0], o->argv, o->new_root ? clean_env : environ);
 		hv_err_sys(&err, errno, "exec %s", o->argv[0]);
 	}
 	c->err = err;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,40 +174,26 @@ hv_elf_needed(const char *path, char *needed, size_t nlen, char *interp,
 	      size_t ilen, struct hv_err *err)
 {
 	struct stat st;
-	unsigned char *f = NULL;
-	size_t got = 0;
-	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *f;
+	int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return hv_err_sys(err, errno, "%s", path);
-	if (fstat(fd, &st) != 0 || st.st_size < 0 ||
+	if (fstat(fd, &st) != 0 || st.st_size <= 0 ||
 	    (uint64_t)st.st_size > ELF_MAX) {
-		rc = hv_err_set(err, EFBIG, "%s: not a library of sane size",
-				path);
-		goto out;
+		close(fd);
+		return hv_err_set(err, ENOEXEC,
+				  "%s: not an ELF file hpcvirt can read", path);
 	}
-	f = malloc((size_t)st.st_size + 1);
-	if (!f) {
-		rc = hv_err_set(err, ENOMEM, "%s", path);
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, f + got, (size_t)st.st_size - got);
-
-		if (r <= 0) {
-			rc = hv_err_sys(err, r < 0 ? errno : EIO, "read %s",
-					path);
-			goto out;
-		}
-		got += (size_t)r;
-	}
-	rc = elf_parse(f, got, needed, nlen, interp, ilen);
+	f = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (f == MAP_FAILED)
+		return hv_err_sys(err, errno, "mmap %s", path);
+	rc = elf_parse(f, (size_t)st.st_size, needed, nlen, interp, ilen);
+	munmap(f, (size_t)st.st_size);
 	if (rc < 0)
 		hv_err_set(err, -rc, "%s: not an ELF file hpcvirt can read",
 			   path);
-out:
-	free(f);
-	close(fd);
 	return rc;
 }
 

@@ -415,11 +415,6 @@ scale_one(const struct hv_study *s, const struct hv_hockney *h, int host_cores,
 	t1_hi *= scale;
 	sm->t1 = t1;
 	node_list(s, sm, bench, max_nodes, list, &nl);
-	if (sm->cls != sm->meas_cls) /* no measured N of this class */
-		for (nl = 0; nl < HV_SCALE_MAX; nl++)
-			if (list[nl] > max_nodes ||
-			    (nl && list[nl] <= list[nl - 1]))
-				break;
 	for (size_t i = 0; i < nl; i++) {
 		struct hv_scale_point *p = &sm->p[sm->np];
 		const struct hv_cell *c;

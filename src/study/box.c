@@ -107,22 +107,17 @@ hv_box_start_all(struct hv_box_crew **crew, const struct hv_env *env,
 		 const struct hv_env_ctx *ctx, struct hv_box *const *boxes,
 		 int *rcs, struct hv_err *errs, size_t n)
 {
-	struct hv_box_crew *c = calloc(1, sizeof(*c));
+	/* the crew, then its threads and jobs, in one allocation */
+	struct hv_box_crew *c =
+		calloc(1, sizeof(*c) + n * (sizeof(pthread_t) +
+					    sizeof(struct crew_job)));
 	size_t i;
 
 	*crew = NULL;
-	if (c) {
-		c->threads = calloc(n + 1, sizeof(*c->threads));
-		c->jobs = calloc(n + 1, sizeof(*c->jobs));
-	}
-	if (!c || !c->threads || !c->jobs) {
-		if (c) {
-			free(c->threads);
-			free(c->jobs);
-		}
-		free(c);
+	if (!c)
 		return -ENOMEM;
-	}
+	c->jobs = (struct crew_job *)(c + 1);
+	c->threads = (pthread_t *)(c->jobs + n);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	for (i = 0; i < n; i++) {
@@ -159,8 +154,6 @@ hv_box_crew_release(struct hv_box_crew *c)
 		pthread_join(c->threads[i], NULL);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
-	free(c->threads);
-	free(c->jobs);
 	free(c);
 }
 

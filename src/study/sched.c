@@ -841,11 +841,14 @@ cluster_ready(struct runner *r, const struct unit *u, char *why, size_t wlen)
 	struct hv_box *todo[64];
 	struct hv_err errs[64];
 	struct hv_box_crew *crew, **cs;
-	int rcs[64], k, n = 0, rc;
+	int rcs[64], node[64], k, n = 0, rc;
 
-	for (k = 1; k < u->nodes && n < 64; k++)
-		if (!node_box(r, u->env, k)->env)
-			todo[n++] = node_box(r, u->env, k);
+	for (k = 1; k < u->nodes && n < 64; k++) {
+		if (node_box(r, u->env, k)->env)
+			continue;
+		node[n] = k + 1;
+		todo[n++] = node_box(r, u->env, k);
+	}
 	if (n == 0)
 		return true;
 	cs = realloc(r->crews, (r->ncrews + 1) * sizeof(*cs));
@@ -866,8 +869,7 @@ cluster_ready(struct runner *r, const struct unit *u, char *why, size_t wlen)
 	for (k = 0; k < n; k++) {
 		if (rcs[k] == 0)
 			continue;
-		snprintf(why, wlen, "node %d of %d: %s",
-			 (int)(todo[k] - node_box(r, u->env, 1)) + 2, u->nodes,
+		snprintf(why, wlen, "node %d of %d: %s", node[k], u->nodes,
 			 errs[k].msg);
 		return false;
 	}

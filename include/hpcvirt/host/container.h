@@ -62,9 +62,6 @@ struct hv_ct_opts {
 	 * pid. A negative return fails the start (the child is killed). */
 	int (*started)(void *arg, pid_t pid, struct hv_err *err);
 	void *started_arg;
-	/* The program's environment. NULL: the caller's, or with new_root
-	 * a clean one (PATH, HOME, LANG). */
-	char *const *envp;
 };
 
 /*

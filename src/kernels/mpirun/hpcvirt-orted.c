@@ -16,12 +16,6 @@
  * rsh component look for hpcvirt-rsh, which a VM or UML guest does not
  * have (it is a host program), and abort. The daemon is given "sh"
  * instead, which every box has and which it never runs.
- * A box whose agent sets TMPDIR (native: the nodes of a virtual cluster
- * share the host's /dev/shm and host name) gets its ranks' shared-memory
- * segments there too: Open MPI names them vader_segment.HOST.JOB.RANK in
- * /dev/shm, the same names on every native node, and two nodes of two
- * ranks each would map each other's segments. Open MPI's session
- * directory already follows TMPDIR.
  *
  * Exit 127 if there is no orted.
  */
@@ -31,23 +25,10 @@ int
 main(int argc, char **argv)
 {
 	char dir[PATH_MAX], orted[PATH_MAX];
-	char **args = calloc((size_t)argc + 1, sizeof(*args));
-	const char *tmp;
 	int i, n = 1;
-
-	if (!args) {
-		fprintf(stderr, "hpcvirt-orted: out of memory\n");
-		return 127;
-	}
 
 	if (mpr_self_dir(dir, sizeof(dir)) < 0 || mpr_path_prepend(dir) < 0) {
 		fprintf(stderr, "hpcvirt-orted: cannot set PATH\n");
-		return 127;
-	}
-	tmp = getenv("TMPDIR");
-	if (tmp && tmp[0] == '/' &&
-	    setenv("OMPI_MCA_btl_vader_backing_directory", tmp, 0) < 0) {
-		fprintf(stderr, "hpcvirt-orted: setenv: %s\n", strerror(errno));
 		return 127;
 	}
 	if (mpr_find("orted", "/usr/bin/orted", orted, sizeof(orted)) < 0) {
@@ -55,21 +36,21 @@ main(int argc, char **argv)
 				"/usr/bin (install openmpi-bin)\n");
 		return 127;
 	}
-	args[0] = orted;
-	for (i = 1; i < argc; i++) {
+	argv[0] = orted;
+	for (i = 1; i < argc; i++) { /* in place: n <= i */
 		if (strcmp(argv[i], "--daemonize") == 0)
 			continue;
-		args[n++] = argv[i];
+		argv[n++] = argv[i];
 		if ((strcmp(argv[i], "-mca") == 0 ||
 		     strcmp(argv[i], "--mca") == 0) &&
 		    i + 2 < argc && strcmp(argv[i + 1], "plm_rsh_agent") == 0) {
-			args[n++] = argv[++i];
-			args[n++] = "sh";
+			argv[n++] = argv[++i];
+			argv[n++] = "sh";
 			i++;
 		}
 	}
-	args[n] = NULL;
-	execv(orted, args);
+	argv[n] = NULL;
+	execv(orted, argv);
 	fprintf(stderr, "hpcvirt-orted: exec %s: %s\n", orted, strerror(errno));
 	return 127;
 }
