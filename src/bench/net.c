@@ -31,7 +31,10 @@ static const struct hv_param_def rr_params[] = {
 
 static const struct hv_metric_def rr_metrics[] = {
 	{.name = "half_rtt_p50_ns", .unit = "ns", .higher_is_better = false},
-	{.name = "half_rtt_p99_ns", .unit = "ns", .higher_is_better = false},
+	{.name = "half_rtt_p99_ns",
+	 .unit = "ns",
+	 .higher_is_better = false,
+	 .tail = true},
 	{.name = "half_rtt_mean_ns", .unit = "ns", .higher_is_better = false},
 };
 

@@ -63,12 +63,28 @@ enum {
 	O_LOG,
 	O_NODES,
 	O_RPN,
+	O_PRECISION,
+	O_BUDGET,
+	O_MIN_REPS,
+	O_MAX_REPS,
 };
 
 static const struct hv_cli_opt run_opts[] = {
 	[O_ENV] = {"env", "LIST", "environments (default: every available)"},
 	[O_BENCH] = {"bench", "LIST", "benches (default: all; see list)"},
-	[O_REPS] = {"reps", "N", "measured repetitions per cell (default 5)"},
+	[O_REPS] = {"reps", "N",
+		    "a fixed count of measured repetitions per cell, "
+		    "instead of --precision"},
+	[O_PRECISION] = {"precision", "P",
+			 "repeat each cell until its ratio's 95% CI is "
+			 "within +-P (default 2%)"},
+	[O_BUDGET] = {"budget", "TIME",
+		      "wall time for the study, e.g. 15m (default: none)"},
+	[O_MIN_REPS] = {"min-reps", "N",
+			"measured repetitions per cell before "
+			"--precision adapts them (default 3)"},
+	[O_MAX_REPS] = {"max-reps", "N",
+			"at most this many per cell (default 30)"},
 	[O_WARMUP] = {"warmup", "N", "discarded repetitions (default 1)"},
 	[O_SEED] = {"seed", "S", "schedule/bootstrap seed (default random)"},
 	[O_OUT] = {"out", "DIR",
@@ -121,9 +137,13 @@ static const struct hv_cli_opt run_opts[] = {
 
 /* What may be given with --resume: how to show the result, not what to
  * measure (that is DIR's). */
-#define RESUME_OK                                                           \
-	(1u << O_JSON | 1u << O_CSV | 1u << O_QUIET | 1u << O_NO_PROGRESS | \
-	 1u << O_RESUME)
+#define BIT(o) ((uint64_t)1 << (o))
+#define RESUME_OK                                                       \
+	(BIT(O_JSON) | BIT(O_CSV) | BIT(O_QUIET) | BIT(O_NO_PROGRESS) | \
+	 BIT(O_RESUME))
+/* What adapts the count, which --reps fixes. */
+#define ADAPTIVE \
+	(BIT(O_PRECISION) | BIT(O_BUDGET) | BIT(O_MIN_REPS) | BIT(O_MAX_REPS))
 
 struct run_args {
 	struct hv_run_opts o;
@@ -141,7 +161,7 @@ struct run_args {
 	char out[512];
 	const char *resume;
 	cJSON *recorded; /* --resume: the command it was started with */
-	unsigned given;	 /* 1 << option index, for each option given */
+	uint64_t given;	 /* BIT(option index), for each option given */
 	bool seed_set, quiet, no_progress, full, parents;
 };
 
@@ -174,6 +194,63 @@ host_cpus(void)
 	return n > 0 ? n : 1;
 }
 
+/* --precision: a percentage (2%) or a fraction (0.02), 0.1 % to 50 %. */
+static int
+precision_arg(struct run_args *a, const char *v)
+{
+	char *end;
+	double p;
+
+	errno = 0;
+	p = strtod(v, &end);
+	if (end != v && *end == '%' && end[1] == '\0')
+		p /= 100;
+	else if (end == v || *end)
+		p = -1;
+	if (errno || !(p >= 0.001 && p <= 0.5)) {
+		fprintf(stderr,
+			"hpcvirt run: bad --precision '%s': expected a "
+			"relative "
+			"half-width like 2%% or 0.02 (0.1%% to 50%%)\n",
+			v);
+		return HV_EXIT_USAGE;
+	}
+	a->o.precision = p;
+	return 0;
+}
+
+/*
+ * --reps fixes the count; --precision, --budget, --min-reps and
+ * --max-reps adapt it: not both. Without --reps the count adapts.
+ */
+static int
+reps_args(struct run_args *a)
+{
+	size_t k;
+
+	if (a->given & BIT(O_REPS)) {
+		for (k = 0; k < sizeof(run_opts) / sizeof(run_opts[0]); k++) {
+			if (!(a->given & ADAPTIVE & BIT(k)))
+				continue;
+			fprintf(stderr,
+				"hpcvirt run: --reps fixes the count of "
+				"repetitions and --%s adapts it: give one "
+				"of them\n",
+				run_opts[k].name);
+			return HV_EXIT_USAGE;
+		}
+		a->o.precision = 0;
+		return 0;
+	}
+	if (a->o.reps > a->o.max_reps) {
+		fprintf(stderr,
+			"hpcvirt run: bad --max-reps %d: below --min-reps %d\n",
+			a->o.max_reps, a->o.reps);
+		return HV_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int
 on_opt(void *ctx, size_t idx, const char *v)
 {
@@ -185,7 +262,7 @@ on_opt(void *ctx, size_t idx, const char *v)
 	bool unit;
 
 	hv_err_init(&err);
-	a->given |= 1u << idx;
+	a->given |= BIT(idx);
 	switch (idx) {
 	case O_ENV:
 	case O_BENCH: {
@@ -204,11 +281,25 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return 0;
 	}
 	case O_REPS:
+	case O_MIN_REPS:
+	case O_MAX_REPS:
 	case O_WARMUP:
-		if (hv_opt_u64(run_opts[idx].name, v, idx == O_REPS ? 2 : 0,
+		if (hv_opt_u64(run_opts[idx].name, v, idx == O_WARMUP ? 0 : 2,
 			       10000, &u, &err) < 0)
 			return bad(&err);
-		*(idx == O_REPS ? &a->o.reps : &a->o.warmup) = (int)u;
+		if (idx == O_WARMUP)
+			a->o.warmup = (int)u;
+		else if (idx == O_MAX_REPS)
+			a->o.max_reps = (int)u;
+		else
+			a->o.reps = (int)u;
+		return 0;
+	case O_PRECISION:
+		return precision_arg(a, v);
+	case O_BUDGET:
+		if (hv_opt_secs("budget", v, 1, 30 * 86400, &d, &err) < 0)
+			return bad(&err);
+		a->o.budget_s = d;
 		return 0;
 	case O_SEED:
 		/* Seeds stay exact as JSON numbers (doubles). */
@@ -415,7 +506,7 @@ link_args(struct run_args *a)
 	size_t k;
 
 	for (k = 0; a->link && k < sizeof(own) / sizeof(own[0]); k++) {
-		if (!(a->given & 1u << own[k]))
+		if (!(a->given & BIT(own[k])))
 			continue;
 		fprintf(stderr,
 			"hpcvirt run: bad --link '%s' with --%s: the named "
@@ -716,8 +807,10 @@ args_init(struct run_args *a)
 {
 	memset(a, 0, sizeof(*a));
 	hv_params_init(&a->sets);
-	a->o.reps = 5;
+	a->o.reps = 3;
 	a->o.warmup = 1;
+	a->o.precision = 0.02;
+	a->o.max_reps = 30;
 }
 
 /* The recorded command as an argv (pointing into a->recorded). */
@@ -872,6 +965,17 @@ run_and_render(struct run_args *a, const struct hv_plan *plan)
 			"hpcvirt: resumed: %zu repetitions were stored, %zu "
 			"run now\n",
 			st.reps_stored, st.reps_run);
+	if (a->o.precision > 0 && !st.interrupted)
+		fprintf(stderr,
+			"hpcvirt: precision +-%.3g%%: %d more rounds after the "
+			"first %d repetitions; %s\n",
+			a->o.precision * 100, st.rounds, a->o.reps,
+			!st.stopped || !strcmp(st.stopped, "met")
+				? "every cell met it"
+			: !strcmp(st.stopped, "budget")
+				? "the budget ran out (see the table)"
+				: "some cells reached --max-reps (see the "
+				  "table)");
 	if (st.interrupted)
 		fprintf(stderr,
 			"hpcvirt: finish it with: hpcvirt run --resume %s\n",
@@ -902,6 +1006,8 @@ hv_cmd_run(int argc, char **argv)
 		rc = resume_args(&a);
 	if (rc == 0)
 		rc = link_args(&a);
+	if (rc == 0)
+		rc = reps_args(&a);
 	if (rc == 0 && hv_cli_bin_dir(bin, sizeof(bin)) < 0) {
 		fprintf(stderr, "hpcvirt run: hpcvirt-agent not found next "
 				"to hpcvirt (set HPCVIRT_BIN_DIR)\n");

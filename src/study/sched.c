@@ -20,6 +20,7 @@
 #include "hpcvirt/study/cluster.h"
 #include "hpcvirt/study/plan.h"
 #include "hpcvirt/host/proc.h"
+#include "hpcvirt/results/precision.h"
 #include "hpcvirt/results/provenance.h"
 #include "hpcvirt/host/runstate.h"
 #include "hpcvirt/study/result-line.h"
@@ -34,6 +35,14 @@ struct unit {
 	bool failed;
 	int nodes; /* boxes its MPI job spans (params nodes), 1 for one */
 	int rpn;   /* MPI ranks per box then (params ranks_per_node) */
+	int nrep;  /* repetitions stored, warm-ups included: the next index */
+	/* Adaptive rounds: the unit of the same set in env native (SIZE_MAX
+	 * if none), how many other units have this one as theirs, and the
+	 * time its repetitions took in this run. */
+	size_t native;
+	int ndeps;
+	int64_t spent_ms;
+	int timed;
 };
 
 struct runner {
@@ -63,6 +72,9 @@ struct runner {
 	bool *done;	/* [unit * blocks + block]: stored already (resume) */
 	size_t ntodo;	/* steps still to run */
 	size_t ncursor; /* resume: next stored cell to match */
+	int64_t t0_ms;	/* when the study started (the budget's origin) */
+	size_t nextra;	/* repetitions of adaptive rounds planned so far */
+	size_t ran;	/* repetitions run by this call */
 };
 
 static int
@@ -101,6 +113,35 @@ env_names(const struct hv_run_opts *o)
 	return a;
 }
 
+/* The adaptive target: {"target", "min_reps", "max_reps", "budget_s"
+ * (null: none), "exempt": ["bench metric", ...] (tails)}. */
+static cJSON *
+precision_json(const struct hv_run_opts *o)
+{
+	cJSON *p = cJSON_CreateObject(), *ex;
+	char name[160];
+	size_t i, m;
+
+	cJSON_AddNumberToObject(p, "target", o->precision);
+	cJSON_AddNumberToObject(p, "min_reps", o->reps);
+	cJSON_AddNumberToObject(p, "max_reps", o->max_reps);
+	if (o->budget_s > 0)
+		cJSON_AddNumberToObject(p, "budget_s", o->budget_s);
+	else
+		cJSON_AddNullToObject(p, "budget_s");
+	ex = cJSON_AddArrayToObject(p, "exempt");
+	for (i = 0; i < o->nbenches; i++)
+		for (m = 0; m < o->benches[i]->nmetrics; m++) {
+			if (!o->benches[i]->metrics[m].tail)
+				continue;
+			snprintf(name, sizeof(name), "%s %s",
+				 o->benches[i]->name,
+				 o->benches[i]->metrics[m].name);
+			cJSON_AddItemToArray(ex, cJSON_CreateString(name));
+		}
+	return p;
+}
+
 static int
 record_setup(struct runner *r, struct hv_err *err)
 {
@@ -134,6 +175,8 @@ record_setup(struct runner *r, struct hv_err *err)
 		rc = put_ctx(r, "spec", num, err);
 	if (rc == 0)
 		rc = put_ctx_cjson(r, "selected_envs", env_names(o), err);
+	if (rc == 0 && o->precision > 0)
+		rc = put_ctx_cjson(r, "precision", precision_json(o), err);
 	return rc;
 }
 
@@ -438,6 +481,32 @@ param_int(const struct hv_params *p, const char *key)
 	return n >= 1 && n <= 64 ? (int)n : 1;
 }
 
+/* Each unit's native twin (same parameter set, env native). */
+static void
+link_natives(struct runner *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nunits; i++)
+		r->units[i].native = SIZE_MAX;
+	for (i = 0; i < r->nunits; i++) {
+		struct unit *u = &r->units[i];
+
+		if (strcmp(r->o->envs[u->env]->name, "native") == 0)
+			continue;
+		for (j = 0; j < r->nunits; j++) {
+			struct unit *n = &r->units[j];
+
+			if (n->set == u->set &&
+			    strcmp(r->o->envs[n->env]->name, "native") == 0) {
+				u->native = j;
+				n->ndeps++;
+				break;
+			}
+		}
+	}
+}
+
 static int
 add_cells(struct runner *r, struct hv_err *err)
 {
@@ -471,6 +540,8 @@ add_cells(struct runner *r, struct hv_err *err)
 			rc = unit_cells(r, u, err);
 		}
 	}
+	if (rc == 0)
+		link_natives(r);
 	if (rc == 0 && r->max_nodes > 1) {
 		r->nodes = calloc(o->nenvs * (size_t)(r->max_nodes - 1),
 				  sizeof(*r->nodes));
@@ -577,6 +648,7 @@ make_order(struct runner *r, struct hv_err *err)
 struct rep_count {
 	unsigned char *n; /* per block: metric cells that have it */
 	int blocks;
+	int next; /* past the highest repetition stored (adaptive ones too) */
 };
 
 static int
@@ -586,6 +658,8 @@ count_rep(const struct hv_sample *smp, void *arg)
 
 	if (smp->rep >= 0 && smp->rep < rc->blocks)
 		rc->n[smp->rep]++;
+	if (smp->rep >= rc->next)
+		rc->next = smp->rep + 1;
 	return 0;
 }
 
@@ -608,10 +682,12 @@ mark_done(struct runner *r, struct hv_err *err)
 		size_t nm = u->set->bench->nmetrics;
 
 		memset(cnt.n, 0, (size_t)r->blocks);
+		cnt.next = 0;
 		for (m = 0; m < nm && rc == 0; m++)
 			rc = hv_store_foreach_raw(r->st,
 						  &r->study.cells[u->cell0 + m],
 						  count_rep, &cnt, err);
+		r->units[i].nrep = cnt.next;
 		for (b = 0; b < r->blocks && rc == 0; b++) {
 			if (cnt.n[b] && cnt.n[b] != nm)
 				rc = hv_err_set(
@@ -998,39 +1074,81 @@ box_ready(struct runner *r, size_t i)
 	return false;
 }
 
-/* ran of r->ntodo steps are done; step is the next, or the one whose
- * repetition rep was just stored (rep >= 0). */
+/*
+ * Tell the progress callback that step (of the fixed steps and the
+ * adaptive repetitions planned so far) runs unit u next, or (rep >= 0)
+ * that its repetition rep was just stored; u NULL: the end. The
+ * estimate counts what is planned, from the pace so far.
+ */
 static void
-progress(const struct runner *r, size_t step, size_t ran, int64_t t0, int rep)
+progress(const struct runner *r, size_t step, const struct unit *u, int rep)
 {
-	int64_t el = hv_now_ms() - t0;
+	size_t total = r->ntodo + r->nextra;
+	int64_t el = hv_now_ms() - r->t0_ms;
 	char label[400] = "";
-	struct hv_progress p = {.step = step,
-				.nsteps = r->nsteps,
+	struct hv_progress p = {.step = u ? step : r->nsteps + r->nextra,
+				.nsteps = r->nsteps + r->nextra,
 				.stored = rep >= 0,
 				.rep = rep};
 
 	if (!r->o->progress)
 		return;
-	if (step < r->nsteps)
-		unit_label(r, &r->units[r->order[step]], label, sizeof(label));
+	if (u)
+		unit_label(r, u, label, sizeof(label));
 	p.label = label;
-	p.eta_s = ran && ran <= r->ntodo
-			  ? el * (int64_t)(r->ntodo - ran) / (int64_t)ran / 1000
-			  : -1;
+	p.eta_s = r->ran && r->ran <= total ? el * (int64_t)(total - r->ran) /
+						      (int64_t)r->ran / 1000
+					    : -1;
 	r->o->progress(&p, r->o->progress_arg);
+}
+
+/*
+ * One repetition of unit u at step, stored as repetition rep. Returns
+ * -errno only when the store failed; a unit that fails is recorded.
+ * *stop is set when the user cut the study short.
+ */
+static int
+run_one(struct runner *r, struct unit *u, size_t step, int rep, bool *stop,
+	struct hv_err *err)
+{
+	struct hv_sample smp;
+	char why[400];
+	int64_t t;
+	int rc;
+
+	progress(r, step, u, -1);
+	if (!box_ready(r, u->env))
+		return fail_unit(r, u, r->box_err[u->env], err);
+	memset(&smp, 0, sizeof(smp));
+	smp.rep = rep;
+	smp.seq = (int)step;
+	smp.warmup = rep < r->o->warmup;
+	t = hv_now_ms();
+	rc = run_rep(r, u, &smp, why, sizeof(why), err);
+	if (rc < 0)
+		return rc;
+	u->spent_ms += hv_now_ms() - t;
+	u->timed++;
+	r->ran++;
+	if (!why[0]) {
+		u->nrep = rep + 1;
+		progress(r, step, u, rep);
+	}
+	if (r->o->stop && *r->o->stop) {
+		/* Cut short by the user: not the cell's failure. */
+		*stop = true;
+		return 0;
+	}
+	return why[0] ? fail_unit(r, u, why, err) : 0;
 }
 
 static int
 run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 {
-	int64_t t0 = hv_now_ms();
-	struct hv_sample smp;
-	char why[400];
 	size_t step;
 	int rc;
 
-	for (step = 0; step < r->nsteps; step++) {
+	for (step = 0; step < r->nsteps && !st->interrupted; step++) {
 		struct unit *u = &r->units[r->order[step]];
 		int block = (int)(step / r->nunits);
 
@@ -1041,33 +1159,267 @@ run_steps(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 		if (u->failed ||
 		    r->done[r->order[step] * (size_t)r->blocks + (size_t)block])
 			continue;
-		progress(r, step, st->reps_run, t0, -1);
-		if (!box_ready(r, u->env)) {
-			rc = fail_unit(r, u, r->box_err[u->env], err);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		memset(&smp, 0, sizeof(smp));
-		smp.rep = block;
-		smp.seq = (int)step;
-		smp.warmup = block < r->o->warmup;
-		rc = run_rep(r, u, &smp, why, sizeof(why), err);
+		rc = run_one(r, u, step, block, &st->interrupted, err);
 		if (rc < 0)
 			return rc;
-		st->reps_run++;
-		if (!why[0])
-			progress(r, step, st->reps_run, t0, block);
+	}
+	st->reps_run = r->ran;
+	return 0;
+}
+
+/* Seconds one repetition of u takes: its own pace in this run, else
+ * the pace of every unit timed so far, else a second. */
+static double
+rep_secs(const struct runner *r, const struct unit *u)
+{
+	int64_t ms = 0;
+	size_t i;
+	int n = 0;
+
+	if (u->timed)
+		return (double)u->spent_ms / u->timed / 1000.0 + 1e-3;
+	for (i = 0; i < r->nunits; i++) {
+		ms += r->units[i].spent_ms;
+		n += r->units[i].timed;
+	}
+	return n ? (double)ms / n / 1000.0 + 1e-3 : 1.0;
+}
+
+/* Measured samples of u (every metric has as many). */
+static size_t
+measured(const struct runner *r, const struct unit *u)
+{
+	return r->study.cells[u->cell0].n;
+}
+
+/*
+ * Add to score[k] what one more repetition of unit k would narrow a
+ * cell's variance by, relatively (share of the variance k's side holds,
+ * over its samples + 1), unless k is at max_reps.
+ */
+static void
+want(struct runner *r, double *score, size_t k, double share, bool *capped)
+{
+	const struct unit *u = &r->units[k];
+
+	if (u->failed)
+		return;
+	if ((int)measured(r, u) >= r->o->max_reps) {
+		*capped = true;
+		return;
+	}
+	score[k] +=
+		(share > 1e-6 ? share : 1e-6) / ((double)measured(r, u) + 1);
+}
+
+/* Has native unit k a twin that has not failed? */
+static bool
+has_live_twin(const struct runner *r, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < r->nunits; i++)
+		if (r->units[i].native == k && !r->units[i].failed)
+			return true;
+	return false;
+}
+
+/*
+ * Score every unit for the next round (0: not needed). *wide is set
+ * when some target cell is still wider than the precision asked for.
+ */
+static int
+score_units(struct runner *r, double *score, bool *wide, bool *capped,
+	    struct hv_err *err)
+{
+	struct hv_precision pr;
+	size_t i, m;
+	int rc;
+
+	for (i = 0; i < r->nunits; i++) {
+		struct unit *u = &r->units[i];
+		const struct hv_bench *b = u->set->bench;
+		const struct unit *n =
+			u->native == SIZE_MAX ? NULL : &r->units[u->native];
+		bool with_base = n && !n->failed;
+
+		/* A native unit with live twins is narrowed through them. */
+		if (u->failed || (u->ndeps > 0 && has_live_twin(r, i)))
+			continue;
+		for (m = 0; m < b->nmetrics; m++) {
+			const struct hv_cell *c = &r->study.cells[u->cell0 + m];
+			double tot;
+
+			if (b->metrics[m].tail)
+				continue;
+			rc = hv_cell_precision(
+				&r->study, c,
+				with_base ? &r->study.cells[n->cell0 + m]
+					  : NULL,
+				&pr, err);
+			if (rc < 0)
+				return rc;
+			/* Unknown (a sample the bootstrap refuses): more
+			 * repetitions would not tell it either. */
+			if (!(pr.half_width > r->o->precision))
+				continue;
+			*wide = true;
+			if (!pr.of_ratio) {
+				want(r, score, i, 1, capped);
+				continue;
+			}
+			tot = pr.a + pr.b;
+			if (pr.a >= 0.2 * tot)
+				want(r, score, i, pr.a / tot, capped);
+			if (pr.b >= 0.2 * tot)
+				want(r, score, u->native, pr.b / tot, capped);
+		}
+	}
+	for (i = 0; i < r->nunits; i++)
+		score[i] /= rep_secs(r, &r->units[i]);
+	return 0;
+}
+
+static int
+by_score(const void *pa, const void *pb, void *arg)
+{
+	const double *score = arg;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+
+	if (score[a] != score[b])
+		return score[a] > score[b] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The units of the next round into pick (*npick of them), in the order
+ * they run; *npick 0 with *stopped set when no round is due.
+ */
+static int
+plan_round(struct runner *r, size_t *pick, size_t *npick, struct hv_rng *rng,
+	   const char **stopped, struct hv_err *err)
+{
+	double *score = calloc(r->nunits, sizeof(*score)), left, need = 0;
+	bool wide = false, capped = false;
+	size_t i, n = 0, k = 0;
+	int rc;
+
+	*npick = 0;
+	if (!score)
+		return hv_err_set(err, ENOMEM, "round");
+	rc = score_units(r, score, &wide, &capped, err);
+	for (i = 0; rc == 0 && i < r->nunits; i++)
+		if (score[i] > 0)
+			pick[n++] = i;
+	if (rc == 0 && n == 0)
+		*stopped = wide && capped ? "max_reps" : "met";
+	/* Within the budget: the best narrowing per second first, as many
+	 * as fit in what is left. */
+	left = r->o->budget_s - (double)(hv_now_ms() - r->t0_ms) / 1000.0;
+	if (rc == 0 && n > 0 && r->o->budget_s > 0) {
+		qsort_r(pick, n, sizeof(*pick), by_score, score);
+		for (i = 0; i < n; i++) {
+			double t = rep_secs(r, &r->units[pick[i]]);
+
+			if (need + t <= left) {
+				need += t;
+				pick[k++] = pick[i];
+			}
+		}
+		n = k;
+		if (n == 0)
+			*stopped = "budget";
+	}
+	free(score);
+	hv_rng_shuffle(rng, pick, n, sizeof(*pick));
+	*npick = n;
+	return rc;
+}
+
+/* Append a round's order to the context's "order_extra". */
+static int
+record_round(struct runner *r, const size_t *pick, size_t n, struct hv_err *err)
+{
+	const char *old = hv_context_get(&r->study, "order_extra");
+	cJSON *list = old ? cJSON_Parse(old) : NULL, *blk;
+	char label[400];
+	size_t i;
+
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(list);
+		list = cJSON_CreateArray();
+	}
+	blk = cJSON_CreateArray();
+	cJSON_AddItemToArray(list, blk);
+	for (i = 0; i < n; i++) {
+		unit_label(r, &r->units[pick[i]], label, sizeof(label));
+		cJSON_AddItemToArray(blk, cJSON_CreateString(label));
+	}
+	return put_ctx_cjson(r, "order_extra", list, err);
+}
+
+/* After the minimum: rounds until every target is met, at max_reps, or
+ * out of budget (hv_run_opts.precision). */
+static int
+run_adaptive(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
+{
+	size_t *pick, i, n;
+	struct hv_rng rng;
+	int rc = 0;
+
+	if (r->o->precision <= 0 || st->interrupted)
+		return 0;
+	pick = malloc((r->nunits ? r->nunits : 1) * sizeof(*pick));
+	if (!pick)
+		return hv_err_set(err, ENOMEM, "round");
+	/* Its own stream: the fixed order stays what the seed made. */
+	hv_rng_seed(&rng, r->o->seed ^ 0x6164617074697665ULL);
+	while (rc == 0 && !st->interrupted) {
 		if (r->o->stop && *r->o->stop) {
-			/* Cut short by the user: not the cell's failure. */
 			st->interrupted = true;
 			break;
 		}
-		if (why[0] && (rc = fail_unit(r, u, why, err)) < 0)
-			return rc;
+		rc = plan_round(r, pick, &n, &rng, &st->stopped, err);
+		if (rc < 0 || n == 0)
+			break;
+		rc = record_round(r, pick, n, err);
+		st->rounds++;
+		r->nextra += n;
+		for (i = 0; i < n && rc == 0 && !st->interrupted; i++) {
+			struct unit *u = &r->units[pick[i]];
+			int rep = u->nrep > r->blocks ? u->nrep : r->blocks;
+
+			if (u->failed)
+				continue;
+			rc = run_one(r, u, r->nsteps + r->nextra - n + i, rep,
+				     &st->interrupted, err);
+		}
 	}
-	progress(r, r->nsteps, st->reps_run, t0, -1);
-	return 0;
+	if (st->interrupted)
+		st->stopped = "interrupted";
+	free(pick);
+	st->reps_run = r->ran;
+	return rc;
+}
+
+/* How the adaptive rounds ended, into the context's "adaptive". */
+static int
+record_adaptive(struct runner *r, const struct hv_run_stats *st,
+		struct hv_err *err)
+{
+	cJSON *a;
+
+	if (r->o->precision <= 0)
+		return 0;
+	a = cJSON_CreateObject();
+	cJSON_AddNumberToObject(a, "rounds", st->rounds);
+	cJSON_AddNumberToObject(a, "extra_reps", (double)r->nextra);
+	cJSON_AddStringToObject(a, "stopped",
+				st->stopped ? st->stopped : "met");
+	cJSON_AddNumberToObject(a, "elapsed_s",
+				(double)(hv_now_ms() - r->t0_ms) / 1000.0);
+	return put_ctx_cjson(r, r->o->resume ? "resumed_adaptive" : "adaptive",
+			     a, err);
 }
 
 static int
@@ -1141,6 +1493,7 @@ hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
 	int rc;
 
 	memset(st, 0, sizeof(*st));
+	r.t0_ms = hv_now_ms();
 	hv_study_init(&r.study);
 	r.study.seed = o->seed;
 	rc = hv_runstate_create(&r.rs, err);
@@ -1180,6 +1533,11 @@ hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
 		rc = fail_down_boxes(&r, err);
 	if (rc == 0)
 		rc = run_steps(&r, st, err);
+	if (rc == 0)
+		rc = run_adaptive(&r, st, err);
+	progress(&r, 0, NULL, -1);
+	if (rc == 0)
+		rc = record_adaptive(&r, st, err);
 	if (rc == 0)
 		rc = finish_cells(&r, st, err);
 out:

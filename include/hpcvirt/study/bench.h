@@ -36,6 +36,9 @@ struct hv_metric_def {
 	const char *name; /* "half_rtt_p50_ns" */
 	const char *unit; /* "ns" */
 	bool higher_is_better;
+	/* A tail quantile (p99): reported, but no precision target, since
+	 * pinning a rare event to 2 % takes far more repetitions. */
+	bool tail;
 };
 
 /* A peer a repetition needs (the net server), started natively by the

@@ -40,8 +40,25 @@ struct hv_run_opts {
 	/* User overrides of parameter lists: key = param name, value =
 	 * comma-separated list. A key no selected bench has is an error. */
 	const struct hv_params *sets;
-	int reps;	     /* measured repetitions per cell */
-	int warmup;	     /* discarded repetitions per cell, first */
+	int reps;   /* measured repetitions per cell (the minimum
+		     * when precision > 0) */
+	int warmup; /* discarded repetitions per cell, first */
+	/*
+	 * Adaptive repetitions (docs/METHOD.md section 7). With precision >
+	 * 0, after the warm-up and reps blocks the study runs rounds: each
+	 * round is one more repetition, in a fresh random order, of the
+	 * units that have a cell whose 95 % interval (results/precision.h)
+	 * is still wider than this relative half-width, on the side (env or
+	 * native) that narrows it. It stops when every cell meets it or has
+	 * max_reps samples, or when no repetition fits in what is left of
+	 * budget_s seconds (0: no budget) since the study started; a round
+	 * that does not fit whole takes the units with the best expected
+	 * narrowing per second. A bench's tail metrics (hv_metric_def.tail)
+	 * are no target. precision 0: reps is a fixed count.
+	 */
+	double precision;
+	int max_reps;
+	double budget_s;
 	uint64_t seed;	     /* schedule and bootstrap seed */
 	const char *out_dir; /* study directory (created) */
 	const char *bin_dir; /* agent and kernels */
@@ -80,6 +97,10 @@ struct hv_run_stats {
 	bool interrupted;
 	size_t reps_stored; /* resume: repetitions found already stored */
 	size_t reps_run;    /* repetitions run by this call */
+	/* Adaptive (precision > 0): rounds run after the minimum, and why
+	 * they stopped: "met", "max_reps", "budget", "interrupted". */
+	int rounds;
+	const char *stopped;
 };
 
 /*
