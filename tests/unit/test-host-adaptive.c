@@ -233,8 +233,8 @@ main(void)
 	   c ? c->n : 0);
 	/* A round here is two repetitions of some ms; the study's teardown
 	 * is in t too. */
-	ok(t <= o.budget_s + 1.0, "the study ended within a round of %g s (%.2f s)",
-	   o.budget_s, t);
+	ok(t <= o.budget_s + 1.0,
+	   "the study ended within a round of %g s (%.2f s)", o.budget_s, t);
 	ok(t >= o.budget_s - 1.0, "and used its budget (%.2f s)", t);
 	ok(ad && strstr(ad, "\"stopped\":\"budget\""), "the context says so");
 	hv_study_release(&s);
