@@ -1,6 +1,7 @@
 #!/bin/sh
-# scripts/setup-deps.sh [--test] - install the Debian packages hpcvirt
-# needs, and only those that are missing (idempotent; apt-get as root).
+# scripts/setup-deps.sh [--test | --print] - install the Debian packages
+# hpcvirt needs, and only those that are missing (idempotent; apt-get as
+# root).
 #
 #   (no option)  everything a study uses: build tools and libraries, and
 #                the tools of every environment and peer benchmark
@@ -8,6 +9,11 @@
 #   --print      print the package list and exit
 #
 # Outside root, or without apt-get, it only reports what is missing.
+#
+# It is quiet: one line per step and a summary, so that `make study` and
+# `make check` stay readable. apt's own output goes to a log,
+# build/setup-deps.log of this checkout (SETUP_DEPS_LOG names another),
+# and a step that fails shows all of its output on stderr.
 set -eu
 
 # Build and library dependencies of the host tool, agent and kernels.
@@ -27,36 +33,97 @@ STUDY="sockperf iperf3 fio"
 mode=${1:-}
 case "$mode" in
 --test) pkgs="$BUILD $TEST" ;;
---print) echo "$BUILD $TEST $STUDY"; exit 0 ;;
+--print) # one line, the words only
+	# shellcheck disable=SC2086
+	echo $BUILD $TEST $STUDY
+	exit 0 ;;
 "") pkgs="$BUILD $TEST $STUDY" ;;
 *) echo "setup-deps.sh: unknown option '$mode': expected --test or --print" >&2
    exit 2 ;;
 esac
 
+# step DESCRIPTION CMD...: run CMD with its output appended to the log and
+# say so on one line, "setup-deps: DESCRIPTION ... ok (N s)" or "...
+# failed (exit N, N s)". Returns CMD's exit status; step_from is the log
+# offset (for tail -c) where this step's output begins.
+step() {
+	step_desc=$1
+	shift
+	printf 'setup-deps: %s ... ' "$step_desc"
+	echo "### $(date '+%F %T') $*" >>"$log"
+	step_from=$(($(wc -c <"$log") + 1))
+	step_t0=$(date +%s)
+	step_rc=0
+	"$@" >>"$log" 2>&1 </dev/null || step_rc=$?
+	step_secs=$(($(date +%s) - step_t0))
+	if [ "$step_rc" -eq 0 ]; then
+		echo "ok ($step_secs s)"
+	else
+		echo "failed (exit $step_rc, $step_secs s)"
+	fi
+	return "$step_rc"
+}
+
+# die_step: show the whole output of the step that just failed, then exit
+# with its status. Errors are never summarised away.
+die_step() {
+	{
+		echo "setup-deps: $step_desc failed (exit $step_rc); its output:"
+		tail -c "+$step_from" "$log"
+		echo "setup-deps: full log: $log"
+	} >&2
+	exit "$step_rc"
+}
+
+# shellcheck disable=SC2086 # a list of words
+set -- $pkgs
+total=$#
 missing=""
+nmissing=0
+printf 'setup-deps: checking %d packages ... ' "$total"
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		grep -q 'install ok installed'; then
 		missing="$missing $p"
+		nmissing=$((nmissing + 1))
 	fi
 done
-if [ -z "$missing" ]; then
-	echo "setup-deps: all packages present"
+missing=${missing# }
+if [ "$nmissing" -eq 0 ]; then
+	echo "all $total present"
 	exit 0
 fi
-echo "setup-deps: missing:$missing"
+echo "$nmissing missing"
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-	echo "setup-deps: not root or no apt-get; install them by hand" >&2
+	echo "setup-deps: not root or no apt-get; install them by hand:" \
+		"apt-get install $missing" >&2
 	exit 1
 fi
+
+log=${SETUP_DEPS_LOG:-$(cd "$(dirname "$0")/.." && pwd)/build/setup-deps.log}
+if ! { mkdir -p "$(dirname "$log")" && : >"$log"; } 2>/dev/null; then
+	log=${TMPDIR:-/tmp}/hpcvirt-setup-deps.log
+	: >"$log"
+fi
+echo "### setup-deps ${mode:-(study)}: missing: $missing" >>"$log"
+
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has no package lists, and old lists may name files the
 # mirror no longer has: update once, then install.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-	apt-get update -qq
+	step "apt-get update" apt-get update -q || die_step
 fi
-# shellcheck disable=SC2086
-if ! apt-get install -y -qq --no-install-recommends $missing; then
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends $missing
+if [ "$nmissing" -eq 1 ]; then
+	what="installing 1 package ($missing)"
+else
+	what="installing $nmissing packages ($missing)"
 fi
+# shellcheck disable=SC2086 # a list of words
+if ! step "$what" apt-get install -y -q --no-install-recommends $missing; then
+	echo "setup-deps: updating the package lists and trying again"
+	step "apt-get update" apt-get update -q || die_step
+	# shellcheck disable=SC2086
+	step "$what" apt-get install -y -q --no-install-recommends $missing ||
+		die_step
+fi
+echo "setup-deps: $nmissing installed, $((total - nmissing)) already present, log: $log"
