@@ -119,11 +119,11 @@ else
 	what="installing $nmissing packages ($missing)"
 fi
 # shellcheck disable=SC2086 # a list of words
-if ! step "$what" apt-get install -y -q --no-install-recommends $missing; then
+if ! step "$what" apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends $missing; then
 	echo "setup-deps: updating the package lists and trying again"
 	step "apt-get update" apt-get update -q || die_step
 	# shellcheck disable=SC2086
-	step "$what" apt-get install -y -q --no-install-recommends $missing ||
+	step "$what" apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends $missing ||
 		die_step
 fi
 echo "setup-deps: $nmissing installed, $((total - nmissing)) already present, log: $log"
