@@ -143,9 +143,13 @@ hv_host_load_read(struct hv_host_load *l)
 
 	l->load1 = -1;
 	l->psi_some_avg10 = -1;
+	l->psi_some_total_us = -1;
 	if (read_line("/proc/loadavg", buf, sizeof(buf)))
 		l->load1 = strtod(buf, NULL);
-	if (read_line("/proc/pressure/cpu", buf, sizeof(buf)) &&
-	    (p = strstr(buf, "avg10=")) != NULL)
+	if (!read_line("/proc/pressure/cpu", buf, sizeof(buf)))
+		return;
+	if ((p = strstr(buf, "avg10=")) != NULL)
 		l->psi_some_avg10 = strtod(p + 6, NULL);
+	if ((p = strstr(buf, "total=")) != NULL)
+		l->psi_some_total_us = strtod(p + 6, NULL);
 }

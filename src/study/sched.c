@@ -806,7 +806,8 @@ exec_verdict(struct hv_box *box, const struct hv_exec_res *res, char *why,
  * for an MPI job across boxes where its ranks ran. */
 static char *
 raw_record(cJSON *result, const struct hv_host_load *before,
-	   const struct hv_host_load *after, const char *placement)
+	   const struct hv_host_load *after, const char *placement, int own,
+	   double wait)
 {
 	cJSON *o = cJSON_CreateObject(), *h;
 	char *txt;
@@ -823,9 +824,48 @@ raw_record(cJSON *result, const struct hv_host_load *before,
 	if (after->psi_some_avg10 >= 0)
 		cJSON_AddNumberToObject(h, "psi_cpu_some_avg10_after",
 					after->psi_some_avg10);
+	cJSON_AddNumberToObject(h, "own_threads", own);
+	if (wait >= 0)
+		cJSON_AddNumberToObject(h, "cpu_wait_pct", wait);
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return txt;
+}
+
+/*
+ * CPUs the unit itself keeps busy on this host: its ranks (every node is
+ * here) times its OpenMP threads, and the bench's peer.
+ */
+static int
+own_threads(const struct unit *u)
+{
+	const struct hv_params *p = &u->set->params;
+	int ranks = hv_params_get(p, "ranks") ? param_int(p, "ranks")
+					      : u->nodes * u->rpn;
+
+	return ranks * param_int(p, "threads") + (u->set->bench->needs_peer);
+}
+
+/*
+ * How much of a repetition of wall_ns some task waited for a CPU, in %
+ * (/proc/pressure/cpu "some total" over exactly that time), when that
+ * can only be someone else's doing: the unit's own threads leave a CPU
+ * free. When they fill the host, they make such waits themselves, and
+ * it is -1 (unknown), never "contended" by the study's own load.
+ */
+static double
+foreign_wait(const struct unit *u, const struct hv_host_load *before,
+	     const struct hv_host_load *after, int64_t wall_ns)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	double w;
+
+	if (before->psi_some_total_us < 0 || after->psi_some_total_us < 0 ||
+	    wall_ns <= 0 || own_threads(u) >= cpus)
+		return -1;
+	w = (after->psi_some_total_us - before->psi_some_total_us) * 1e5 /
+	    (double)wall_ns;
+	return w < 0 ? 0 : w > 100 ? 100 : w;
 }
 
 static int
@@ -993,6 +1033,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	struct hv_err xerr;
 	cJSON *result = NULL;
 	char *raw = NULL, *placement;
+	int64_t span_ns;
 	int rc = 0;
 
 	if (b->box_start)
@@ -1023,6 +1064,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 		goto out;
 	}
 	hv_host_load_read(&after);
+	span_ns = hv_realtime_ns() - smp->t_start_ns;
 	smp->wall_ns = res.wall_ns;
 	exec_verdict(box, &res, why, wlen);
 	if (why[0])
@@ -1036,12 +1078,11 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	if (b->parse(&u->set->params, result, values, &xerr) < 0)
 		goto fail;
 	placement = u->nodes > 1 ? hv_cluster_placement(res.out) : NULL;
-	raw = raw_record(result, &before, &after, placement);
+	smp->cpu_psi = foreign_wait(u, &before, &after, span_ns);
+	raw = raw_record(result, &before, &after, placement, own_threads(u),
+			 smp->cpu_psi);
 	free(placement);
 	smp->raw = raw;
-	smp->cpu_psi = before.psi_some_avg10 > after.psi_some_avg10
-			       ? before.psi_some_avg10
-			       : after.psi_some_avg10;
 	smp->load1 = before.load1 > after.load1 ? before.load1 : after.load1;
 	rc = store_values(r, u, smp, values, err);
 	goto out;

@@ -22,6 +22,9 @@ cJSON *hv_provenance_collect(const char *bin_dir, const char *const *cmdline);
 struct hv_host_load {
 	double load1;	       /* /proc/loadavg, 1 minute */
 	double psi_some_avg10; /* /proc/pressure/cpu "some avg10", -1 if none */
+	/* its "some total": microseconds some task waited for a CPU since
+	 * boot, -1 if none (the difference over a repetition is exact) */
+	double psi_some_total_us;
 };
 
 void hv_host_load_read(struct hv_host_load *l);

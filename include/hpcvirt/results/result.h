@@ -60,8 +60,9 @@ struct hv_cell {
 	enum hv_cell_status status;
 	char *reason; /* why it failed, NULL otherwise */
 
-	/* Host contention around the measured repetitions (max over them;
-	 * -1 when unknown): CPU pressure "some avg10" in %, load average. */
+	/* Host contention during the measured repetitions (max over them;
+	 * -1 when unknown): % of a repetition some task waited for a CPU
+	 * (hv_cell_contended), load average. */
 	double cpu_psi_max;
 	double load1_max;
 
@@ -119,11 +120,14 @@ int hv_cell_add_sample(struct hv_cell *c, double v);
 int hv_cell_set_reason(struct hv_cell *c, const char *reason);
 
 /*
- * Was the cell measured under contention? True when, around some measured
+ * Was the cell measured under contention? True when, during some measured
  * repetition, runnable tasks waited for a CPU at least HV_CONTENDED_PSI %
- * of the time (/proc/pressure/cpu "some avg10"). A benchmark alone on an
- * idle host stays well below; co-tenant load does not. Such a cell's
- * ratio should be measured again, not interpreted.
+ * of the time (/proc/pressure/cpu "some total" over the repetition) while
+ * the study's own threads (ranks x threads, and a peer) left a CPU free,
+ * so that the wait was someone else's doing. When the study's own load
+ * fills the CPUs the wait is its own and not counted. A benchmark alone
+ * on an idle host stays well below; co-tenant load does not. Such a
+ * cell's ratio should be measured again, not interpreted.
  */
 #define HV_CONTENDED_PSI 10.0
 bool hv_cell_contended(const struct hv_cell *c);

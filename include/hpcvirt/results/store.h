@@ -29,8 +29,12 @@ struct hv_sample {
 	const char *raw;    /* the kernel's HPCVIRT-RESULT JSON, may be NULL */
 	int64_t t_start_ns; /* CLOCK_REALTIME at start */
 	int64_t wall_ns;    /* wall time of the repetition */
-	double cpu_psi; /* max /proc/pressure/cpu some avg10 (%), -1 unknown */
-	double load1;	/* max 1-minute load average, -1 unknown */
+	/* % of the repetition some task waited for a CPU while the study's
+	 * own threads left one free (/proc/pressure/cpu some total), -1
+	 * unknown (no PSI, or the study's own load filled the CPUs). Studies
+	 * before 2026-12 stored the larger some avg10 around it. */
+	double cpu_psi;
+	double load1; /* max 1-minute load average, -1 unknown */
 };
 
 enum hv_store_mode {
