@@ -70,7 +70,8 @@ enum {
 };
 
 static const struct hv_cli_opt run_opts[] = {
-	[O_ENV] = {"env", "LIST", "environments (default: every available)"},
+	[O_ENV] = {"env", "LIST",
+		   "environments, or all (default: every available)"},
 	[O_BENCH] = {"bench", "LIST", "benches (default: all; see list)"},
 	[O_REPS] = {"reps", "N",
 		    "a fixed count of measured repetitions per cell, "
@@ -419,7 +420,7 @@ pick_envs(struct run_args *a)
 	hv_err_init(&err);
 	if (a->resume)
 		return 0; /* the study's own, from resume_args() */
-	if (!a->env_list) {
+	if (!a->env_list || strcmp(a->env_list, "all") == 0) {
 		for (i = 0; i < hv_env_count(); i++)
 			if (!hv_env_at(i)->explicit_only &&
 			    hv_env_probe(hv_env_at(i), &why) == 0)

@@ -243,7 +243,7 @@ const struct hv_env hv_env_tcg = {
 	.probe = tcg_probe,
 	.start = tcg_start,
 	.exec = hv_vm_exec,
-	.skip = hv_vm_skip,
+	.skip = hv_tcg_skip,
 	.stop = qemu_stop,
 };
 
@@ -255,7 +255,7 @@ const struct hv_env hv_env_tcg_e1000 = {
 	.probe = tcg_probe,
 	.start = tcg_e1000_start,
 	.exec = hv_vm_exec,
-	.skip = hv_vm_skip,
+	.skip = hv_tcg_skip,
 	.stop = qemu_stop,
 };
 

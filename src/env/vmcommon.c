@@ -641,11 +641,11 @@ hv_vm_probe_image(struct hv_err *why)
 }
 
 /*
- * The default study on a VM or UML box: its CPU work runs up to ~19x
- * slower (TCG) and its page faults ~10-20x, so the full 1-512 MiB file
- * sweep and classes above S would take far longer than every other env
- * together. Leave those parameter sets out (hpcvirt run --full keeps
- * them); the report lists what was left out.
+ * The default study on a VM or UML box: its page faults cost ~10-20x and
+ * (TCG) its CPU work up to ~19x, so the full 1-512 MiB file sweep and
+ * classes above W would take far longer than every other env together.
+ * Leave those parameter sets out (hpcvirt run --full keeps them); the
+ * report lists what was left out.
  */
 bool
 hv_vm_skip(const struct hv_bench *b, const struct hv_params *p, char *why,
@@ -668,4 +668,23 @@ hv_vm_skip(const struct hv_bench *b, const struct hv_params *p, char *why,
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Under binary translation class W as well: one repetition of the eight
+ * NPB benchmarks at class W, serial and OpenMP, takes minutes under TCG
+ * against seconds natively, so the default study measures TCG at class S.
+ */
+bool
+hv_tcg_skip(const struct hv_bench *b, const struct hv_params *p, char *why,
+	    size_t len)
+{
+	const char *v = hv_params_get(p, "class");
+
+	if (v && strcmp(v, "S") != 0) {
+		snprintf(why, len, "%s class %s takes minutes under emulation",
+			 b->name, v);
+		return true;
+	}
+	return hv_vm_skip(b, p, why, len);
 }

@@ -99,5 +99,8 @@ int hv_vm_boot_timeout(int def_ms);
 /* The env skip hook of VM and UML boxes for the default study. */
 bool hv_vm_skip(const struct hv_bench *b, const struct hv_params *p, char *why,
 		size_t len);
+/* The same for QEMU TCG boxes, which leave out classes above S too. */
+bool hv_tcg_skip(const struct hv_bench *b, const struct hv_params *p, char *why,
+		 size_t len);
 
 #endif
