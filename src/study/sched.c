@@ -446,21 +446,112 @@ unit_cells(struct runner *r, struct unit *u, struct hv_err *err)
 	return 0;
 }
 
+/* Does env e's own skip hook leave set out of a reduced study? */
+static bool
+env_skips(const struct runner *r, const struct hv_env *e,
+	  const struct hv_plan_set *set, char *why, size_t len)
+{
+	return r->o->reduce && e->skip &&
+	       e->skip(set->bench, &set->params, why, len);
+}
+
+/* Position of an NPB class letter (S < W < A < ...), -1 for none. */
+static int
+class_rank(const struct hv_plan_set *set)
+{
+	static const char order[] = "SWABCDE";
+	const char *v = hv_params_get(&set->params, "class");
+	const char *p = v && v[0] && !v[1] ? strchr(order, v[0]) : NULL;
+
+	return p ? (int)(p - order) : -1;
+}
+
+/* Do a and b differ in their class alone? */
+static bool
+same_but_class(const struct hv_plan_set *a, const struct hv_plan_set *b)
+{
+	size_t i;
+
+	if (a->bench != b->bench || a->params.n != b->params.n)
+		return false;
+	for (i = 0; i < a->params.n; i++)
+		if (strcmp(a->params.v[i].key, "class") != 0 &&
+		    strcmp(a->params.v[i].value,
+			   hv_params_get(&b->params, a->params.v[i].key)
+				   ?: "") != 0)
+			return false;
+	return true;
+}
+
+/*
+ * The larger class of set that env e runs instead, or NULL: a reduced
+ * study runs each box at the largest class asked that it finishes.
+ */
+static const struct hv_plan_set *
+larger_class(const struct runner *r, const struct hv_env *e,
+	     const struct hv_plan_set *set)
+{
+	const struct hv_plan_set *big = NULL;
+	char why[256];
+	size_t k;
+
+	if (!r->o->reduce || class_rank(set) < 0)
+		return NULL;
+	for (k = 0; k < r->plan->n; k++) {
+		const struct hv_plan_set *o = &r->plan->sets[k];
+
+		if (class_rank(o) > class_rank(big ? big : set) &&
+		    same_but_class(set, o) &&
+		    !env_skips(r, e, o, why, sizeof(why)))
+			big = o;
+	}
+	return big;
+}
+
+/* Does another env than native run set (native is its base then)? */
+static bool
+base_of_other(const struct runner *r, const struct hv_plan_set *set)
+{
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < r->o->nenvs; i++) {
+		const struct hv_env *e = r->o->envs[i];
+
+		if (strcmp(e->name, "native") != 0 &&
+		    !env_skips(r, e, set, why, sizeof(why)) &&
+		    !larger_class(r, e, set))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Does the env leave this parameter set out of a reduced (default)
- * study? Records why in reduced[] when it does.
+ * study? Records why in reduced[] when it does. Besides what its skip
+ * hook leaves out, an env runs each NPB benchmark at the largest class
+ * asked that it finishes (--class S,W: containers W, TCG S), and native
+ * every class another env runs, as their base.
  */
 static bool
 reduced(struct runner *r, size_t env, const struct hv_plan_set *set,
 	cJSON *list)
 {
 	const struct hv_env *e = r->o->envs[env];
+	const struct hv_plan_set *big;
 	char why[256] = "", p[256];
 	cJSON *o;
 
-	if (!r->o->reduce || !e->skip ||
-	    !e->skip(set->bench, &set->params, why, sizeof(why)))
-		return false;
+	if (!env_skips(r, e, set, why, sizeof(why))) {
+		big = larger_class(r, e, set);
+		if (!big ||
+		    (strcmp(e->name, "native") == 0 && base_of_other(r, set)))
+			return false;
+		snprintf(why, sizeof(why),
+			 "runs class %s instead (the largest asked that it "
+			 "finishes)",
+			 hv_params_get(&big->params, "class"));
+	}
 	hv_params_format(&set->params, p, sizeof(p));
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "env", e->name);
