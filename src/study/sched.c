@@ -37,10 +37,8 @@ struct unit {
 	int rpn;   /* MPI ranks per box then (params ranks_per_node) */
 	int nrep;  /* repetitions stored, warm-ups included: the next index */
 	/* Adaptive rounds: the unit of the same set in env native (SIZE_MAX
-	 * if none), how many other units have this one as theirs, and the
-	 * time its repetitions took in this run. */
+	 * if none), and the time its repetitions took in this run. */
 	size_t native;
-	int ndeps;
 	int64_t spent_ms;
 	int timed;
 };
@@ -591,7 +589,6 @@ link_natives(struct runner *r)
 			if (n->set == u->set &&
 			    strcmp(r->o->envs[n->env]->name, "native") == 0) {
 				u->native = j;
-				n->ndeps++;
 				break;
 			}
 		}
@@ -1344,18 +1341,6 @@ want(struct runner *r, double *score, size_t k, double share, bool *capped)
 		(share > 1e-6 ? share : 1e-6) / ((double)measured(r, u) + 1);
 }
 
-/* Has native unit k a twin that has not failed? */
-static bool
-has_live_twin(const struct runner *r, size_t k)
-{
-	size_t i;
-
-	for (i = 0; i < r->nunits; i++)
-		if (r->units[i].native == k && !r->units[i].failed)
-			return true;
-	return false;
-}
-
 /*
  * Score every unit for the next round (0: not needed). *wide is set
  * when some target cell is still wider than the precision asked for.
@@ -1375,8 +1360,7 @@ score_units(struct runner *r, double *score, bool *wide, bool *capped,
 			u->native == SIZE_MAX ? NULL : &r->units[u->native];
 		bool with_base = n && !n->failed;
 
-		/* A native unit with live twins is narrowed through them. */
-		if (u->failed || (u->ndeps > 0 && has_live_twin(r, i)))
+		if (u->failed)
 			continue;
 		for (m = 0; m < b->nmetrics; m++) {
 			const struct hv_cell *c = &r->study.cells[u->cell0 + m];

@@ -36,4 +36,32 @@ int hv_cell_precision(const struct hv_study *s, const struct hv_cell *c,
 		      const struct hv_cell *base, struct hv_precision *out,
 		      struct hv_err *err);
 
+/* A cell against the study's target (context "precision"). */
+struct hv_cell_prec {
+	bool target; /* a target: not failed, not exempt (a tail) */
+	struct hv_precision p;
+	bool met;      /* half_width <= target */
+	char why[128]; /* when not met: "cv 12.3 %, budget", ... */
+};
+
+/* The study's target and where each cell stands against it. */
+struct hv_study_prec {
+	double target;	  /* relative half-width, 0: not an adaptive study */
+	int max_reps;	  /* the cap it ran with */
+	const char *stop; /* how the rounds ended: "met", "budget", ... */
+	struct hv_cell_prec *cells; /* [s->ncells] */
+	size_t ntarget, nmet;
+};
+
+/*
+ * Where every cell of s stands against the target recorded in its
+ * context ("precision", "adaptive"; a study without them has target 0
+ * and no cell is a target). The why of a cell that missed names its cv
+ * and what stopped it: "budget", "--max-reps 30", "interrupted". 0, or
+ * -ENOMEM with err set; release with hv_study_prec_release.
+ */
+int hv_study_prec_compute(const struct hv_study *s, struct hv_study_prec *out,
+			  struct hv_err *err);
+void hv_study_prec_release(struct hv_study_prec *p);
+
 #endif
