@@ -622,11 +622,13 @@ print_teardown(FILE *f, const struct hv_study *s)
 		const char *why = cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(e, "why"));
 
-		if (env && why)
-			fprintf(f,
-				"teardown: %s left something behind: %s "
-				"(hpcvirt clean retries)\n",
-				env, why);
+		if (!env || !why)
+			continue;
+		fputs("teardown: ", f);
+		put_clean(f, env, 0);
+		fputs(" left something behind: ", f);
+		put_clean(f, why, 0);
+		fputs(" (hpcvirt clean retries)\n", f);
 	}
 	cJSON_Delete(list);
 }

@@ -671,6 +671,9 @@ check_hostile(void)
 	c->status = HV_CELL_FAILED;
 	hv_cell_set_reason(c, "exit 1: \x1b[31mred\nnative 1.00\xc2\x9b");
 	hv_context_set_json(&s, "envs", "{\"v\\u001bm\":{\"start_ns\":1}}");
+	hv_context_set_json(&s, "teardown",
+			    "[{\"env\":\"u\\u001bl\",\"why\":\"stop:\\u007f"
+			    "\\u0005busy\"}]");
 	hv_study_analyze(&s, &err);
 	txt = render(hv_render_table, &s, &len);
 	for (i = 0; txt && i < len; i++)
@@ -684,6 +687,9 @@ check_hostile(void)
 	ok(txt && strstr(txt, "FAILED: exit 1: ?[31mred?native 1.00??\n"),
 	   "table: a reason stays on its row, controls shown as '?'");
 	ok(txt && strstr(txt, "  ns?[2J "), "table: env cleaned, width kept");
+	ok(txt && strstr(txt, "\nteardown: u?l left something behind: "
+			      "stop:??busy (hpcvirt clean retries)\n"),
+	   "table: a teardown's env and why are cleaned");
 	free(txt);
 	hv_params_release(&p);
 	hv_study_release(&s);
