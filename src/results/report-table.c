@@ -13,7 +13,11 @@
  * The value column is the median, scaled to a readable unit (ns to us, ms
  * or s; bytes/s to decimal KB/s, MB/s, GB/s). n and cv% (stddev / mean)
  * show how noisy the cell was. The ratio is mean(env) / mean(native) with
- * its bootstrap CI, as computed by hv_study_analyze().
+ * its bootstrap CI, as computed by hv_study_analyze(), and the raw verdict;
+ * one that Benjamini-Hochberg drops reads "slower (p 0.046, not after
+ * BH)". A cell the gross-artefact guard flags is marked "(unstable [k])"
+ * or "(native unstable [k])", footnote k under the tables giving the
+ * numbers.
  */
 #include <errno.h>
 #include <math.h>
@@ -151,6 +155,10 @@ fmt_value(char *buf, size_t len, double v, const char *unit)
 	fmt_sig3(buf, len, v / best->div, best->name);
 }
 
+/*
+ * The ratio with its CI and raw verdict; a verdict that does not survive
+ * the study's Benjamini-Hochberg correction says so, with its p.
+ */
 static void
 fmt_ratio(char *buf, size_t len, const struct hv_cell *c)
 {
@@ -158,6 +166,11 @@ fmt_ratio(char *buf, size_t len, const struct hv_cell *c)
 
 	if (is_native(c) && c->has_summary)
 		snprintf(buf, len, "1.00");
+	else if (c->has_ratio && c->verdict_bh != r->verdict)
+		snprintf(buf, len,
+			 "%.2f [%.2f, %.2f] %s (p %.2g, not after BH)",
+			 r->ratio, r->lo, r->hi, hv_verdict_name(r->verdict),
+			 r->p);
 	else if (c->has_ratio)
 		snprintf(buf, len, "%.2f [%.2f, %.2f] %s", r->ratio, r->lo,
 			 r->hi, hv_verdict_name(r->verdict));
@@ -165,19 +178,43 @@ fmt_ratio(char *buf, size_t len, const struct hv_cell *c)
 		snprintf(buf, len, "-");
 }
 
+/* The unstable cells in the order the table shows them: footnote k is
+ * cell[k - 1]. */
+struct footnotes {
+	const struct hv_cell **cell;
+	size_t n;
+};
+
 /*
- * Notes after the ratio. This is the hook for per-cell flags: when the
- * study records contention (load, CPU pressure, steal time) per cell, the
- * "contended" flag goes here, next to "pending".
+ * Notes after the ratio: pending, contended, and the gross-artefact
+ * guard with the number of its footnote ("unstable" for the cell's own
+ * samples or ratio, "native unstable" when its native twin's samples
+ * make the ratio suspect).
  */
-static const char *
-row_note(const struct hv_study *s, const struct hv_cell *c)
+static void
+row_note(char *buf, size_t len, const struct hv_cell *c, struct footnotes *fn)
 {
-	(void)s;
+	unsigned own = c->unstable.flags & ~(unsigned)HV_UNSTABLE_NATIVE;
+	bool nat = (c->unstable.flags & HV_UNSTABLE_NATIVE) != 0;
+	size_t used = 0;
+
+	buf[0] = '\0';
 	if (c->status == HV_CELL_PENDING)
-		return hv_cell_contended(c) ? " (pending, contended)"
-					    : " (pending)";
-	return hv_cell_contended(c) ? " (contended)" : "";
+		used += (size_t)snprintf(buf + used, len - used, "%spending",
+					 used ? ", " : " (");
+	if (used < len && hv_cell_contended(c))
+		used += (size_t)snprintf(buf + used, len - used, "%scontended",
+					 used ? ", " : " (");
+	if (used < len && c->unstable.flags) {
+		fn->cell[fn->n++] = c;
+		used += (size_t)snprintf(buf + used, len - used,
+					 "%s%s%s%s [%zu]", used ? ", " : " (",
+					 own ? "unstable" : "",
+					 own && nat ? ", " : "",
+					 nat ? "native unstable" : "", fn->n);
+	}
+	if (used && used < len)
+		snprintf(buf + used, len - used, ")");
 }
 
 /* "; 1.85x [1.80, 1.92] vs ranks=1, 2 ranks/core (shared)" for a cell
@@ -353,10 +390,11 @@ set_label(const struct row *rows, size_t n, const struct hv_cell *c,
 }
 
 static void
-print_row(FILE *f, const struct hv_study *s, const struct row *r,
-	  const char *label, int wl, int we, int wv, int wc, int wcv)
+print_row(FILE *f, struct footnotes *fn, const struct row *r, const char *label,
+	  int wl, int we, int wv, int wc, int wcv)
 {
 	const struct hv_cell *c = r->c;
+	char note[FIELD_LEN * 2];
 
 	fprintf(f, "  %-*s%s", wl, label, wl ? "  " : "");
 	put_clean(f, c->env, we);
@@ -367,12 +405,14 @@ print_row(FILE *f, const struct hv_study *s, const struct row *r,
 		fputc('\n', f);
 		return;
 	}
+	row_note(note, sizeof(note), c, fn);
 	fprintf(f, "%*s  %*s  %*s  %s%s%s\n", wv, r->value, wc, r->n, wcv,
-		r->cv, r->ratio, r->speedup, row_note(s, c));
+		r->cv, r->ratio, r->speedup, note);
 }
 
 static int
-print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows)
+print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows,
+	    struct footnotes *fn)
 {
 	size_t n = group_rows(s, g, rows), i;
 	const struct hv_cell *c0 = &s->cells[g];
@@ -404,7 +444,7 @@ print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows)
 		if (i == 0 || !same_params(rows[i - 1].c, rows[i].c))
 			set_label(rows, n, rows[i].c, true, label,
 				  sizeof(label));
-		print_row(f, s, &rows[i], label, wl, we, wv, wc, wcv);
+		print_row(f, fn, &rows[i], label, wl, we, wv, wc, wcv);
 	}
 	return 0;
 }
@@ -582,24 +622,99 @@ print_teardown(FILE *f, const struct hv_study *s)
 		const char *why = cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(e, "why"));
 
-		if (env && why)
-			fprintf(f,
-				"teardown: %s left something behind: %s "
-				"(hpcvirt clean retries)\n",
-				env, why);
+		if (!env || !why)
+			continue;
+		fputs("teardown: ", f);
+		put_clean(f, env, 0);
+		fputs(" left something behind: ", f);
+		put_clean(f, why, 0);
+		fputs(" (hpcvirt clean retries)\n", f);
 	}
 	cJSON_Delete(list);
+}
+
+/*
+ * How many raw verdicts Benjamini-Hochberg kept, over how many ratios;
+ * nothing in a study without a ratio.
+ */
+static void
+print_bh(FILE *f, const struct hv_study *s)
+{
+	size_t i, m = 0, flagged = 0, kept = 0;
+	const struct hv_cell *c;
+
+	for (i = 0; i < s->ncells; i++) {
+		c = &s->cells[i];
+		if (!c->has_ratio)
+			continue;
+		m++;
+		if (c->ratio.verdict != HV_VERDICT_SLOWER &&
+		    c->ratio.verdict != HV_VERDICT_FASTER)
+			continue;
+		flagged++;
+		kept += c->verdict_bh == c->ratio.verdict;
+	}
+	if (!m)
+		return;
+	fprintf(f,
+		"BH: Benjamini-Hochberg at FDR %.0f%% over the study's %zu "
+		"ratio%s keeps %zu of %zu\n  slower/faster verdicts%s\n",
+		100.0 * HV_BH_FDR, m, m == 1 ? "" : "s", kept, flagged,
+		kept < flagged ? "; \"not after BH\" marks the others" : "");
+}
+
+/* The footnotes of the unstable cells: which cell, and the numbers. */
+static int
+print_unstable(FILE *f, const struct footnotes *fn)
+{
+	const struct hv_cell *c;
+	char *params;
+	size_t k, plen;
+
+	if (!fn->n)
+		return 0;
+	fprintf(f,
+		"unstable: samples spread too much (cv > %.0f%% or max/median "
+		"> %.0f), or a ratio\n  no overhead explains (over %.0fx "
+		"worse or %.0fx better than native); native\n  unstable: the "
+		"native cell the ratio divides by is unstable. Measure these\n"
+		"  again before reading them:\n",
+		100.0 * HV_UNSTABLE_CV_MAX, HV_UNSTABLE_SPIKE_MAX,
+		HV_IMPLAUSIBLE_WORSE, HV_IMPLAUSIBLE_BETTER);
+	for (k = 0; k < fn->n; k++) {
+		c = fn->cell[k];
+		plen = hv_params_format(&c->params, NULL, 0);
+		params = malloc(plen + 1);
+		if (!params)
+			return -ENOMEM;
+		hv_params_format(&c->params, params, plen + 1);
+		fprintf(f, "  [%zu] ", k + 1);
+		put_clean(f, c->env, 0);
+		fputc(' ', f);
+		put_clean(f, c->bench, 0);
+		fputc(' ', f);
+		put_clean(f, c->metric, 0);
+		fputs(plen ? " " : "", f);
+		put_clean(f, params, 0);
+		fputs(": ", f);
+		put_clean(f, c->unstable.why, 0);
+		fputc('\n', f);
+		free(params);
+	}
+	return 0;
 }
 
 int
 hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 {
+	struct footnotes fn = {0};
 	struct row *rows = NULL;
 	size_t g, j;
 	int rc = 0;
 
 	rows = calloc(s->ncells ? s->ncells : 1, sizeof(*rows));
-	if (!rows) {
+	fn.cell = calloc(s->ncells ? s->ncells : 1, sizeof(*fn.cell));
+	if (!rows || !fn.cell) {
 		rc = hv_err_set(err, ENOMEM, "rendering table: out of memory");
 		goto out;
 	}
@@ -611,7 +726,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 			continue; /* printed with its group's first cell */
 		if (g)
 			fputc('\n', f);
-		rc = print_group(f, s, g, rows);
+		rc = print_group(f, s, g, rows, &fn);
 		if (rc < 0) {
 			rc = hv_err_set(err, ENOMEM,
 					"rendering table: out of memory");
@@ -641,9 +756,15 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 			"contended: CPU pressure >= %.0f%% around a "
 			"repetition; measure again on a quiet host\n",
 			HV_CONTENDED_PSI);
+	print_bh(f, s);
+	if (print_unstable(f, &fn) < 0) {
+		rc = hv_err_set(err, ENOMEM, "rendering table: out of memory");
+		goto out;
+	}
 	if (ferror(f))
 		rc = hv_err_sys(err, errno ? errno : EIO, "writing table");
 out:
+	free(fn.cell);
 	free(rows);
 	return rc;
 }

@@ -208,6 +208,38 @@ add_ratio(cJSON *o, const struct hv_cell *c, bool *ok)
 	add(o, "ratio_ci95", ci, ok);
 	add(o, "verdict",
 	    str_or_null(c->has_ratio ? hv_verdict_name(r->verdict) : NULL), ok);
+	add(o, "p_value", num_or_null(c->has_ratio, r->p), ok);
+	add(o, "p_bh", num_or_null(c->has_ratio, c->p_bh), ok);
+	add(o, "verdict_bh",
+	    str_or_null(c->has_ratio ? hv_verdict_name(c->verdict_bh) : NULL),
+	    ok);
+}
+
+/* null for a readable cell, else {"why", "cv", "max_over_median",
+ * "ratio", "native_unstable"}. */
+static cJSON *
+unstable_obj(const struct hv_cell *c)
+{
+	const struct hv_unstable *u = &c->unstable;
+	bool ok = true;
+	cJSON *o;
+
+	if (!u->flags)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	add(o, "why", cJSON_CreateString(u->why), &ok);
+	add(o, "cv", num_or_null(true, u->cv), &ok);
+	add(o, "max_over_median", num_or_null(true, u->max_over_median), &ok);
+	add(o, "ratio", num_or_null(true, u->ratio), &ok);
+	add(o, "native_unstable",
+	    cJSON_CreateBool((u->flags & HV_UNSTABLE_NATIVE) != 0), &ok);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 static cJSON *
@@ -236,6 +268,7 @@ cell_obj(const struct hv_cell *c)
 	add(o, "host_load1_max", num_or_null(c->load1_max >= 0, c->load1_max),
 	    &ok);
 	add(o, "contended", cJSON_CreateBool(hv_cell_contended(c)), &ok);
+	add(o, "unstable", unstable_obj(c), &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -317,14 +350,15 @@ out:
 /* ---- CSV ---------------------------------------------------------------- */
 
 enum {
-	CSV_COLS = 23,
+	CSV_COLS = 27,
 	NUM_LEN = 32,
 };
 
 static const char csv_header[] =
 	"env,bench,params,metric,unit,higher_is_better,status,n,mean,stddev,"
 	"min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,contended,"
-	"speedup,speedup_lo,speedup_hi,reason\n";
+	"speedup,speedup_lo,speedup_hi,p_value,p_bh,verdict_bh,unstable,"
+	"reason\n";
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as v; "" if none. */
 static const char *
@@ -367,7 +401,7 @@ csv_field(FILE *f, const char *s, bool last)
 static int
 csv_row(FILE *f, const struct hv_cell *c)
 {
-	char num[13][NUM_LEN];
+	char num[15][NUM_LEN];
 	const struct hv_summary *m = &c->summary;
 	const struct hv_ratio *r = &c->ratio, *sp = &c->speedup;
 	bool h = c->has_summary, hr = c->has_ratio, hs = c->has_speedup;
@@ -403,7 +437,11 @@ csv_row(FILE *f, const struct hv_cell *c)
 	col[19] = fmt_num(num[10], hs, sp->ratio);
 	col[20] = fmt_num(num[11], hs, sp->lo);
 	col[21] = fmt_num(num[12], hs, sp->hi);
-	col[22] = c->reason ? c->reason : "";
+	col[22] = fmt_num(num[13], hr, r->p);
+	col[23] = fmt_num(num[14], hr, c->p_bh);
+	col[24] = hr ? hv_verdict_name(c->verdict_bh) : "";
+	col[25] = c->unstable.why;
+	col[26] = c->reason ? c->reason : "";
 	for (i = 0; i < CSV_COLS; i++)
 		csv_field(f, col[i], i + 1 == CSV_COLS);
 	free(params);

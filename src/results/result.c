@@ -546,6 +546,69 @@ cell_ratio(const struct hv_study *s, struct hv_cell *c, struct hv_err *err)
 	return rc;
 }
 
+/*
+ * The guard of every cell with a summary that did not fail: natives
+ * first, so that a ratio's check can name its twin's instability.
+ */
+static void
+study_guard(struct hv_study *s)
+{
+	const struct hv_cell *nat;
+	struct hv_cell *c;
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < s->ncells; i++) {
+			c = &s->cells[i];
+			if ((strcmp(c->env, NATIVE_ENV) == 0) != (pass == 0) ||
+			    !c->has_summary || c->status == HV_CELL_FAILED)
+				continue;
+			nat = c->has_ratio ? hv_study_native_of(s, c) : NULL;
+			hv_unstable_check(
+				&c->summary, c->has_ratio ? &c->ratio : NULL,
+				c->higher_is_better,
+				nat ? &nat->unstable : NULL, &c->unstable);
+		}
+}
+
+/*
+ * Benjamini-Hochberg over the p-values of every ratio in the study: a
+ * cell keeps its raw verdict when its adjusted p is within HV_BH_FDR.
+ */
+static int
+study_bh(struct hv_study *s, struct hv_err *err)
+{
+	double *p = NULL;
+	struct hv_cell *c;
+	size_t i, m = 0;
+	int rc = 0;
+
+	p = malloc((s->ncells ? s->ncells : 1) * sizeof(*p));
+	if (!p)
+		return hv_err_set(err, ENOMEM, "BH over %zu cells", s->ncells);
+	for (i = 0; i < s->ncells; i++)
+		if (s->cells[i].has_ratio)
+			p[m++] = s->cells[i].ratio.p;
+	rc = hv_bh_adjust(p, m, p, err);
+	if (rc < 0)
+		goto out;
+	for (i = 0, m = 0; i < s->ncells; i++) {
+		c = &s->cells[i];
+		if (!c->has_ratio)
+			continue;
+		c->p_bh = p[m++];
+		c->verdict_bh = c->p_bh <= HV_BH_FDR
+					? c->ratio.verdict
+					: HV_VERDICT_INDISTINGUISHABLE;
+		if (c->ratio.verdict == HV_VERDICT_NONE)
+			c->verdict_bh = HV_VERDICT_NONE;
+	}
+out:
+	free(p);
+	return rc;
+}
+
 int
 hv_study_analyze(struct hv_study *s, struct hv_err *err)
 {
@@ -564,6 +627,9 @@ hv_study_analyze(struct hv_study *s, struct hv_err *err)
 					    ? strtod(ranks, NULL) / cores
 					    : 0;
 		c->has_summary = false;
+		c->p_bh = NAN;
+		c->verdict_bh = HV_VERDICT_NONE;
+		memset(&c->unstable, 0, sizeof(c->unstable));
 		if (c->n == 0)
 			continue;
 		rc = hv_summary_compute(c->samples, c->n, &c->summary, err);
@@ -580,5 +646,6 @@ hv_study_analyze(struct hv_study *s, struct hv_err *err)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	study_guard(s);
+	return study_bh(s, err);
 }

@@ -13,9 +13,17 @@
  * n = 5 the percentile interval covers 1.0 in an A/A comparison only
  * about 87 % of the time instead of 95 %, and at n = 3 the bootstrap-t
  * intervals explode.
+ *
+ * A ratio's p-value is its interval inverted (the smallest alpha whose
+ * interval excludes 1), so that the verdicts of a whole study can be
+ * corrected together by Benjamini-Hochberg (hv_bh_adjust); the
+ * gross-artefact guard (hv_unstable_check) flags the cells whose samples
+ * or ratio no interval should be drawn from.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -546,6 +554,36 @@ expand_factor(const struct boot_side *e, const struct boot_side *b,
 }
 
 /*
+ * Where the B replicates stop describing the tail: the level of about the
+ * TAIL_REPS-th most extreme one (never inside the 95 % interval's 2.5 %).
+ */
+#define TAIL_REPS 10.0
+#define TAIL_EDGE_MAX 0.0025
+
+/*
+ * The q quantile of the sorted replicates (type 7) where they resolve it;
+ * further out, the tail is continued as a normal one through the edge
+ * quantile: M + (Q(edge) - M) z_q / z_edge, M the median. Only the
+ * p-value's search goes there (alpha / 2 below 10 / B); a min or max of
+ * B draws would otherwise stop the interval from growing with t/z alone
+ * and make small p-values too small.
+ */
+static double
+boot_quantile(const double *rep, unsigned iters, double q)
+{
+	double edge = fmin(TAIL_REPS / (double)iters, TAIL_EDGE_MAX);
+	double m, t;
+
+	if (q >= edge && q <= 1.0 - edge)
+		return hv_quantile_sorted(rep, iters, q);
+	m = hv_quantile_sorted(rep, iters, 0.5);
+	t = q < edge ? q : 1.0 - q;
+	q = q < edge ? edge : 1.0 - edge;
+	return m + (hv_quantile_sorted(rep, iters, q) - m) *
+			   hv_normal_quantile(t) / hv_normal_quantile(edge);
+}
+
+/*
  * Turn the sorted replicates into the interval [*lo, *hi] of the ratio.
  * A zero se (every sample constant) leaves the point estimate alone,
  * whatever the quantiles of t* are.
@@ -559,8 +597,8 @@ boot_interval(const struct boot_side *e, const struct boot_side *b,
 
 	if (method == HV_BOOT_EXPANDED) {
 		q = expand_factor(e, b, alpha);
-		qlo = hv_quantile_sorted(rep, iters, alpha / 2.0);
-		qhi = hv_quantile_sorted(rep, iters, 1.0 - alpha / 2.0);
+		qlo = boot_quantile(rep, iters, alpha / 2.0);
+		qhi = boot_quantile(rep, iters, 1.0 - alpha / 2.0);
 		*lo = exp(l + q * (qlo - l));
 		*hi = exp(l + q * (qhi - l));
 		return;
@@ -583,6 +621,96 @@ boot_interval(const struct boot_side *e, const struct boot_side *b,
 	*hi = se > 0.0 ? exp(l - qlo * se) : exp(l);
 }
 
+/* What the p-value search needs to redraw the interval at any alpha. */
+struct boot_set {
+	const struct boot_side *e, *b;
+	enum hv_boot_method method;
+	const double *rep; /* sorted replicates */
+	unsigned iters;
+	double ratio;
+};
+
+/*
+ * Does the (1 - alpha) interval, widened to the point estimate as
+ * hv_ratio_bootstrap reports it, exclude 1? A bound that cannot be
+ * computed at this alpha (NaN: 1 - alpha/2 rounds to 1, so t and z have
+ * no quantile) excludes nothing.
+ */
+static bool
+boot_excludes_one(const struct boot_set *x, double alpha)
+{
+	double lo, hi;
+
+	boot_interval(x->e, x->b, x->method, x->rep, x->iters, alpha, &lo, &hi);
+	if (isnan(lo) || isnan(hi))
+		return false;
+	lo = fmin(lo, x->ratio);
+	hi = fmax(hi, x->ratio);
+	return lo > 1.0 || hi < 1.0;
+}
+
+static uint64_t
+dbl_bits(double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+
+static double
+bits_dbl(uint64_t u)
+{
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+#define P_REL_TOL 1e-6
+
+/*
+ * The smallest alpha whose interval excludes 1 (stats.h). Bisection on
+ * the bit patterns of alpha in [0, 1] (positive doubles order as their
+ * bits), started from alpha0 = 1 - level, where the caller's verdict
+ * already says which side of p it lies: the result is then <= alpha0
+ * exactly when the verdict excludes 1, whatever the precision. lo never
+ * excludes, hi always does (1.0 by convention: p = 1 when nothing
+ * below it does); at most 64 halvings reach adjacent doubles.
+ */
+static double
+boot_p_value(const struct boot_set *x, double alpha0, bool excluded0)
+{
+	uint64_t lo = 0, hi = dbl_bits(1.0), mid;
+	double dlo, dhi;
+	int i;
+
+	/* A single-point bootstrap distribution: [ratio, ratio] at every
+	 * level, so it excludes 1 at all of them (a ratio other than 1) or
+	 * at none. */
+	if (x->rep[0] == x->rep[x->iters - 1])
+		return excluded0 ? 0.0 : 1.0;
+	if (excluded0)
+		hi = dbl_bits(alpha0);
+	else
+		lo = dbl_bits(alpha0);
+	for (i = 0; i < 64 && hi - lo > 1; i++) {
+		dlo = bits_dbl(lo);
+		dhi = bits_dbl(hi);
+		if (dlo > 0.0 && dhi - dlo <= P_REL_TOL * dhi)
+			break;
+		mid = lo + (hi - lo) / 2;
+		if (boot_excludes_one(x, bits_dbl(mid)))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	/* Excluded at every alpha tried, down to the smallest double. */
+	if (lo == 0 && hi <= 1)
+		return 0.0;
+	return bits_dbl(hi);
+}
+
 int
 hv_ratio_bootstrap(const double *env, size_t n_env, const double *base,
 		   size_t n_base, const struct hv_boot_opts *opts,
@@ -593,6 +721,7 @@ hv_ratio_bootstrap(const double *env, size_t n_env, const double *base,
 	struct boot_side b = {.x = base, .n = n_base};
 	enum hv_boot_method method;
 	double *rep = NULL, level;
+	struct boot_set set;
 	unsigned iters;
 	int rc;
 
@@ -624,7 +753,130 @@ hv_ratio_bootstrap(const double *env, size_t n_env, const double *base,
 	out->hi = fmax(out->hi, out->ratio);
 	out->verdict =
 		hv_verdict_from_ci(out->lo, out->hi, opts->higher_is_better);
+	set = (struct boot_set){&e, &b, method, rep, iters, out->ratio};
+	out->p = boot_p_value(&set, 1.0 - level,
+			      out->verdict == HV_VERDICT_SLOWER ||
+				      out->verdict == HV_VERDICT_FASTER);
 out:
 	free(rep);
 	return rc;
+}
+
+/* An index into the p-values, sorted by p (ties by index: stable). */
+struct p_rank {
+	double p;
+	size_t i;
+};
+
+static int
+cmp_p_rank(const void *a, const void *b)
+{
+	const struct p_rank *x = a, *y = b;
+
+	if (x->p != y->p)
+		return (x->p > y->p) - (x->p < y->p);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+int
+hv_bh_adjust(const double *p, size_t m, double *adj, struct hv_err *err)
+{
+	struct p_rank *r = NULL;
+	double run = 1.0, v;
+	size_t k;
+	int rc = 0;
+
+	if (m == 0)
+		goto out;
+	for (k = 0; k < m; k++)
+		if (!(p[k] >= 0.0 && p[k] <= 1.0)) {
+			rc = hv_err_set(err, EINVAL,
+					"p-value %zu is %g: expected a "
+					"probability in [0, 1]",
+					k, p[k]);
+			goto out;
+		}
+	r = malloc(m * sizeof(*r));
+	if (!r) {
+		rc = hv_err_set(err, ENOMEM, "BH over %zu p-values", m);
+		goto out;
+	}
+	for (k = 0; k < m; k++)
+		r[k] = (struct p_rank){p[k], k};
+	qsort(r, m, sizeof(*r), cmp_p_rank);
+	/* From the largest down: the running minimum of m p_(j) / j. */
+	for (k = m; k > 0; k--) {
+		v = r[k - 1].p * ((double)m / (double)k);
+		if (v < run)
+			run = v;
+		adj[r[k - 1].i] = run;
+	}
+out:
+	free(r);
+	return rc;
+}
+
+/* Append ";"-separated text to a fixed buffer, cutting it short. */
+static void why_add(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+why_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	if (used) {
+		snprintf(buf + used, len - used, "; ");
+		used = strnlen(buf, len);
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+void
+hv_unstable_check(const struct hv_summary *s, const struct hv_ratio *r,
+		  bool higher_is_better, const struct hv_unstable *native,
+		  struct hv_unstable *out)
+{
+	/* How many times worse than native: above 1 is worse. */
+	double worse;
+
+	memset(out, 0, sizeof(*out));
+	out->cv = s->n >= 2 && s->mean != 0.0 ? s->stddev / fabs(s->mean) : NAN;
+	out->max_over_median = s->median > 0.0 ? s->max / s->median : NAN;
+	out->ratio = r ? r->ratio : NAN;
+	if (out->cv > HV_UNSTABLE_CV_MAX) {
+		out->flags |= HV_UNSTABLE_CV;
+		why_add(out->why, sizeof(out->why), "cv %.1f%% > %.0f%%",
+			100.0 * out->cv, 100.0 * HV_UNSTABLE_CV_MAX);
+	}
+	if (out->max_over_median > HV_UNSTABLE_SPIKE_MAX) {
+		out->flags |= HV_UNSTABLE_SPIKE;
+		why_add(out->why, sizeof(out->why), "max/median %.3g > %.0f",
+			out->max_over_median, HV_UNSTABLE_SPIKE_MAX);
+	}
+	if (r && r->ratio > 0.0 && isfinite(r->ratio)) {
+		worse = higher_is_better ? 1.0 / r->ratio : r->ratio;
+		if (worse > HV_IMPLAUSIBLE_WORSE) {
+			out->flags |= HV_UNSTABLE_WORSE;
+			why_add(out->why, sizeof(out->why),
+				"ratio %.3g: %.3gx worse than native "
+				"(limit %.0fx)",
+				r->ratio, worse, HV_IMPLAUSIBLE_WORSE);
+		} else if (worse < 1.0 / HV_IMPLAUSIBLE_BETTER) {
+			out->flags |= HV_UNSTABLE_BETTER;
+			why_add(out->why, sizeof(out->why),
+				"ratio %.3g: %.3gx better than native "
+				"(limit %.0fx)",
+				r->ratio, 1.0 / worse, HV_IMPLAUSIBLE_BETTER);
+		}
+	}
+	if (r && native && (native->flags & HV_UNSTABLE_OWN_SAMPLES)) {
+		out->flags |= HV_UNSTABLE_NATIVE;
+		why_add(out->why, sizeof(out->why), "native: %s", native->why);
+	}
 }

@@ -9,10 +9,12 @@
  * Whatever the file holds, either the load fails with a message (never
  * "out of memory", and leaving the study empty) or the loaded model is
  * sane and every renderer copes: the JSON parses back with one entry per
- * cell, the CSV has one record of 23 fields per cell, and the terminal
+ * cell, the CSV has one record of 27 fields per cell, and the terminal
  * table holds no control character but newlines (a guest's text must not
- * drive the user's terminal), and a model fit is finite with each interval
- * around its estimate. A broken rule calls abort().
+ * drive the user's terminal), every ratio's p-value agrees with its
+ * verdict and the corrected verdict only keeps or drops it, and a model
+ * fit is finite with each interval around its estimate. A broken rule
+ * calls abort().
  */
 #ifndef HPCVIRT_FUZZ_STUDY_H
 #define HPCVIRT_FUZZ_STUDY_H
@@ -32,7 +34,7 @@
 #include "hpcvirt/results/report.h"
 #include "hpcvirt/results/store.h"
 
-#define FS_CSV_COLS 23
+#define FS_CSV_COLS 27
 
 /*
  * A fresh directory under $TMPDIR, else /dev/shm (fast), else /tmp,
@@ -279,6 +281,36 @@ fs_check_table(const char *p, size_t len)
 	}
 }
 
+/*
+ * Every ratio's p is a probability on the right side of its verdict
+ * (p <= 1 - 0.95 exactly when the 95 % CI excludes 1), Benjamini-Hochberg
+ * only raises it and only keeps or drops a verdict, and the guard says
+ * why whenever it flags a cell.
+ */
+static inline void
+fs_check_verdicts(const struct hv_study *s)
+{
+	const struct hv_cell *c;
+	bool excl;
+	size_t i;
+
+	for (i = 0; i < s->ncells; i++) {
+		c = &s->cells[i];
+		if ((c->unstable.flags != 0) != (c->unstable.why[0] != '\0'))
+			abort();
+		if (!c->has_ratio)
+			continue;
+		excl = c->ratio.verdict == HV_VERDICT_SLOWER ||
+		       c->ratio.verdict == HV_VERDICT_FASTER;
+		if (!(c->ratio.p >= 0.0 && c->ratio.p <= 1.0) ||
+		    (c->ratio.p <= 1.0 - 0.95) != excl ||
+		    !(c->p_bh >= c->ratio.p && c->p_bh <= 1.0) ||
+		    (c->verdict_bh != c->ratio.verdict &&
+		     c->verdict_bh != HV_VERDICT_INDISTINGUISHABLE))
+			abort();
+	}
+}
+
 /* `hpcvirt model DIR`: every env's Hockney fit, or why there is none. */
 static inline void
 fs_check_model(const struct hv_study *s)
@@ -357,6 +389,7 @@ fs_report(const char *dir)
 	}
 	if (hv_study_analyze(&s, &err) < 0)
 		abort(); /* only out of memory */
+	fs_check_verdicts(&s);
 	fs_check_model(&s);
 	fs_render(&s, hv_render_json, &txt, &len);
 	fs_check_json(txt, s.ncells);

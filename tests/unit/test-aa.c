@@ -8,10 +8,16 @@
  * environment is noisier than native, checks coverage of the true ratio
  * where the two samples' spreads differ.
  *
+ * A simulated study of 200 ratios checks the Benjamini-Hochberg
+ * correction of the verdicts: it must keep the share of false verdicts
+ * among the flagged near 5 % where the raw 95 % verdicts do not.
+ *
  * Every trial is seeded, so the numbers are the same on every run:
  *   build/tests/test-aa                  the check (500 trials per case)
  *   build/tests/test-aa --trials 2000 --all-methods
- *                                        the table of docs/METHOD.md
+ *                                        the tables of docs/METHOD.md
+ *   build/tests/test-aa --bh             section 5's p calibration and
+ *                                        BH tables (about 4 minutes)
  */
 #include <errno.h>
 #include <limits.h>
@@ -323,8 +329,208 @@ check_ab(int trials, bool all_methods)
 	   100 * cov, 100 * MIN_COVERAGE);
 }
 
+/* What one simulated study's verdicts got right and wrong. */
+struct bh_count {
+	long raw_false, raw_true, bh_false, bh_true, holm_false, holm_true;
+	double raw_fdp, bh_fdp; /* sums of per-study false shares */
+	int studies_false_bh;	/* studies with a false BH verdict */
+};
+
+#define BH_SETS 50
+#define BH_ENVS 4
+#define BH_M (BH_SETS * BH_ENVS)
+
 static int
-parse_args(int argc, char **argv, int *trials, bool *all)
+cmp_idx_p(const void *a, const void *b, void *arg)
+{
+	const double *p = arg;
+	double x = p[*(const int *)a], y = p[*(const int *)b];
+
+	return (x > y) - (x < y);
+}
+
+/* Holm's step-down at 5 %: the smallest p against 0.05 / m, the next
+ * against 0.05 / (m - 1), ... until one fails. */
+static void
+holm(const double *p, const bool *real, struct bh_count *c)
+{
+	int idx[BH_M], i;
+
+	for (i = 0; i < BH_M; i++)
+		idx[i] = i;
+	qsort_r(idx, BH_M, sizeof(idx[0]), cmp_idx_p, (void *)p);
+	for (i = 0; i < BH_M && p[idx[i]] <= 0.05 / (BH_M - i); i++) {
+		c->holm_true += real[idx[i]];
+		c->holm_false += !real[idx[i]];
+	}
+}
+
+/*
+ * One study: BH_SETS parameter sets, each a native cell and BH_ENVS
+ * environments compared with it (so the ratios of a set share their
+ * native sample, as in a real study), n repetitions, lognormal 3 %
+ * noise; the first n_real environment cells are slower by 'effect'.
+ */
+static int
+bh_study(struct hv_rng *r, size_t n, int n_real, double effect, uint64_t seed,
+	 struct bh_count *c)
+{
+	double nat[MAX_N], env[MAX_N], p[BH_M], adj[BH_M];
+	bool real[BH_M], raw;
+	long rf = 0, rt = 0, bf = 0, bt = 0;
+	struct hv_ratio q[BH_M];
+	struct hv_boot_opts o = {0};
+	struct hv_err err;
+	int set, e, i = 0;
+	size_t k;
+
+	for (set = 0; set < BH_SETS; set++) {
+		for (k = 0; k < n; k++)
+			nat[k] = draw(r, LOGNORM3);
+		for (e = 0; e < BH_ENVS; e++, i++) {
+			real[i] = i < n_real;
+			for (k = 0; k < n; k++)
+				env[k] = (real[i] ? 1.0 + effect : 1.0) *
+					 draw(r, LOGNORM3);
+			o.seed = seed * BH_M + (uint64_t)i;
+			if (hv_ratio_bootstrap(env, n, nat, n, &o, &q[i], &err))
+				return -1;
+			p[i] = q[i].p;
+		}
+	}
+	if (hv_bh_adjust(p, BH_M, adj, &err))
+		return -1;
+	for (i = 0; i < BH_M; i++) {
+		raw = q[i].verdict != HV_VERDICT_INDISTINGUISHABLE;
+		rt += raw && real[i];
+		rf += raw && !real[i];
+		bt += raw && adj[i] <= HV_BH_FDR && real[i];
+		bf += raw && adj[i] <= HV_BH_FDR && !real[i];
+	}
+	holm(p, real, c);
+	c->raw_false += rf;
+	c->raw_true += rt;
+	c->bh_false += bf;
+	c->bh_true += bt;
+	c->raw_fdp += rf + rt ? (double)rf / (double)(rf + rt) : 0.0;
+	c->bh_fdp += bf + bt ? (double)bf / (double)(bf + bt) : 0.0;
+	c->studies_false_bh += bf > 0;
+	return 0;
+}
+
+static int
+bh_studies(size_t n, int n_real, double effect, int studies, struct bh_count *c)
+{
+	struct hv_rng r;
+	int s;
+
+	memset(c, 0, sizeof(*c));
+	hv_rng_seed(&r, 5000u + n * 100u + (uint64_t)n_real);
+	for (s = 0; s < studies; s++)
+		if (bh_study(&r, n, n_real, effect, (uint64_t)s, c))
+			return -1;
+	diag("BH study: %d ratios, %d %.0f %% slower, n=%zu, %d studies: "
+	     "per study raw %.1f false + %.1f true (FDR %.3f), BH %.1f + "
+	     "%.1f (FDR %.3f, %d studies with a false one), Holm %.1f + "
+	     "%.1f",
+	     BH_M, n_real, 100 * effect, n, studies,
+	     (double)c->raw_false / studies, (double)c->raw_true / studies,
+	     c->raw_fdp / studies, (double)c->bh_false / studies,
+	     (double)c->bh_true / studies, c->bh_fdp / studies,
+	     c->studies_false_bh, (double)c->holm_false / studies,
+	     (double)c->holm_true / studies);
+	return 0;
+}
+
+/*
+ * The correction has teeth and keeps its promise: over 10 studies of 200
+ * ratios (40 of them 10 % slower, n = 10), more than 10 % of the raw
+ * flags are false (about 16 %: 8 of the 160 equal cells each time) but
+ * at most 10 % of the BH ones (about 4 %), and BH keeps 90 % of the real
+ * slowdowns.
+ */
+static void
+check_bh(void)
+{
+	struct bh_count c;
+	double raw, bh;
+
+	if (bh_studies(10, 40, 0.10, 10, &c)) {
+		ok(0, "BH study ran");
+		return;
+	}
+	raw = (double)c.raw_false / (double)(c.raw_false + c.raw_true);
+	bh = (double)c.bh_false / (double)(c.bh_false + c.bh_true);
+	ok(raw > 0.10 && bh <= 0.10,
+	   "BH: false share of flags %.1f %% raw > 10 %%, %.1f %% after BH "
+	   "<= 10 %%",
+	   100 * raw, 100 * bh);
+	ok(c.bh_true >= 0.9 * 40 * 10,
+	   "BH: %.1f %% of the real 10 %% slowdowns kept",
+	   100.0 * (double)c.bh_true / 400.0);
+}
+
+/*
+ * How often p <= t when there is nothing to find (native against
+ * native, lognormal 3 %): a calibrated p has P(p <= t) = t. BH at 5 %
+ * over 200 ratios reads p down to 0.05 / 200 = 2.5e-4.
+ */
+static void
+p_calibration(size_t n, int trials)
+{
+	static const double t[] = {0.05, 0.01, 1e-3, 2.5e-4, 1e-4};
+	double env[MAX_N], base[MAX_N];
+	long hits[5] = {0};
+	struct hv_boot_opts o = {0};
+	struct hv_ratio q;
+	struct hv_err err;
+	struct hv_rng r;
+	int i, j;
+	size_t k;
+
+	hv_rng_seed(&r, 7000u + n);
+	for (i = 0; i < trials; i++) {
+		for (k = 0; k < n; k++) {
+			env[k] = draw(&r, LOGNORM3);
+			base[k] = draw(&r, LOGNORM3);
+		}
+		o.seed = (uint64_t)i + 1;
+		if (hv_ratio_bootstrap(env, n, base, n, &o, &q, &err))
+			return;
+		for (j = 0; j < 5; j++)
+			hits[j] += q.p <= t[j];
+	}
+	for (j = 0; j < 5; j++)
+		diag("p calibration, A/A lognormal 3%%, n=%zu: P(p <= %g) = "
+		     "%.5f (%ld of %d, %.2f x t)",
+		     n, t[j], (double)hits[j] / trials, hits[j], trials,
+		     (double)hits[j] / trials / t[j]);
+}
+
+/* The tables of docs/METHOD.md section 5. */
+static void
+bh_tables(void)
+{
+	static const struct {
+		size_t n;
+		int real;
+		double effect;
+	} c[] = {
+		{5, 0, 0.0},   {10, 0, 0.0},   {3, 40, 0.10},  {5, 40, 0.10},
+		{5, 40, 0.05}, {10, 40, 0.05}, {10, 40, 0.10},
+	};
+	struct bh_count cnt;
+	size_t i;
+
+	p_calibration(5, 60000);
+	p_calibration(10, 60000);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		bh_studies(c[i].n, c[i].real, c[i].effect, c[i].real ? 50 : 100,
+			   &cnt);
+}
+
+static int
+parse_args(int argc, char **argv, int *trials, bool *all, bool *bh)
 {
 	char *end;
 	long v;
@@ -335,10 +541,14 @@ parse_args(int argc, char **argv, int *trials, bool *all)
 			*all = true;
 			continue;
 		}
+		if (strcmp(argv[i], "--bh") == 0) {
+			*bh = true;
+			continue;
+		}
 		if (strcmp(argv[i], "--trials") != 0 || i + 1 >= argc) {
 			fprintf(stderr,
 				"test-aa: bad argument '%s': expected "
-				"[--trials N] [--all-methods]\n",
+				"[--trials N] [--all-methods] [--bh]\n",
 				argv[i]);
 			return 2;
 		}
@@ -359,17 +569,22 @@ parse_args(int argc, char **argv, int *trials, bool *all)
 int
 main(int argc, char **argv)
 {
-	bool all = false;
+	bool all = false, bh = false;
 	int trials = 500, rc;
 
-	rc = parse_args(argc, argv, &trials, &all);
+	rc = parse_args(argc, argv, &trials, &all, &bh);
 	if (rc)
 		return rc;
-	plan(NNS * NDIST + 6);
+	if (bh) {
+		bh_tables();
+		return 0;
+	}
+	plan(NNS * NDIST + 8);
 	check_coverage(trials, all);
 	check_baseline_fails(trials);
 	check_power(trials);
 	check_17x(trials, all);
 	check_ab(trials, all);
+	check_bh();
 	return done_testing();
 }

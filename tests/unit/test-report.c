@@ -30,6 +30,30 @@ static const double cg_native1[] = {1.52, 1.50, 1.55, 1.51};
 static const double cg_native2[] = {0.81, 0.80, 0.83, 0.82};
 static const double cg_ns1[] = {1.54, 1.53, 1.57, 1.52};
 static const double cg_ns2[] = {0.90, 0.88, 0.93, 0.89};
+/* A raw "slower" that Benjamini-Hochberg drops over the study's ratios. */
+static const double rr_crun[] = {11913, 11813, 12013, 11863, 11843, 11963};
+/* One stalled repetition: cv and max/median far past the guard's limits. */
+static const double rr_tcg[] = {240000, 251000, 9.0e6, 245000};
+/* An unstable native (cv > 30 %) and a box 20x "faster" than it. */
+static const double sync_native[] = {2.1e6, 1.2e6, 3.9e6, 2.0e6};
+static const double sync_ns[] = {1.1e5, 1.0e5, 1.2e5, 1.05e5};
+
+/* fs.sync time per fsync at 4 KiB: lower is better. */
+static void
+add_sync(struct hv_study *s, const char *env, const double *x, size_t n)
+{
+	struct hv_params p;
+	struct hv_cell *c;
+	size_t i;
+
+	hv_params_init(&p);
+	hv_params_set(&p, "block_bytes", "4096");
+	hv_study_add_cell(s, env, "fs.sync", &p, "sync_ns", "ns", false, &c);
+	for (i = 0; i < n; i++)
+		hv_cell_add_sample(c, x[i]);
+	c->status = HV_CELL_OK;
+	hv_params_release(&p);
+}
 
 /* npb.cg time at a rank count: a scaling pair per env. */
 static void
@@ -102,6 +126,10 @@ build(struct hv_study *s)
 	add_cg(s, "native", "2", cg_native2, 4);
 	add_cg(s, "ns", "1", cg_ns1, 4);
 	add_cg(s, "ns", "2", cg_ns2, 4);
+	add(s, "crun", 0, rr_crun, 6);
+	add(s, "tcg", 0, rr_tcg, 4);
+	add_sync(s, "native", sync_native, 4);
+	add_sync(s, "ns", sync_ns, 4);
 	/* ns's stream cell ran while the host was busy. */
 	s->cells[4].cpu_psi_max = 35.5;
 	s->cells[4].load1_max = 3.2;
@@ -252,6 +280,119 @@ check_ratio(const cJSON *cells, const cJSON *c, const char *tag)
 		       tag);
 }
 
+static double
+json_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *
+json_str(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+}
+
+/*
+ * Benjamini-Hochberg again, from its definition and the JSON alone: the
+ * p of every cell with a ratio, p_bh = min over the p' >= p of
+ * m p' / rank(p'), and verdict_bh is the raw verdict when p_bh <= 5 %.
+ */
+static void
+check_bh(const cJSON *cells)
+{
+	double p[64], want;
+	const cJSON *c;
+	size_t m = 0, i, j, rank;
+	bool good = true;
+
+	cJSON_ArrayForEach(c, cells)
+	{
+		if (cJSON_IsNumber(cJSON_GetObjectItem(c, "p_value")) && m < 64)
+			p[m++] = json_num(c, "p_value");
+	}
+	is_int(m, 7, "BH: seven cells with a ratio and a p");
+	i = 0;
+	cJSON_ArrayForEach(c, cells)
+	{
+		if (!cJSON_IsNumber(cJSON_GetObjectItem(c, "p_value")))
+			continue;
+		want = 1.0;
+		for (j = 0; j < m; j++) {
+			size_t k;
+
+			if (p[j] < p[i])
+				continue;
+			for (rank = 0, k = 0; k < m; k++)
+				rank += p[k] <= p[j];
+			if (p[j] * (double)m / (double)rank < want)
+				want = p[j] * (double)m / (double)rank;
+		}
+		good &= fabs(json_num(c, "p_bh") - want) <= 1e-15 * want;
+		good &= strcmp(json_str(c, "verdict_bh"),
+			       want <= 0.05 ? json_str(c, "verdict")
+					    : "indistinguishable") == 0;
+		i++;
+	}
+	ok(good, "BH: every p_bh and verdict_bh recomputed from the p-values");
+}
+
+/* The marginal crun cell loses its verdict, the strong ns one keeps it. */
+static void
+check_bh_cells(const cJSON *cells)
+{
+	const cJSON *c = cJSON_GetArrayItem(cells, 10);
+	double p = json_num(c, "p_value");
+
+	is_str(json_str(c, "env"), "crun", "BH: cell 10 is crun");
+	ok(p > 0.05 * 6 / 7 && p < 0.05 && json_num(c, "p_bh") > 0.05,
+	   "BH: crun p %g < 5 %% but adjusted %g > 5 %%", p,
+	   json_num(c, "p_bh"));
+	ok(!strcmp(json_str(c, "verdict"), "slower") &&
+		   !strcmp(json_str(c, "verdict_bh"), "indistinguishable"),
+	   "BH: crun slower raw, indistinguishable after BH");
+	c = cJSON_GetArrayItem(cells, 0);
+	ok(json_num(c, "p_value") < 1e-6 &&
+		   !strcmp(json_str(c, "verdict_bh"), "slower"),
+	   "BH: ns net.rr keeps slower");
+	c = cJSON_GetArrayItem(cells, 1);
+	ok(cJSON_IsNull(cJSON_GetObjectItem(c, "p_value")) &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "p_bh")) &&
+		   cJSON_IsNull(cJSON_GetObjectItem(c, "verdict_bh")),
+	   "BH: native has no p, no corrected verdict");
+}
+
+/* The guard in JSON: null when readable, the numbers when flagged. */
+static void
+check_unstable(const cJSON *cells)
+{
+	const cJSON *u;
+
+	ok(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 0),
+					    "unstable")) &&
+		   cJSON_IsNull(cJSON_GetObjectItem(
+			   cJSON_GetArrayItem(cells, 1), "unstable")),
+	   "unstable: null for quiet cells");
+	u = cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 11), "unstable");
+	ok(json_num(u, "cv") > 0.3 && json_num(u, "max_over_median") > 10 &&
+		   json_num(u, "ratio") > 100 &&
+		   strstr(json_str(u, "why"), "max/median 36.3 > 10") &&
+		   cJSON_IsFalse(cJSON_GetObjectItem(u, "native_unstable")),
+	   "unstable: tcg's stall, cv and max/median with the numbers");
+	u = cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 12), "unstable");
+	ok(json_num(u, "cv") > 0.3 && json_num(u, "max_over_median") < 10 &&
+		   cJSON_IsNull(cJSON_GetObjectItem(u, "ratio")) &&
+		   !strcmp(json_str(u, "why"), "cv 49.6% > 30%"),
+	   "unstable: a native cell by its cv, no ratio");
+	u = cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 13), "unstable");
+	ok(json_num(u, "ratio") < 0.1 && json_num(u, "cv") < 0.3 &&
+		   cJSON_IsTrue(cJSON_GetObjectItem(u, "native_unstable")) &&
+		   strstr(json_str(u, "why"), "better than native") &&
+		   strstr(json_str(u, "why"), "native: cv 49.6%"),
+	   "unstable: 20x better than native, and its native unstable");
+}
+
 /* A 2-rank cell: speedup = mean(1 rank) / mean(2 ranks) for a time. */
 static void
 check_speedup(const cJSON *cells, const cJSON *c, int base, const char *tag)
@@ -286,7 +427,7 @@ check_json(const char *txt)
 	ok(cJSON_GetObjectItem(ctx, "seed")->valuedouble == 42 &&
 		   cJSON_IsObject(cJSON_GetObjectItem(ctx, "envs")),
 	   "JSON: context values are JSON values");
-	is_int(cJSON_GetArraySize(cells), 10, "JSON: ten cells");
+	is_int(cJSON_GetArraySize(cells), 14, "JSON: fourteen cells");
 	p = cJSON_GetObjectItem(cJSON_GetArrayItem(cells, 3), "params");
 	ok(cJSON_IsNumber(cJSON_GetObjectItem(p, "size_bytes")) &&
 		   cJSON_IsString(cJSON_GetObjectItem(p, "proto")),
@@ -319,6 +460,10 @@ check_json(const char *txt)
 		   cJSON_IsNull(cJSON_GetObjectItem(
 			   cJSON_GetArrayItem(cells, 0), "speedup")),
 	   "JSON: no speedup at one rank or without ranks");
+	check_ratio(cells, cJSON_GetArrayItem(cells, 10), "crun net.rr");
+	check_bh(cells);
+	check_bh_cells(cells);
+	check_unstable(cells);
 	cJSON_Delete(doc);
 }
 
@@ -326,6 +471,7 @@ check_json(const char *txt)
 static void
 check_csv(const char *txt)
 {
+	const char *crun, *end;
 	int fields = 1, rows = 0, bad = 0;
 	bool quoted = false;
 	const char *p;
@@ -336,12 +482,23 @@ check_csv(const char *txt)
 		else if (!quoted && *p == ',')
 			fields++;
 		else if (!quoted && *p == '\n') {
-			bad += fields != 23;
+			bad += fields != 27;
 			rows++;
 			fields = 1;
 		}
 	}
-	ok(rows == 11 && !bad && !quoted, "CSV: 11 records of 23 fields");
+	ok(rows == 15 && !bad && !quoted, "CSV: 15 records of 27 fields");
+	ok(strstr(txt, ",p_value,p_bh,verdict_bh,unstable,reason\n") != NULL,
+	   "CSV: p, corrected verdict and guard before the reason");
+	crun = strstr(txt, "\ncrun,net.rr,");
+	end = crun ? strchr(crun + 1, '\n') : NULL;
+	ok(end && end - crun > 20 &&
+		   memmem(crun, (size_t)(end - crun), ",slower,false,", 14) &&
+		   !strncmp(end - 20, ",indistinguishable,,\n", 21),
+	   "CSV: crun slower raw, indistinguishable after BH");
+	ok(strstr(txt, ",slower,cv 179.8% > 30%; max/median 36.3 > 10,\n") !=
+		   NULL,
+	   "CSV: tcg's guard says why");
 	ok(strstr(txt, ",\"agent did not start: \"\"timeout\"\", 30 s\"\n") !=
 		   NULL,
 	   "CSV: reason quoted with doubled quotes");
@@ -362,6 +519,17 @@ check_table(const char *txt)
 	ok(strstr(txt, "FAILED: agent did not start") != NULL,
 	   "table: failed cell shows its reason");
 	ok(strstr(txt, "  1.00\n") != NULL, "table: native ratio 1.00");
+	ok(strstr(txt, " slower (p 0.046, not after BH)\n") != NULL,
+	   "table: a verdict BH drops is marked, with its p");
+	ok(strstr(txt, "keeps 5 of 6\n  slower/faster verdicts") != NULL,
+	   "table: the BH line counts the verdicts kept");
+	ok(strstr(txt, "] slower (unstable [1])\n") &&
+		   strstr(txt, "  1.00 (unstable [2])\n") &&
+		   strstr(txt, " faster (unstable, native unstable [3])\n"),
+	   "table: unstable cells marked, native unstable named");
+	ok(strstr(txt, "\n  [1] tcg net.rr half_rtt_p50_ns size_bytes=1: cv "
+		       "179.8% > 30%; max/median 36.3 > 10\n") != NULL,
+	   "table: footnote 1 gives the numbers");
 }
 
 /* Unit scaling at its edges, in a study of single-sample cells. */
@@ -503,6 +671,9 @@ check_hostile(void)
 	c->status = HV_CELL_FAILED;
 	hv_cell_set_reason(c, "exit 1: \x1b[31mred\nnative 1.00\xc2\x9b");
 	hv_context_set_json(&s, "envs", "{\"v\\u001bm\":{\"start_ns\":1}}");
+	hv_context_set_json(&s, "teardown",
+			    "[{\"env\":\"u\\u001bl\",\"why\":\"stop:\\u007f"
+			    "\\u0005busy\"}]");
 	hv_study_analyze(&s, &err);
 	txt = render(hv_render_table, &s, &len);
 	for (i = 0; txt && i < len; i++)
@@ -516,6 +687,9 @@ check_hostile(void)
 	ok(txt && strstr(txt, "FAILED: exit 1: ?[31mred?native 1.00??\n"),
 	   "table: a reason stays on its row, controls shown as '?'");
 	ok(txt && strstr(txt, "  ns?[2J "), "table: env cleaned, width kept");
+	ok(txt && strstr(txt, "\nteardown: u?l left something behind: "
+			      "stop:??busy (hpcvirt clean retries)\n"),
+	   "table: a teardown's env and why are cleaned");
 	free(txt);
 	hv_params_release(&p);
 	hv_study_release(&s);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hpcvirt/results/result.h"
@@ -191,6 +192,114 @@ test_analyze(void)
 	hv_study_release(&s);
 }
 
+/* net.rr 1 B half-RTTs: native, a box 0.8 % slower (p about 0.046 at
+ * seed 42: "slower" alone), and one twice as slow. */
+static const double m_nat[] = {11800, 11750, 11900, 11820, 11780, 11850};
+static const double m_marg[] = {11913, 11813, 12013, 11863, 11843, 11963};
+static const double m_2x[] = {23600, 23500, 23800, 23640, 23560, 23700};
+
+/*
+ * A study of many comparisons: the marginal box and the slow one, plus
+ * 'extra' boxes at other sizes that equal native exactly (p = 1), like
+ * the many quiet cells of a real study.
+ */
+static void
+build_many(struct hv_study *s, int extra)
+{
+	char size[16];
+	int i;
+
+	hv_study_init(s);
+	s->seed = 42;
+	add(s, "native", "net.rr", "1", false, m_nat, 6);
+	add(s, "marg", "net.rr", "1", false, m_marg, 6);
+	add(s, "slow", "net.rr", "1", false, m_2x, 6);
+	for (i = 0; i < extra; i++) {
+		snprintf(size, sizeof(size), "%d", 2 + i);
+		add(s, "native", "net.rr", size, false, m_nat, 6);
+		add(s, "same", "net.rr", size, false, m_nat, 6);
+	}
+}
+
+static void
+test_bh_study(void)
+{
+	struct hv_study s;
+	struct hv_err err;
+	const struct hv_cell *c;
+
+	/* Two ratios: BH keeps both verdicts (0.046 x 2 / 2 <= 5 %). */
+	build_many(&s, 0);
+	ok(hv_study_analyze(&s, &err) == 0, "bh: analyze 2 ratios");
+	c = &s.cells[1];
+	ok(c->ratio.verdict == HV_VERDICT_SLOWER && c->ratio.p > 0.04 &&
+		   c->ratio.p < 0.05,
+	   "bh: the marginal box is slower, p %g", c->ratio.p);
+	is_near(c->p_bh, c->ratio.p, 0, "bh: adjusted = p as the largest of 2");
+	is_int(c->verdict_bh, HV_VERDICT_SLOWER, "bh: kept among 2");
+	ok(isnan(s.cells[0].p_bh) && s.cells[0].verdict_bh == HV_VERDICT_NONE,
+	   "bh: native has no corrected verdict");
+	hv_study_release(&s);
+
+	/* Twenty more, all equal to native: the marginal p is now second
+	 * of 22, adjusted by 22 / 2 = 11 to about 0.5. */
+	build_many(&s, 20);
+	ok(hv_study_analyze(&s, &err) == 0, "bh: analyze 22 ratios");
+	c = &s.cells[1];
+	is_int(c->ratio.verdict, HV_VERDICT_SLOWER, "bh: raw verdict stays");
+	is_near(c->p_bh, c->ratio.p * 11, 1e-15, "bh: p adjusted x 22 / 2");
+	is_int(c->verdict_bh, HV_VERDICT_INDISTINGUISHABLE,
+	       "bh: the marginal slower is dropped after correction");
+	c = &s.cells[2];
+	ok(c->ratio.verdict == HV_VERDICT_SLOWER &&
+		   c->verdict_bh == HV_VERDICT_SLOWER && c->p_bh < 1e-6,
+	   "bh: 2x slower survives (p_bh %g)", c->p_bh);
+	c = &s.cells[4];
+	ok(c->ratio.p == 1.0 && c->p_bh == 1.0 &&
+		   c->verdict_bh == HV_VERDICT_INDISTINGUISHABLE,
+	   "bh: a box equal to native: p 1, indistinguishable");
+	hv_study_release(&s);
+}
+
+/* The guard through hv_study_analyze: own samples, native's, failures. */
+static void
+test_guard_study(void)
+{
+	static const double wild[] = {100, 180, 60, 140};
+	static const double calm[] = {101, 103, 99, 100};
+	struct hv_study s;
+	struct hv_err err;
+	struct hv_cell *c;
+
+	hv_study_init(&s);
+	s.seed = 1;
+	add(&s, "ns", "b", "1", false, calm, 4);      /* 0 */
+	add(&s, "native", "b", "1", false, wild, 4);  /* 1 */
+	add(&s, "ns", "b", "2", false, wild, 4);      /* 2: no twin */
+	add(&s, "native", "b", "3", false, calm, 4);  /* 3 */
+	c = add(&s, "uml", "b", "3", false, wild, 4); /* 4 */
+	c->status = HV_CELL_FAILED;
+	ok(hv_study_analyze(&s, &err) == 0, "guard: analyze");
+	ok(s.cells[1].unstable.flags == HV_UNSTABLE_CV,
+	   "guard: native unstable by its cv (%s)", s.cells[1].unstable.why);
+	ok(s.cells[0].unstable.flags == HV_UNSTABLE_NATIVE &&
+		   strstr(s.cells[0].unstable.why, "native: cv "),
+	   "guard: its env cell is suspect though calm (%s)",
+	   s.cells[0].unstable.why);
+	ok(s.cells[2].unstable.flags == HV_UNSTABLE_CV,
+	   "guard: a cell without a ratio checked by its samples");
+	ok(s.cells[3].unstable.flags == 0, "guard: a calm native passes");
+	ok(s.cells[4].unstable.flags == 0,
+	   "guard: a failed cell is not checked");
+	s.cells[1].samples[1] = 100;
+	s.cells[1].samples[2] = 100;
+	s.cells[1].samples[3] = 100;
+	hv_study_analyze(&s, &err);
+	ok(s.cells[1].unstable.flags == 0 && s.cells[0].unstable.flags == 0,
+	   "guard: analysed again, calm samples clear both");
+	hv_study_release(&s);
+}
+
 int
 main(void)
 {
@@ -198,5 +307,7 @@ main(void)
 	test_context();
 	test_cells();
 	test_analyze();
+	test_bh_study();
+	test_guard_study();
 	return done_testing();
 }

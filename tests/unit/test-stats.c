@@ -308,16 +308,35 @@ test_quantiles_t_z(void)
 	   "p outside (0, 1) or df <= 0 give NaN");
 }
 
-/* The expansion of the expanded percentile interval, from stats.h. */
+/* The expansion of the expanded percentile interval, from stats.h, at
+ * 1 - alpha/2 = p. */
 static double
-naive_expand(double ve, size_t ne, double vb, size_t nb)
+naive_expand(double ve, size_t ne, double vb, size_t nb, double p)
 {
 	double k =
 		sqrt((ve + vb) / (ve * (ne - 1.0) / ne + vb * (nb - 1.0) / nb));
 	double df = (ve + vb) * (ve + vb) /
 		    (ve * ve / (ne - 1.0) + vb * vb / (nb - 1.0));
 
-	return k * naive_tq(0.975, df) / naive_tq(0.975, 0);
+	return k * naive_tq(p, df) / naive_tq(p, 0);
+}
+
+/*
+ * The expanded interval's quantile q of the replicates, with the tail
+ * beyond edge = min(10 / iters, 0.0025) continued as a normal one
+ * through the edge quantile around the median (stats.c).
+ */
+static double
+naive_tail_q(const double *rep, unsigned iters, double q)
+{
+	double edge = fmin(10.0 / iters, 0.0025), m, t;
+
+	if (q >= edge && q <= 1 - edge)
+		return naive_q(rep, iters, q);
+	m = naive_q(rep, iters, 0.5);
+	t = q < edge ? q : 1 - q;
+	return m + (naive_q(rep, iters, q < edge ? edge : 1 - edge) - m) *
+			   naive_tq(1 - t, 0) / naive_tq(1 - edge, 0);
 }
 
 /*
@@ -325,8 +344,9 @@ naive_expand(double ve, size_t ne, double vb, size_t nb)
  * compute its moments from scratch, sort all replicates with qsort.
  */
 static void
-naive_boot(const double *e, size_t ne, const double *b, size_t nb, int method,
-	   unsigned iters, uint64_t seed, double *lo, double *hi)
+naive_boot_at(const double *e, size_t ne, const double *b, size_t nb,
+	      int method, unsigned iters, uint64_t seed, double alpha,
+	      double *lo, double *hi)
 {
 	double re[NAIVE_MAX], rb[NAIVE_MAX], me, ve, mb, vb, l, se, t, f;
 	double *rep = calloc(iters, sizeof(*rep));
@@ -360,21 +380,29 @@ naive_boot(const double *e, size_t ne, const double *b, size_t nb, int method,
 	}
 	qsort(rep, iters, sizeof(*rep), cmp_dbl);
 	if (method == HV_BOOT_PERCENTILE) {
-		*lo = naive_q(rep, iters, 0.025);
-		*hi = naive_q(rep, iters, 0.975);
+		*lo = naive_q(rep, iters, alpha / 2);
+		*hi = naive_q(rep, iters, 1 - alpha / 2);
 	} else if (method == HV_BOOT_EXPANDED) {
 		f = naive_expand(ve / (ne * me * me), ne, vb / (nb * mb * mb),
-				 nb);
-		*lo = exp(l + f * (naive_q(rep, iters, 0.025) - l));
-		*hi = exp(l + f * (naive_q(rep, iters, 0.975) - l));
+				 nb, 1 - alpha / 2);
+		*lo = exp(l + f * (naive_tail_q(rep, iters, alpha / 2) - l));
+		*hi = exp(l +
+			  f * (naive_tail_q(rep, iters, 1 - alpha / 2) - l));
 	} else if (method == HV_BOOT_SYMMETRIC_T) {
-		*lo = exp(l - naive_q(rep, iters, 0.95) * se);
-		*hi = exp(l + naive_q(rep, iters, 0.95) * se);
+		*lo = exp(l - naive_q(rep, iters, 1 - alpha) * se);
+		*hi = exp(l + naive_q(rep, iters, 1 - alpha) * se);
 	} else {
-		*lo = exp(l - naive_q(rep, iters, 0.975) * se);
-		*hi = exp(l - naive_q(rep, iters, 0.025) * se);
+		*lo = exp(l - naive_q(rep, iters, 1 - alpha / 2) * se);
+		*hi = exp(l - naive_q(rep, iters, alpha / 2) * se);
 	}
 	free(rep);
+}
+
+static void
+naive_boot(const double *e, size_t ne, const double *b, size_t nb, int method,
+	   unsigned iters, uint64_t seed, double *lo, double *hi)
+{
+	naive_boot_at(e, ne, b, nb, method, iters, seed, 0.05, lo, hi);
 }
 
 static void
@@ -402,6 +430,18 @@ test_boot_naive(void)
 		is_near(q.hi, hi, 1e-10, "%s: hi = naive re-implementation",
 			hv_boot_method_name(m));
 	}
+	/* At level 0.9995, alpha/2 = 2.5e-4 is beyond the replicates'
+	 * edge (0.0025): the normal continuation of the tail. */
+	o.method = HV_BOOT_EXPANDED;
+	o.level = 0.9995;
+	hv_ratio_bootstrap(e, 10, b, 7, &o, &q, &err);
+	naive_boot_at(e, 10, b, 7, HV_BOOT_EXPANDED, 3000, 2026, 0.0005, &lo,
+		      &hi);
+	ok(fabs(q.lo / lo - 1) < 1e-8 && fabs(q.hi / hi - 1) < 1e-8,
+	   "expanded at 99.95 %%: [%.10g, %.10g], tail continued as naive "
+	   "[%.10g, %.10g]",
+	   q.lo, q.hi, lo, hi);
+	o.level = 0;
 	o.method = HV_BOOT_DEFAULT;
 	hv_ratio_bootstrap(e, 10, b, 7, &o, &q, &err);
 	naive_boot(e, 10, b, 7, HV_BOOT_EXPANDED, 3000, 2026, &lo, &hi);
@@ -468,7 +508,8 @@ test_boot_properties(void)
 			hv_ratio_bootstrap(e, 5 + i % 8, b, 5 + i % 6, &o, &q2,
 					   &err);
 			same &= q.ratio == q2.ratio && q.lo == q2.lo &&
-				q.hi == q2.hi && q.verdict == q2.verdict;
+				q.hi == q2.hi && q.verdict == q2.verdict &&
+				q.p == q2.p;
 		}
 	}
 	ok(good, "lo <= ratio <= hi in 300 bootstraps");
@@ -582,6 +623,252 @@ test_verdicts(void)
 	is_str(hv_verdict_name(HV_VERDICT_NONE), "", "name none");
 }
 
+/*
+ * The p-value is the interval inverted: over random cases of every size
+ * from 3 to 10, spreads from 2 % to 12 % and true ratios from 0.9 to
+ * 1.1 (so that both verdicts are common), p < 0.05 exactly when the 95 %
+ * interval excludes 1, for every method; and p is tight: the interval at
+ * level 1 - p (1 + 1e-4) excludes 1, at 1 - p (1 - 1e-4) it does not.
+ */
+static void
+test_p_consistent(void)
+{
+	double e[10], b[10], shift, sp;
+	struct hv_boot_opts o = {0};
+	struct hv_ratio q, q1;
+	struct hv_err err;
+	struct hv_rng r;
+	int i, m, excl, agree, tight, tried, in01;
+	size_t ne, nb, k;
+
+	hv_rng_seed(&r, 16);
+	for (m = HV_BOOT_PERCENTILE; m <= HV_BOOT_EXPANDED; m++) {
+		excl = agree = tight = tried = in01 = 0;
+		for (i = 0; i < 200; i++) {
+			ne = 3 + (size_t)i % 8;
+			nb = 3 + (size_t)(i / 8) % 8;
+			shift = 0.9 + 0.2 * hv_rng_double(&r);
+			sp = 0.02 + 0.1 * hv_rng_double(&r);
+			for (k = 0; k < ne; k++)
+				e[k] = shift * exp(sp * 3.4 *
+						   (hv_rng_double(&r) - 0.5));
+			for (k = 0; k < nb; k++)
+				b[k] = exp(sp * 3.4 *
+					   (hv_rng_double(&r) - 0.5));
+			o.seed = (uint64_t)i;
+			o.method = m;
+			o.level = 0;
+			hv_ratio_bootstrap(e, ne, b, nb, &o, &q, &err);
+			excl += q.verdict != HV_VERDICT_INDISTINGUISHABLE;
+			agree += (q.p < 0.05) ==
+				 (q.verdict != HV_VERDICT_INDISTINGUISHABLE);
+			in01 += q.p >= 0.0 && q.p <= 1.0;
+			/* 1 - level loses alpha's low bits below 1e-8. */
+			if (!(q.p > 1e-8 && q.p < 0.49))
+				continue;
+			tried++;
+			o.level = 1.0 - q.p * (1.0 + 1e-4);
+			hv_ratio_bootstrap(e, ne, b, nb, &o, &q1, &err);
+			k = q1.verdict != HV_VERDICT_INDISTINGUISHABLE;
+			o.level = 1.0 - q.p * (1.0 - 1e-4);
+			hv_ratio_bootstrap(e, ne, b, nb, &o, &q1, &err);
+			tight +=
+				k && q1.verdict == HV_VERDICT_INDISTINGUISHABLE;
+		}
+		diag("%s: %d of 200 exclude 1", hv_boot_method_name(m), excl);
+		ok(agree == 200 && in01 == 200 && excl >= 40 && excl <= 160,
+		   "%s: p < 0.05 iff the 95 %% CI excludes 1 (%d of 200 agree, "
+		   "%d exclude)",
+		   hv_boot_method_name(m), agree, excl);
+		ok(tried >= 100 && tight == tried,
+		   "%s: the CI at 1 - p (1 +- 1e-4) flips (%d of %d)",
+		   hv_boot_method_name(m), tight, tried);
+	}
+}
+
+/*
+ * p on known cases: the two-point samples of test_boot_exact, where the
+ * percentile interval's upper end falls below 1 once 1 - alpha/2 is
+ * under P(ratio* < 1) = 11/16, i.e. p = 2 (1 - 11/16) = 0.625 up to the
+ * resampling noise (sd 0.015 with 4000 resamples); constant samples
+ * (p 0, or 1 at a ratio of 1); the 17x case; the same seed, the same p.
+ */
+static void
+test_p_known(void)
+{
+	double e[2] = {1, 3}, b[2] = {2, 4}, k2[3] = {2, 2, 2};
+	double k1[3] = {1, 1, 1}, e3[3] = {17.085, 16.915, 17.0};
+	double b3[3] = {1.0, 1.16, 0.84};
+	struct hv_boot_opts o = {.seed = 5, .method = HV_BOOT_PERCENTILE};
+	struct hv_ratio q, q2;
+	struct hv_err err;
+
+	hv_ratio_bootstrap(e, 2, b, 2, &o, &q, &err);
+	is_near(q.p, 0.625, 0.06, "p of the enumerable case is about 0.625");
+	hv_ratio_bootstrap(k2, 3, k1, 3, NULL, &q, &err);
+	ok(q.p == 0.0, "constant 2x: p = 0 (got %g)", q.p);
+	hv_ratio_bootstrap(k1, 3, k1, 3, NULL, &q, &err);
+	ok(q.p == 1.0, "constant 1x: p = 1 (got %g)", q.p);
+	o = (struct hv_boot_opts){.seed = 42};
+	hv_ratio_bootstrap(e3, 3, b3, 3, &o, &q, &err);
+	hv_ratio_bootstrap(e3, 3, b3, 3, &o, &q2, &err);
+	ok(q.p > 0.0 && q.p < 0.01 && q.p == q2.p,
+	   "17x, n = 3: p %g small, the same for the same seed", q.p);
+}
+
+/*
+ * Benjamini and Hochberg's own example (JRSS B 57, 1995, section 4.2):
+ * 15 p-values, of which BH at 5 % rejects the four smallest (Bonferroni
+ * three). The adjusted values are computed by hand from
+ * min over j >= i of 15 p_(j) / j; the input is shuffled.
+ */
+static void
+test_bh(void)
+{
+	static const double p[15] = {0.0298, 0.4262, 0.0001, 0.0459, 0.7590,
+				     0.0095, 1.0,    0.0344, 0.0004, 0.5719,
+				     0.0201, 0.3240, 0.0019, 0.6528, 0.0278};
+	static const double want[15] = {0.0298 * 15 / 7,
+					0.4262 * 15 / 11,
+					0.0001 * 15,
+					0.0459 * 15 / 9,
+					0.7590 * 15 / 14,
+					0.0095 * 15 / 4,
+					1.0,
+					0.0344 * 15 / 8,
+					0.0004 * 15 / 2,
+					0.5719 * 15 / 12,
+					0.0201 * 15 / 5,
+					0.3240 * 15 / 10,
+					0.0019 * 15 / 3,
+					0.6528 * 15 / 13,
+					0.0298 * 15 / 7};
+	double adj[15], q[3] = {0.049, 0.04, 0.045}, t[4];
+	struct hv_err err;
+	int i, rejected = 0, good = 1;
+
+	is_int(hv_bh_adjust(p, 15, adj, &err), 0, "BH: 15 p-values");
+	for (i = 0; i < 15; i++) {
+		good &= fabs(adj[i] - want[i]) < 1e-15;
+		rejected += adj[i] <= 0.05;
+	}
+	ok(good, "BH: the adjusted p-values worked by hand");
+	is_int(rejected, 4, "BH at 5 %%: the four smallest rejected");
+	ok(adj[5] <= 0.05 && adj[10] > 0.05,
+	   "BH: 0.0095 (4th) rejected, 0.0201 (5th) not");
+	/* Step-up: 0.04 > 1 x 0.05 / 3 alone, but the largest p, 0.049,
+	 * is under 3 x 0.05 / 3, so all three are rejected. */
+	hv_bh_adjust(q, 3, q, &err);
+	ok(q[0] == 0.049 && q[1] == 0.049 && q[2] == 0.049,
+	   "BH: step-up, in place: all three adjusted to 0.049");
+	t[0] = 0.01;
+	t[1] = 0.02;
+	t[2] = 0.02;
+	t[3] = 0.5;
+	hv_bh_adjust(t, 4, t, &err);
+	/* 4 x 0.02 / 3 (the tie's larger rank) also caps 2 x 0.02 and
+	 * 4 x 0.01. */
+	ok(t[1] == t[2] && fabs(t[1] - 0.08 / 3) < 1e-15 && t[0] == t[1] &&
+		   t[3] == 0.5,
+	   "BH: ties share one adjusted value (%g %g %g %g)", t[0], t[1], t[2],
+	   t[3]);
+	is_int(hv_bh_adjust(p, 0, adj, &err), 0, "BH: no test, nothing");
+	t[1] = NAN;
+	ok(hv_bh_adjust(t, 4, adj, &err) == -EINVAL &&
+		   strstr(err.msg, "p-value 1 is nan"),
+	   "BH: NaN refused (%s)", err.msg);
+	t[1] = 1.5;
+	ok(hv_bh_adjust(t, 4, adj, &err) == -EINVAL &&
+		   strstr(err.msg, "p-value 1 is 1.5"),
+	   "BH: 1.5 refused (%s)", err.msg);
+}
+
+/* The guard of samples x with ratio r (NaN: none), time or rate. */
+static unsigned
+guard(const double *x, size_t n, double r, bool hib,
+      const struct hv_unstable *nat, struct hv_unstable *u)
+{
+	struct hv_ratio q = {.ratio = r};
+	struct hv_summary s;
+	struct hv_err err;
+
+	hv_summary_compute(x, n, &s, &err);
+	hv_unstable_check(&s, isnan(r) ? NULL : &q, hib, nat, u);
+	return u->flags;
+}
+
+/*
+ * The gross-artefact guard at its limits. Two samples 1 -+ d have
+ * mean 1 and stddev d sqrt 2, so d = cv / sqrt 2 gives the cv wanted.
+ */
+static void
+test_unstable(void)
+{
+	double x[5], one[4] = {1, 1, 1, 1}, d;
+	struct hv_unstable u, nat;
+
+	d = 0.31 / M_SQRT2;
+	x[0] = 1 - d;
+	x[1] = 1 + d;
+	is_int(guard(x, 2, NAN, false, NULL, &u), HV_UNSTABLE_CV,
+	       "guard: cv 31 %% flagged");
+	is_near(u.cv, 0.31, 1e-12, "guard: cv 0.31 reported");
+	is_str(u.why, "cv 31.0% > 30%", "guard: why names cv and limit");
+	d = 0.29 / M_SQRT2;
+	x[0] = 1 - d;
+	x[1] = 1 + d;
+	is_int(guard(x, 2, NAN, false, NULL, &u), 0, "guard: cv 29 %% not");
+	is_str(u.why, "", "guard: no why when readable");
+	x[0] = x[1] = x[2] = x[3] = 1.0;
+	x[4] = 10.5;
+	ok(guard(x, 5, NAN, false, NULL, &u) & HV_UNSTABLE_SPIKE,
+	   "guard: max/median 10.5 flagged");
+	is_near(u.max_over_median, 10.5, 1e-12, "guard: max/median reported");
+	ok(strstr(u.why, "max/median 10.5 > 10") != NULL, "guard: why %s",
+	   u.why);
+	x[4] = 10.0;
+	ok(!(guard(x, 5, NAN, false, NULL, &u) & HV_UNSTABLE_SPIKE),
+	   "guard: max/median 10 exactly is not");
+	x[4] = 9.5;
+	ok(!(guard(x, 5, NAN, false, NULL, &u) & HV_UNSTABLE_SPIKE),
+	   "guard: max/median 9.5 not");
+	is_int(guard(one, 1, NAN, false, NULL, &u), 0, "guard: one sample");
+	ok(isnan(u.cv) && u.max_over_median == 1.0 && isnan(u.ratio),
+	   "guard: n = 1 has no cv, no ratio");
+	/* A time 1001x native's is flagged, 999x is not; a rate needs the
+	 * inverse; better than native by over 10x either way. */
+	is_int(guard(one, 4, 1001, false, NULL, &u), HV_UNSTABLE_WORSE,
+	       "guard: time ratio 1001 flagged");
+	ok(strstr(u.why, "ratio 1e+03: 1e+03x worse than native") != NULL,
+	   "guard: why %s", u.why);
+	is_int(guard(one, 4, 999, false, NULL, &u), 0, "guard: 999 not");
+	is_int(guard(one, 4, 1001, true, NULL, &u), HV_UNSTABLE_BETTER,
+	       "guard: bandwidth 1001x native is better, not worse");
+	is_int(guard(one, 4, 1.0 / 1001, true, NULL, &u), HV_UNSTABLE_WORSE,
+	       "guard: bandwidth 1/1001 of native flagged");
+	is_int(guard(one, 4, 0.099, false, NULL, &u), HV_UNSTABLE_BETTER,
+	       "guard: time 0.099 of native (10.1x better) flagged");
+	is_int(guard(one, 4, 0.101, false, NULL, &u), 0,
+	       "guard: time 0.101 of native not");
+	is_int(guard(one, 4, 10.1, true, NULL, &u), HV_UNSTABLE_BETTER,
+	       "guard: bandwidth 10.1x native flagged");
+	is_near(u.ratio, 10.1, 0, "guard: the ratio is reported");
+	/* A native twin unstable by its samples makes the ratio suspect;
+	 * one without ratio does not make a ratio-less cell so. */
+	d = 0.4 / M_SQRT2;
+	x[0] = 1 - d;
+	x[1] = 1 + d;
+	guard(x, 2, NAN, false, NULL, &nat);
+	is_int(guard(one, 4, 1.05, false, &nat, &u), HV_UNSTABLE_NATIVE,
+	       "guard: native unstable");
+	is_str(u.why, "native: cv 40.0% > 30%", "guard: why names native");
+	is_int(guard(one, 4, NAN, false, &nat, &u), 0,
+	       "guard: no ratio, native irrelevant");
+	nat.flags = HV_UNSTABLE_WORSE;
+	is_int(guard(one, 4, 1.05, false, &nat, &u), 0,
+	       "guard: only a twin's own samples count");
+}
+
 static void
 expect_einval(int rc, const struct hv_err *err, const char *needle,
 	      const char *what)
@@ -658,7 +945,7 @@ test_speed(void)
 int
 main(void)
 {
-	plan(111);
+	plan(158);
 	test_summary();
 	test_quantile();
 	test_quantiles_t_z();
@@ -672,6 +959,10 @@ main(void)
 	test_boot_constant();
 	test_boot_17x_n3();
 	test_verdicts();
+	test_p_consistent();
+	test_p_known();
+	test_bh();
+	test_unstable();
 	test_boot_errors();
 	test_speed();
 	return done_testing();

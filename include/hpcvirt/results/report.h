@@ -17,20 +17,32 @@
  *  "params": {...}, "metric", "unit", "higher_is_better", "status",
  *  "reason", "samples": [...], "n", "mean", "stddev", "min", "max",
  *  "median", "p99", "ratio_to_native", "ratio_ci95": [lo, hi],
- *  "verdict"}]}
+ *  "verdict", "p_value", "p_bh", "verdict_bh", "speedup",
+ *  "speedup_ci95", "speedup_vs", "ranks_per_core",
+ *  "host_cpu_pressure_max", "host_load1_max", "contended",
+ *  "unstable"}]}
  * Unknown values are null, and so is any NaN or Inf. Numbers keep full
  * precision. Params values that are complete finite JSON numbers are
  * numbers, others strings. Native cells have ratio_to_native 1.0 with
  * ratio_ci95 and verdict null; a cell without a ratio (fewer than 2
  * samples on either side, failed, no native twin) has all three null.
+ * "verdict" is the raw 95 % verdict; "p_value" its p (hv_ratio.p),
+ * "p_bh" that p adjusted by Benjamini-Hochberg over the study's ratios
+ * and "verdict_bh" the verdict that survives it (all null without a
+ * ratio). "unstable" is null for a readable cell, else {"why": text,
+ * "cv", "max_over_median", "ratio" (null when unknown),
+ * "native_unstable": bool} (hv_unstable_check).
  */
 int hv_render_json(FILE *f, const struct hv_study *s, struct hv_err *err);
 
 /*
  * CSV, RFC 4180 quoting (LF line ends), one header row then one row per
  * cell: env,bench,params,metric,unit,higher_is_better,status,n,mean,
- * stddev,min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,reason.
- * params is the canonical "k=v,k=v" text; unknown values are empty.
+ * stddev,min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,
+ * contended,speedup,speedup_lo,speedup_hi,p_value,p_bh,verdict_bh,
+ * unstable,reason (27 fields). params is the canonical "k=v,k=v" text;
+ * unknown values are empty; unstable is the guard's why, empty for a
+ * readable cell.
  */
 int hv_render_csv(FILE *f, const struct hv_study *s, struct hv_err *err);
 

@@ -75,6 +75,15 @@ struct hv_cell {
 	bool has_summary;
 	struct hv_ratio ratio;
 	bool has_ratio;
+	/* With a ratio: its p-value adjusted by Benjamini-Hochberg over
+	 * every ratio of the study, and the verdict that survives that
+	 * correction at HV_BH_FDR (the raw verdict, or INDISTINGUISHABLE
+	 * when p_bh > HV_BH_FDR). NaN and NONE without a ratio. */
+	double p_bh;
+	enum hv_verdict verdict_bh;
+	/* The gross-artefact guard (hv_unstable_check) of a cell with a
+	 * summary that did not fail; flags 0 otherwise. */
+	struct hv_unstable unstable;
 	/* Scaling (hv_study_scale_key): how many times faster than the
 	 * same cell at one rank or thread, with its CI. */
 	struct hv_ratio speedup;
@@ -163,6 +172,13 @@ const struct hv_cell *hv_study_scale_base_of(const struct hv_study *s,
  * scale base (hv_study_scale_base_of): base time / time for a metric
  * where lower is better, rate / base rate otherwise, so that it is
  * above 1 when more ranks (threads) are faster.
+ *
+ * Then the study-wide checks: every cell with a summary that did not
+ * fail gets its gross-artefact guard (its ratio and its native twin's
+ * guard included), and the p-values of all the cells with a ratio (the
+ * native cells have none) are corrected together by Benjamini-Hochberg
+ * into p_bh and verdict_bh. Speedups are not verdicts and are not in
+ * that family.
  */
 int hv_study_analyze(struct hv_study *s, struct hv_err *err);
 
