@@ -40,6 +40,7 @@ struct row {
 	char value[FIELD_LEN];
 	char n[FIELD_LEN];
 	char cv[FIELD_LEN];
+	char hw[FIELD_LEN]; /* half-width reached, in an adaptive study */
 	char ratio[FIELD_LEN * 2];
 	char speedup[FIELD_LEN * 2];
 };
@@ -205,6 +206,10 @@ row_note(char *buf, size_t len, const struct hv_cell *c, struct footnotes *fn)
 	if (used < len && hv_cell_contended(c))
 		used += (size_t)snprintf(buf + used, len - used, "%scontended",
 					 used ? ", " : " (");
+	if (used < len && c->prec == HV_PREC_MISSED)
+		used += (size_t)snprintf(buf + used, len - used,
+					 "%smissed the target: %s",
+					 used ? ", " : " (", c->prec_why);
 	if (used < len && c->unstable.flags) {
 		fn->cell[fn->n++] = c;
 		used += (size_t)snprintf(buf + used, len - used,
@@ -251,6 +256,9 @@ row_fill(struct row *r, const struct hv_cell *c)
 	if (c->has_summary && c->n >= 2 && m->mean != 0)
 		snprintf(r->cv, sizeof(r->cv), "%.1f%%",
 			 100.0 * m->stddev / fabs(m->mean));
+	snprintf(r->hw, sizeof(r->hw), "-");
+	if (c->prec != HV_PREC_NONE && !isnan(c->half_width))
+		snprintf(r->hw, sizeof(r->hw), "%.1f%%", 100.0 * c->half_width);
 	fmt_ratio(r->ratio, sizeof(r->ratio), c);
 	fmt_speedup(r->speedup, sizeof(r->speedup), c);
 }
@@ -391,7 +399,7 @@ set_label(const struct row *rows, size_t n, const struct hv_cell *c,
 
 static void
 print_row(FILE *f, struct footnotes *fn, const struct row *r, const char *label,
-	  int wl, int we, int wv, int wc, int wcv)
+	  int wl, int we, int wv, int wc, int wcv, int whw)
 {
 	const struct hv_cell *c = r->c;
 	char note[FIELD_LEN * 2];
@@ -406,8 +414,10 @@ print_row(FILE *f, struct footnotes *fn, const struct row *r, const char *label,
 		return;
 	}
 	row_note(note, sizeof(note), c, fn);
-	fprintf(f, "%*s  %*s  %*s  %s%s%s\n", wv, r->value, wc, r->n, wcv,
-		r->cv, r->ratio, r->speedup, note);
+	fprintf(f, "%*s  %*s  %*s  ", wv, r->value, wc, r->n, wcv, r->cv);
+	if (whw)
+		fprintf(f, "%*s  ", whw, r->hw);
+	fprintf(f, "%s%s%s\n", r->ratio, r->speedup, note);
 }
 
 static int
@@ -417,7 +427,7 @@ print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows,
 	size_t n = group_rows(s, g, rows), i;
 	const struct hv_cell *c0 = &s->cells[g];
 	char label[256], fixed[256];
-	int wl = 0, we = 3, wv, wc, wcv;
+	int wl = 0, we = 3, wv, wc, wcv, whw = 0;
 
 	for (i = 0; i < n; i++) {
 		set_label(rows, n, rows[i].c, true, label, sizeof(label));
@@ -436,15 +446,19 @@ print_group(FILE *f, const struct hv_study *s, size_t g, struct row *rows,
 	wv = (int)max_len(rows, n, offsetof(struct row, value), 6);
 	wc = (int)max_len(rows, n, offsetof(struct row, n), 1);
 	wcv = (int)max_len(rows, n, offsetof(struct row, cv), 3);
-	fprintf(f, "  %-*s%s%-*s  %*s  %*s  %*s  %s\n", wl, "", wl ? "  " : "",
-		we, "env", wv, "median", wc, "n", wcv, "cv%",
-		"vs native (95% CI)");
+	fprintf(f, "  %-*s%s%-*s  %*s  %*s  %*s  ", wl, "", wl ? "  " : "", we,
+		"env", wv, "median", wc, "n", wcv, "cv%");
+	if (s->prec_target > 0) {
+		whw = (int)max_len(rows, n, offsetof(struct row, hw), 4);
+		fprintf(f, "%*s  ", whw, "+-CI");
+	}
+	fprintf(f, "vs native (95%% CI)\n");
 	for (i = 0; i < n; i++) {
 		label[0] = '\0';
 		if (i == 0 || !same_params(rows[i - 1].c, rows[i].c))
 			set_label(rows, n, rows[i].c, true, label,
 				  sizeof(label));
-		print_row(f, fn, &rows[i], label, wl, we, wv, wc, wcv);
+		print_row(f, fn, &rows[i], label, wl, we, wv, wc, wcv, whw);
 	}
 	return 0;
 }
@@ -499,35 +513,100 @@ print_startup(FILE *f, const struct hv_study *s)
 	cJSON_Delete(envs);
 }
 
-/* The parameter sets envs left out of a reduced study, and why. */
+/* An adaptive study's target, and how many cells met it. */
+static void
+print_precision(FILE *f, const struct hv_study *s)
+{
+	if (s->prec_target <= 0)
+		return;
+	fprintf(f,
+		"precision: target +-%.3g%% (+-CI: half-width of the 95%% CI "
+		"of the ratio, or of\n  native's mean), met by %zu of %zu "
+		"cells; the repetitions stopped: %s\n",
+		100 * s->prec_target, s->prec_nmet, s->prec_ntarget,
+		!strcmp(s->prec_stop, "met")	    ? "every cell met it"
+		: !strcmp(s->prec_stop, "budget")   ? "the budget ran out"
+		: !strcmp(s->prec_stop, "max_reps") ? "--max-reps"
+						    : "interrupted");
+}
+
+/* The string member key of a JSON object, or NULL. */
+static const char *
+str_of(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/*
+ * The parameter sets envs left out of a reduced study, and why: one line
+ * per reason, with the envs it holds for and the set when it is one.
+ */
 static void
 print_reduced(FILE *f, const struct hv_study *s)
 {
 	const char *txt = hv_context_get(s, "reduced");
-	cJSON *list = txt ? cJSON_Parse(txt) : NULL, *e;
+	cJSON *list = txt ? cJSON_Parse(txt) : NULL, *e, *o;
+	int i, j, n = cJSON_GetArraySize(list), sets;
 
-	cJSON_ArrayForEach(e, list)
-	{
-		const char *env = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(e, "env"));
-		const char *bench = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(e, "bench"));
-		const char *params = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(e, "params"));
-		const char *why = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(e, "why"));
+	for (i = 0; i < n; i++) {
+		const char *why, *env;
 
-		if (!env || !bench || !params || !why)
+		e = cJSON_GetArrayItem(list, i);
+		why = str_of(e, "why");
+		if (!why || !str_of(e, "env") || !str_of(e, "bench") ||
+		    !str_of(e, "params"))
 			continue;
+		for (j = 0; j < i; j++)
+			if (str_of(cJSON_GetArrayItem(list, j), "why") &&
+			    !strcmp(str_of(cJSON_GetArrayItem(list, j), "why"),
+				    why))
+				break;
+		if (j < i)
+			continue; /* printed with the first of its reason */
 		fputs("reduced: ", f);
-		put_clean(f, env, 0);
+		sets = 0;
+		for (j = i; j < n; j++) {
+			o = cJSON_GetArrayItem(list, j);
+			env = str_of(o, "env");
+			if (!str_of(o, "why") ||
+			    strcmp(str_of(o, "why"), why) || !env)
+				continue;
+			sets++;
+		}
+		/* The envs, each once, in order. */
+		for (j = i; j < n; j++) {
+			int k;
+
+			o = cJSON_GetArrayItem(list, j);
+			env = str_of(o, "env");
+			if (!env || !str_of(o, "why") ||
+			    strcmp(str_of(o, "why"), why))
+				continue;
+			for (k = i; k < j; k++) {
+				const cJSON *p = cJSON_GetArrayItem(list, k);
+
+				if (str_of(p, "env") && str_of(p, "why") &&
+				    !strcmp(str_of(p, "why"), why) &&
+				    !strcmp(str_of(p, "env"), env))
+					break;
+			}
+			if (k < j)
+				continue;
+			if (j > i)
+				fputs(", ", f);
+			put_clean(f, env, 0);
+		}
 		fputs(" left out ", f);
-		put_clean(f, bench, 0);
-		fputc(' ', f);
-		put_clean(f, params, 0);
+		if (sets == 1) {
+			put_clean(f, str_of(e, "bench"), 0);
+			fputc(' ', f);
+			put_clean(f, str_of(e, "params"), 0);
+		} else {
+			fprintf(f, "%d parameter sets", sets);
+		}
 		fputs(": ", f);
 		put_clean(f, why, 0);
-		fputs(" (--full runs it)\n", f);
+		fputs(" (--full runs them)\n", f);
 	}
 	cJSON_Delete(list);
 }
@@ -745,6 +824,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 		fprintf(f, "speedup: the same env's cell at 1 rank (thread) "
 			   "against this one, above 1 when faster;\n  95%% CI: "
 			   "the same bootstrap\n");
+	print_precision(f, s);
 	print_startup(f, s);
 	print_link(f, s);
 	print_reduced(f, s);
@@ -753,8 +833,9 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 		;
 	if (g < s->ncells)
 		fprintf(f,
-			"contended: CPU pressure >= %.0f%% around a "
-			"repetition; measure again on a quiet host\n",
+			"contended: other tasks kept a CPU waiting >= %.0f%% "
+			"of "
+			"a repetition; measure again on a quiet host\n",
 			HV_CONTENDED_PSI);
 	print_bh(f, s);
 	if (print_unstable(f, &fn) < 0) {

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/results/precision.h"
 #include "hpcvirt/results/result.h"
 
 #define NATIVE_ENV "native"
@@ -609,6 +610,33 @@ out:
 	return rc;
 }
 
+/* Each cell against the precision target of an adaptive study. */
+static int
+study_prec(struct hv_study *s, struct hv_err *err)
+{
+	struct hv_study_prec sp;
+	size_t i;
+	int rc;
+
+	rc = hv_study_prec_compute(s, &sp, err);
+	s->prec_target = sp.target;
+	s->prec_stop = sp.stop;
+	s->prec_ntarget = sp.ntarget;
+	s->prec_nmet = sp.nmet;
+	for (i = 0; i < s->ncells && rc == 0; i++) {
+		struct hv_cell *c = &s->cells[i];
+		const struct hv_cell_prec *cp = &sp.cells[i];
+
+		c->prec = !cp->target ? HV_PREC_NONE
+			  : cp->met   ? HV_PREC_MET
+				      : HV_PREC_MISSED;
+		c->half_width = cp->target ? cp->p.half_width : NAN;
+		snprintf(c->prec_why, sizeof(c->prec_why), "%s", cp->why);
+	}
+	hv_study_prec_release(&sp);
+	return rc;
+}
+
 int
 hv_study_analyze(struct hv_study *s, struct hv_err *err)
 {
@@ -647,5 +675,6 @@ hv_study_analyze(struct hv_study *s, struct hv_err *err)
 			return rc;
 	}
 	study_guard(s);
-	return study_bh(s, err);
+	rc = study_bh(s, err);
+	return rc < 0 ? rc : study_prec(s, err);
 }

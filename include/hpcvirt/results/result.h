@@ -49,6 +49,13 @@ enum hv_cell_status {
 
 const char *hv_cell_status_name(enum hv_cell_status s);
 
+/* Where a cell stands against an adaptive study's precision target. */
+enum hv_prec_state {
+	HV_PREC_NONE = 0, /* no target: fixed reps, failed, or a tail */
+	HV_PREC_MET,
+	HV_PREC_MISSED,
+};
+
 struct hv_cell {
 	int64_t id; /* store row id, 0 before it is stored */
 	char *env;
@@ -92,6 +99,12 @@ struct hv_cell {
 	 * study's "ncpus"; above 1 the ranks shared cores (each rank is one
 	 * busy CPU: a container's process or a VM's vCPU). 0: not known. */
 	double ranks_per_core;
+	/* Against the study's precision target (results/precision.h; an
+	 * adaptive study): the relative half-width reached (NaN: not known),
+	 * and for a cell that missed, why ("cv 12.3 %, the budget"). */
+	enum hv_prec_state prec;
+	double half_width;
+	char prec_why[128];
 };
 
 /* The context: ordered key -> JSON text ("\"x86_64\"", "2", "[1,2]"). */
@@ -106,6 +119,12 @@ struct hv_study {
 	size_t ncells;
 	size_t cap;
 	uint64_t seed; /* bootstrap and schedule seed */
+	/* Filled by hv_study_analyze() from the context of an adaptive
+	 * study: the target half-width (0: none), how its rounds ended, and
+	 * how many target cells met it. */
+	double prec_target;
+	const char *prec_stop;
+	size_t prec_ntarget, prec_nmet;
 };
 
 void hv_study_init(struct hv_study *s);
