@@ -215,6 +215,38 @@ add_ratio(cJSON *o, const struct hv_cell *c, bool *ok)
 	    ok);
 }
 
+/* "met", "missed", or "" for a cell that is no target. */
+static const char *
+prec_name(enum hv_prec_state p)
+{
+	return p == HV_PREC_MET ? "met" : p == HV_PREC_MISSED ? "missed" : "";
+}
+
+/* null for a cell that is no precision target, else {"half_width",
+ * "met", "why"} (why null when met). */
+static cJSON *
+prec_obj(const struct hv_cell *c)
+{
+	bool ok = true;
+	cJSON *o;
+
+	if (c->prec == HV_PREC_NONE)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	add(o, "half_width", num_or_null(!isnan(c->half_width), c->half_width),
+	    &ok);
+	add(o, "met", cJSON_CreateBool(c->prec == HV_PREC_MET), &ok);
+	add(o, "why",
+	    str_or_null(c->prec == HV_PREC_MISSED ? c->prec_why : NULL), &ok);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* null for a readable cell, else {"why", "cv", "max_over_median",
  * "ratio", "native_unstable"}. */
 static cJSON *
@@ -269,6 +301,7 @@ cell_obj(const struct hv_cell *c)
 	    &ok);
 	add(o, "contended", cJSON_CreateBool(hv_cell_contended(c)), &ok);
 	add(o, "unstable", unstable_obj(c), &ok);
+	add(o, "precision", prec_obj(c), &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -350,7 +383,7 @@ out:
 /* ---- CSV ---------------------------------------------------------------- */
 
 enum {
-	CSV_COLS = 27,
+	CSV_COLS = 29,
 	NUM_LEN = 32,
 };
 
@@ -358,7 +391,7 @@ static const char csv_header[] =
 	"env,bench,params,metric,unit,higher_is_better,status,n,mean,stddev,"
 	"min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,contended,"
 	"speedup,speedup_lo,speedup_hi,p_value,p_bh,verdict_bh,unstable,"
-	"reason\n";
+	"half_width,precision,reason\n";
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as v; "" if none. */
 static const char *
@@ -401,7 +434,7 @@ csv_field(FILE *f, const char *s, bool last)
 static int
 csv_row(FILE *f, const struct hv_cell *c)
 {
-	char num[15][NUM_LEN];
+	char num[16][NUM_LEN];
 	const struct hv_summary *m = &c->summary;
 	const struct hv_ratio *r = &c->ratio, *sp = &c->speedup;
 	bool h = c->has_summary, hr = c->has_ratio, hs = c->has_speedup;
@@ -441,7 +474,9 @@ csv_row(FILE *f, const struct hv_cell *c)
 	col[23] = fmt_num(num[14], hr, c->p_bh);
 	col[24] = hr ? hv_verdict_name(c->verdict_bh) : "";
 	col[25] = c->unstable.why;
-	col[26] = c->reason ? c->reason : "";
+	col[26] = fmt_num(num[15], c->prec != HV_PREC_NONE, c->half_width);
+	col[27] = prec_name(c->prec);
+	col[28] = c->reason ? c->reason : "";
 	for (i = 0; i < CSV_COLS; i++)
 		csv_field(f, col[i], i + 1 == CSV_COLS);
 	free(params);

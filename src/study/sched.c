@@ -1342,6 +1342,27 @@ want(struct runner *r, double *score, size_t k, double share, bool *capped)
 }
 
 /*
+ * A cell's weight by whether it can still meet the target: a half-width
+ * falls as 1/sqrt(n), so it needs about n ((hw / P)^2 - 1) more
+ * repetitions a side. When those take longer than what is left of the
+ * budget, it counts a twentieth: the budget goes first to the cells it
+ * can bring to the target, not to those no budget would.
+ */
+static double
+reachable(const struct runner *r, const struct unit *u, const struct unit *n,
+	  size_t have, double hw)
+{
+	double q = hw / r->o->precision, more, secs, left;
+
+	if (r->o->budget_s <= 0)
+		return 1;
+	more = (double)have * (q * q - 1);
+	secs = more * (rep_secs(r, u) + (n ? rep_secs(r, n) : 0));
+	left = r->o->budget_s - (double)(hv_now_ms() - r->t0_ms) / 1000.0;
+	return secs <= left ? 1 : 0.05;
+}
+
+/*
  * Score every unit for the next round (0: not needed). *wide is set
  * when some target cell is still wider than the precision asked for.
  */
@@ -1364,7 +1385,7 @@ score_units(struct runner *r, double *score, bool *wide, bool *capped,
 			continue;
 		for (m = 0; m < b->nmetrics; m++) {
 			const struct hv_cell *c = &r->study.cells[u->cell0 + m];
-			double tot;
+			double tot, odds;
 
 			if (b->metrics[m].tail)
 				continue;
@@ -1380,15 +1401,18 @@ score_units(struct runner *r, double *score, bool *wide, bool *capped,
 			if (!(pr.half_width > r->o->precision))
 				continue;
 			*wide = true;
+			odds = reachable(r, u, with_base ? n : NULL, c->n,
+					 pr.half_width);
 			if (!pr.of_ratio) {
-				want(r, score, i, 1, capped);
+				want(r, score, i, odds, capped);
 				continue;
 			}
 			tot = pr.a + pr.b;
 			if (pr.a >= 0.2 * tot)
-				want(r, score, i, pr.a / tot, capped);
+				want(r, score, i, odds * pr.a / tot, capped);
 			if (pr.b >= 0.2 * tot)
-				want(r, score, u->native, pr.b / tot, capped);
+				want(r, score, u->native, odds * pr.b / tot,
+				     capped);
 		}
 	}
 	for (i = 0; i < r->nunits; i++)

@@ -20,7 +20,7 @@
  *  "verdict", "p_value", "p_bh", "verdict_bh", "speedup",
  *  "speedup_ci95", "speedup_vs", "ranks_per_core",
  *  "host_cpu_pressure_max", "host_load1_max", "contended",
- *  "unstable"}]}
+ *  "unstable", "precision"}]}
  * Unknown values are null, and so is any NaN or Inf. Numbers keep full
  * precision. Params values that are complete finite JSON numbers are
  * numbers, others strings. Native cells have ratio_to_native 1.0 with
@@ -31,7 +31,10 @@
  * and "verdict_bh" the verdict that survives it (all null without a
  * ratio). "unstable" is null for a readable cell, else {"why": text,
  * "cv", "max_over_median", "ratio" (null when unknown),
- * "native_unstable": bool} (hv_unstable_check).
+ * "native_unstable": bool} (hv_unstable_check). "precision" is null
+ * for a cell that is no target of an adaptive study (results/precision.h),
+ * else {"half_width": the relative half-width reached, "met": bool,
+ * "why": null, or what kept it from the target}.
  */
 int hv_render_json(FILE *f, const struct hv_study *s, struct hv_err *err);
 
@@ -40,9 +43,10 @@ int hv_render_json(FILE *f, const struct hv_study *s, struct hv_err *err);
  * cell: env,bench,params,metric,unit,higher_is_better,status,n,mean,
  * stddev,min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,
  * contended,speedup,speedup_lo,speedup_hi,p_value,p_bh,verdict_bh,
- * unstable,reason (27 fields). params is the canonical "k=v,k=v" text;
- * unknown values are empty; unstable is the guard's why, empty for a
- * readable cell.
+ * unstable,half_width,precision,reason (29 fields). params is the
+ * canonical "k=v,k=v" text; unknown values are empty; unstable is the
+ * guard's why, empty for a readable cell; precision is "met", "missed" or
+ * empty (no target).
  */
 int hv_render_csv(FILE *f, const struct hv_study *s, struct hv_err *err);
 
