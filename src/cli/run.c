@@ -72,7 +72,8 @@ enum {
 static const struct hv_cli_opt run_opts[] = {
 	[O_ENV] = {"env", "LIST",
 		   "environments, or all (default: every available)"},
-	[O_BENCH] = {"bench", "LIST", "benches (default: all; see list)"},
+	[O_BENCH] = {"bench", "LIST",
+		     "benches, or all (the default; see list)"},
 	[O_REPS] = {"reps", "N",
 		    "a fixed count of measured repetitions per cell, "
 		    "instead of --precision"},
@@ -466,7 +467,7 @@ pick_benches(struct run_args *a)
 	int n, k;
 
 	hv_err_init(&err);
-	if (!a->bench_list) {
+	if (!a->bench_list || strcmp(a->bench_list, "all") == 0) {
 		for (i = 0; i < hv_bench_count() && i < MAX_SEL; i++)
 			a->benches[a->o.nbenches++] = hv_bench_at(i);
 		return 0;

@@ -9,6 +9,7 @@
  * against the stored ones, and runs only the repetitions not yet stored.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1386,6 +1387,7 @@ score_units(struct runner *r, double *score, bool *wide, bool *capped,
 		for (m = 0; m < b->nmetrics; m++) {
 			const struct hv_cell *c = &r->study.cells[u->cell0 + m];
 			double tot, odds;
+			size_t nb;
 
 			if (b->metrics[m].tail)
 				continue;
@@ -1407,12 +1409,18 @@ score_units(struct runner *r, double *score, bool *wide, bool *capped,
 				want(r, score, i, odds, capped);
 				continue;
 			}
+			/* The side that holds a fifth of the variance runs
+			 * again, and so does a side with less than half the
+			 * other's samples: a few samples from a quiet spell
+			 * of a bursty host understate its variance. */
 			tot = pr.a + pr.b;
-			if (pr.a >= 0.2 * tot)
-				want(r, score, i, odds * pr.a / tot, capped);
-			if (pr.b >= 0.2 * tot)
-				want(r, score, u->native, odds * pr.b / tot,
+			nb = r->study.cells[n->cell0 + m].n;
+			if (pr.a >= 0.2 * tot || 2 * c->n < nb)
+				want(r, score, i, odds * fmax(pr.a / tot, 0.2),
 				     capped);
+			if (pr.b >= 0.2 * tot || 2 * nb < c->n)
+				want(r, score, u->native,
+				     odds * fmax(pr.b / tot, 0.2), capped);
 		}
 	}
 	for (i = 0; i < r->nunits; i++)
