@@ -22,6 +22,7 @@
 #include "hpcvirt/study/sched.h"
 #include "hpcvirt/results/stats.h"
 #include "hpcvirt/results/store.h"
+#include "study-dir.h"
 #include "tap.h"
 
 static struct hv_rng noise_rng;
@@ -81,21 +82,6 @@ static const struct hv_bench synth = {
 	.argv = synth_argv,
 	.parse = synth_parse,
 };
-
-static void
-remove_study(const char *dir)
-{
-	static const char *const files[] = {"study.db", "study.db-wal",
-					    "study.db-shm"};
-	char path[600];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
 
 static const struct hv_cell *
 cell(const struct hv_study *s, const char *env, const char *noise)

@@ -12,6 +12,7 @@
 #include "hpcvirt/registry.h"
 #include "hpcvirt/study/sched.h"
 #include "hpcvirt/results/store.h"
+#include "study-dir.h"
 #include "tap.h"
 
 static const struct hv_param_def params[] = {
@@ -67,21 +68,6 @@ count(const struct hv_study *s, const char *env, const char *size)
 			   size) == 0)
 			n++;
 	return n;
-}
-
-static void
-remove_study(const char *dir)
-{
-	static const char *const files[] = {"study.db", "study.db-wal",
-					    "study.db-shm"};
-	char path[600];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
 }
 
 /*

@@ -17,6 +17,7 @@
 #include "hpcvirt/results/report.h"
 #include "hpcvirt/results/store.h"
 #include "hpcvirt/study/sched.h"
+#include "study-dir.h"
 #include "tap.h"
 
 static const struct hv_param_def params[] = {
@@ -33,21 +34,6 @@ leaky_stop(struct hv_box *box, struct hv_err *err)
 		return rc;
 	return hv_err_set(err, EBUSY,
 			  "cgroup /sys/fs/cgroup/x/hpcvirt-1-leaky still busy");
-}
-
-static void
-remove_study(const char *dir)
-{
-	static const char *const files[] = {"study.db", "study.db-wal",
-					    "study.db-shm"};
-	char path[600];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
 }
 
 /* hv_box_stop passes the hook's error up with the env's name. */

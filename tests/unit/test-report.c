@@ -482,21 +482,22 @@ check_csv(const char *txt)
 		else if (!quoted && *p == ',')
 			fields++;
 		else if (!quoted && *p == '\n') {
-			bad += fields != 27;
+			bad += fields != 29;
 			rows++;
 			fields = 1;
 		}
 	}
-	ok(rows == 15 && !bad && !quoted, "CSV: 15 records of 27 fields");
-	ok(strstr(txt, ",p_value,p_bh,verdict_bh,unstable,reason\n") != NULL,
-	   "CSV: p, corrected verdict and guard before the reason");
+	ok(rows == 15 && !bad && !quoted, "CSV: 15 records of 29 fields");
+	ok(strstr(txt, ",p_value,p_bh,verdict_bh,unstable,half_width,"
+		       "precision,reason\n") != NULL,
+	   "CSV: p, corrected verdict, guard and precision before the reason");
 	crun = strstr(txt, "\ncrun,net.rr,");
 	end = crun ? strchr(crun + 1, '\n') : NULL;
 	ok(end && end - crun > 20 &&
 		   memmem(crun, (size_t)(end - crun), ",slower,false,", 14) &&
-		   !strncmp(end - 20, ",indistinguishable,,\n", 21),
+		   !strncmp(end - 22, ",indistinguishable,,,,\n", 23),
 	   "CSV: crun slower raw, indistinguishable after BH");
-	ok(strstr(txt, ",slower,cv 179.8% > 30%; max/median 36.3 > 10,\n") !=
+	ok(strstr(txt, ",slower,cv 179.8% > 30%; max/median 36.3 > 10,,,\n") !=
 		   NULL,
 	   "CSV: tcg's guard says why");
 	ok(strstr(txt, ",\"agent did not start: \"\"timeout\"\", 30 s\"\n") !=
@@ -572,6 +573,73 @@ check_units(void)
 		   t[i].v, t[i].unit, t[i].want);
 	ok(txt && strstr(txt, "  - (pending)\n"), "table: pending is marked");
 	free(txt);
+	hv_study_release(&s);
+}
+
+/*
+ * An adaptive study's cells against its target: a quiet pair meets +-2 %,
+ * a noisy one misses it and says why; the p99 (exempt) is no target.
+ */
+static void
+check_precision(void)
+{
+	static const double quiet_n[] = {100, 100.2, 99.9, 100.1, 100};
+	static const double quiet_e[] = {110, 110.1, 109.9, 110.2, 110};
+	static const double noisy_n[] = {100, 120, 90, 130, 95};
+	static const double noisy_e[] = {105, 80, 125, 99, 140};
+	const double *v[] = {quiet_n, quiet_e, noisy_n, noisy_e, quiet_n};
+	const char *env[] = {"native", "ns", "native", "ns", "native"};
+	const char *metric[] = {"a", "a", "b", "b", "p99"};
+	struct hv_study s;
+	struct hv_cell *c;
+	struct hv_err err;
+	char *table, *json, *csv;
+	size_t len, i, k;
+
+	hv_study_init(&s);
+	s.seed = 1;
+	hv_context_set_json(&s, "precision",
+			    "{\"target\":0.02,\"min_reps\":3,\"max_reps\":30,"
+			    "\"budget_s\":60,\"exempt\":[\"b1 p99\"]}");
+	hv_context_set_json(&s, "adaptive",
+			    "{\"rounds\":2,\"stopped\":\"budget\"}");
+	for (i = 0; i < 5; i++) {
+		hv_study_add_cell(&s, env[i], "b1", NULL, metric[i], "s", false,
+				  &c);
+		for (k = 0; k < 5; k++)
+			hv_cell_add_sample(c, v[i][k]);
+		c->status = HV_CELL_OK;
+	}
+	hv_err_init(&err);
+	ok(hv_study_analyze(&s, &err) == 0, "precision: analyze (%s)", err.msg);
+	ok(s.prec_target == 0.02 && s.prec_ntarget == 4 && s.prec_nmet == 2 &&
+		   !strcmp(s.prec_stop, "budget"),
+	   "precision: 2 of 4 targets met, stopped by the budget (%zu of %zu)",
+	   s.prec_nmet, s.prec_ntarget);
+	ok(s.cells[1].prec == HV_PREC_MET && s.cells[1].half_width < 0.02 &&
+		   s.cells[3].prec == HV_PREC_MISSED &&
+		   strstr(s.cells[3].prec_why, "the budget") &&
+		   s.cells[4].prec == HV_PREC_NONE,
+	   "precision: quiet met, noisy missed (%s), the tail no target",
+	   s.cells[3].prec_why);
+	table = render(hv_render_table, &s, &len);
+	json = render(hv_render_json, &s, &len);
+	csv = render(hv_render_csv, &s, &len);
+	ok(table && strstr(table, "+-CI") &&
+		   strstr(table, "(missed the target: cv ") &&
+		   strstr(table,
+			  "met by 2 of 4 cells; the repetitions stopped: "
+			  "the budget ran out"),
+	   "precision: the table has the column, the miss and the summary");
+	ok(json && strstr(json, "\"half_width\":\t") &&
+		   strstr(json, "\"met\":\tfalse,\n") &&
+		   strstr(json, "\"why\":\t\"cv "),
+	   "precision: JSON has each cell's");
+	ok(csv && strstr(csv, ",met,\n") && strstr(csv, ",missed,\n"),
+	   "precision: CSV has met and missed");
+	free(table);
+	free(json);
+	free(csv);
 	hv_study_release(&s);
 }
 
@@ -717,6 +785,7 @@ main(void)
 	check_units();
 	check_hostile();
 	check_link();
+	check_precision();
 	golden("study.json", json, jl);
 	golden("study.csv", csv, cl);
 	golden("study.txt", table, tl);
