@@ -157,7 +157,7 @@ main(void)
 
 	if (geteuid() != 0)
 		skip_all("needs root (the lab network)");
-	plan(17);
+	plan(18);
 	if (!getcwd(cwd, sizeof(cwd)) || !mkdtemp(d1) || !mkdtemp(d2) ||
 	    !mkdtemp(d3))
 		return 1;
@@ -198,6 +198,12 @@ main(void)
 	ok(st.rounds == 9 && st.stopped && !strcmp(st.stopped, "max_reps"),
 	   "9 rounds from 3 to 12 (%d, %s)", st.rounds,
 	   st.stopped ? st.stopped : "");
+	c = cell(&s, "native", "quiet");
+	ok(access("/proc/pressure/cpu", R_OK) != 0 ||
+		   sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+		   (c && c->cpu_psi_max >= 0 && c->cpu_psi_max <= 100),
+	   "one thread leaves a CPU free: its CPU wait is recorded (%.1f %%)",
+	   c ? c->cpu_psi_max : -1.0);
 	ok(hv_context_get(&s, "precision") &&
 		   strstr(hv_context_get(&s, "precision"), "\"target\":0.02"),
 	   "the target is in the context");
