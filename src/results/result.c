@@ -610,30 +610,109 @@ out:
 	return rc;
 }
 
-/* Each cell against the precision target of an adaptive study. */
+/* Is "bench metric" in the target's exempt list (tails)? */
+static bool
+prec_exempt(const cJSON *prec, const struct hv_cell *c)
+{
+	const cJSON *it;
+	char name[200];
+
+	snprintf(name, sizeof(name), "%s %s", c->bench, c->metric);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(prec, "exempt"))
+	{
+		if (cJSON_IsString(it) && strcmp(it->valuestring, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* How the adaptive rounds ended: the last of "adaptive" and
+ * "resumed_adaptive" ("met", "max_reps", "budget", "interrupted"). */
+static const char *
+prec_stop(const struct hv_study *s)
+{
+	static const char *const known[] = {"met", "max_reps", "budget",
+					    "interrupted"};
+	const char *txt = hv_context_get(s, "resumed_adaptive");
+	cJSON *a, *st;
+	size_t i;
+
+	if (!txt)
+		txt = hv_context_get(s, "adaptive");
+	a = txt ? cJSON_Parse(txt) : NULL;
+	st = cJSON_GetObjectItemCaseSensitive(a, "stopped");
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (cJSON_IsString(st) &&
+		    strcmp(st->valuestring, known[i]) == 0)
+			break;
+	cJSON_Delete(a);
+	return i < sizeof(known) / sizeof(known[0]) ? known[i] : "interrupted";
+}
+
+/* Why a target cell missed: its cv, and what stopped it. */
+static void
+prec_explain(const struct hv_study *s, struct hv_cell *c, double cv,
+	     int max_reps)
+{
+	if (isnan(c->half_width))
+		snprintf(c->prec_why, sizeof(c->prec_why),
+			 "not known (n = %zu)", c->n);
+	else if (max_reps > 0 && (int)c->n >= max_reps)
+		snprintf(c->prec_why, sizeof(c->prec_why),
+			 "cv %.1f %%, --max-reps %d", cv * 100, max_reps);
+	else
+		snprintf(c->prec_why, sizeof(c->prec_why), "cv %.1f %%, %s",
+			 cv * 100,
+			 !strcmp(s->prec_stop, "budget") ? "the budget"
+			 : !strcmp(s->prec_stop, "interrupted")
+				 ? "interrupted"
+				 : "its twin's side");
+}
+
+/*
+ * Each cell against the precision target recorded in the context of an
+ * adaptive study ("precision"; none: target 0 and no cell is a target).
+ */
 static int
 study_prec(struct hv_study *s, struct hv_err *err)
 {
-	struct hv_study_prec sp;
+	const char *txt = hv_context_get(s, "precision");
+	cJSON *prec = txt ? cJSON_Parse(txt) : NULL, *v;
+	struct hv_precision pr;
+	int max_reps, rc = 0;
 	size_t i;
-	int rc;
 
-	rc = hv_study_prec_compute(s, &sp, err);
-	s->prec_target = sp.target;
-	s->prec_stop = sp.stop;
-	s->prec_ntarget = sp.ntarget;
-	s->prec_nmet = sp.nmet;
+	v = cJSON_GetObjectItemCaseSensitive(prec, "target");
+	s->prec_target =
+		cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : 0;
+	v = cJSON_GetObjectItemCaseSensitive(prec, "max_reps");
+	max_reps = cJSON_IsNumber(v) ? v->valueint : 0;
+	s->prec_stop = prec_stop(s);
+	s->prec_ntarget = s->prec_nmet = 0;
 	for (i = 0; i < s->ncells && rc == 0; i++) {
 		struct hv_cell *c = &s->cells[i];
-		const struct hv_cell_prec *cp = &sp.cells[i];
+		const struct hv_cell *b = hv_study_native_of(s, c);
 
-		c->prec = !cp->target ? HV_PREC_NONE
-			  : cp->met   ? HV_PREC_MET
-				      : HV_PREC_MISSED;
-		c->half_width = cp->target ? cp->p.half_width : NAN;
-		snprintf(c->prec_why, sizeof(c->prec_why), "%s", cp->why);
+		c->prec = HV_PREC_NONE;
+		c->half_width = NAN;
+		c->prec_why[0] = '\0';
+		if (s->prec_target <= 0 || c->status == HV_CELL_FAILED ||
+		    prec_exempt(prec, c))
+			continue;
+		if (b == c || (b && b->status == HV_CELL_FAILED))
+			b = NULL;
+		rc = hv_precision_of(c->samples, c->n, b ? b->samples : NULL,
+				     b ? b->n : 0, c->higher_is_better, s->seed,
+				     &pr, err);
+		c->half_width = pr.half_width;
+		c->prec = pr.half_width <= s->prec_target ? HV_PREC_MET
+							  : HV_PREC_MISSED;
+		s->prec_ntarget++;
+		s->prec_nmet += c->prec == HV_PREC_MET;
+		if (c->prec == HV_PREC_MISSED)
+			prec_explain(s, c, pr.cv, max_reps);
 	}
-	hv_study_prec_release(&sp);
+	cJSON_Delete(prec);
 	return rc;
 }
 

@@ -1386,16 +1386,17 @@ score_units(struct runner *r, double *score, bool *wide, bool *capped,
 			continue;
 		for (m = 0; m < b->nmetrics; m++) {
 			const struct hv_cell *c = &r->study.cells[u->cell0 + m];
+			const struct hv_cell *bc;
 			double tot, odds;
 			size_t nb;
 
 			if (b->metrics[m].tail)
 				continue;
-			rc = hv_cell_precision(
-				&r->study, c,
-				with_base ? &r->study.cells[n->cell0 + m]
-					  : NULL,
-				&pr, err);
+			bc = with_base ? &r->study.cells[n->cell0 + m] : NULL;
+			rc = hv_precision_of(
+				c->samples, c->n, bc ? bc->samples : NULL,
+				bc ? bc->n : 0, c->higher_is_better,
+				r->study.seed, &pr, err);
 			if (rc < 0)
 				return rc;
 			/* Unknown (a sample the bootstrap refuses): more

@@ -9,7 +9,7 @@ set -u
 [ -x "$HV" ] || skip_all "hpcvirt not built"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
-./scripts/chaos.sh --kills "${CHAOS_KILLS:-10}" --resume-every 5 \
+./scripts/chaos.sh --kills "${CHAOS_KILLS:-8}" --resume-every 5 \
 	--build "$HV_BUILD" --keep "$T/chaos" >"$T/chaos.out" 2>&1
 rc=$?
 [ "$rc" -eq 77 ] && skip_all "$(tail -1 "$T/chaos.out")"
