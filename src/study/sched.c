@@ -1415,7 +1415,7 @@ score_units(struct runner *r, double *score, bool *wide, bool *capped,
 			 * other's samples: a few samples from a quiet spell
 			 * of a bursty host understate its variance. */
 			tot = pr.a + pr.b;
-			nb = r->study.cells[n->cell0 + m].n;
+			nb = bc->n; /* of_ratio: bc is the twin */
 			if (pr.a >= 0.2 * tot || 2 * c->n < nb)
 				want(r, score, i, odds * fmax(pr.a / tot, 0.2),
 				     capped);
