@@ -537,6 +537,29 @@ str_of(const cJSON *o, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
+/* Is o an entry of the reduced list with this reason? */
+static bool
+of_reason(const cJSON *o, const char *why)
+{
+	const char *w = str_of(o, "why");
+
+	return w && str_of(o, "env") && strcmp(w, why) == 0;
+}
+
+/* Is there an entry before stop with this reason (and env, if not NULL)? */
+static bool
+seen_before(const cJSON *list, const cJSON *stop, const char *why,
+	    const char *env)
+{
+	const cJSON *p;
+
+	for (p = list->child; p != stop; p = p->next)
+		if (of_reason(p, why) &&
+		    (!env || strcmp(str_of(p, "env"), env) == 0))
+			return true;
+	return false;
+}
+
 /*
  * The parameter sets envs left out of a reduced study, and why: one line
  * per reason, with the envs it holds for and the set when it is one.
@@ -545,56 +568,27 @@ static void
 print_reduced(FILE *f, const struct hv_study *s)
 {
 	const char *txt = hv_context_get(s, "reduced");
-	cJSON *list = txt ? cJSON_Parse(txt) : NULL, *e, *o;
-	int i, j, n = cJSON_GetArraySize(list), sets;
+	cJSON *list = txt ? cJSON_Parse(txt) : NULL;
+	const cJSON *e, *o;
+	const char *why;
+	int sets;
 
-	for (i = 0; i < n; i++) {
-		const char *why, *env;
-
-		e = cJSON_GetArrayItem(list, i);
+	cJSON_ArrayForEach(e, list)
+	{
 		why = str_of(e, "why");
 		if (!why || !str_of(e, "env") || !str_of(e, "bench") ||
-		    !str_of(e, "params"))
-			continue;
-		for (j = 0; j < i; j++)
-			if (str_of(cJSON_GetArrayItem(list, j), "why") &&
-			    !strcmp(str_of(cJSON_GetArrayItem(list, j), "why"),
-				    why))
-				break;
-		if (j < i)
+		    !str_of(e, "params") || seen_before(list, e, why, NULL))
 			continue; /* printed with the first of its reason */
 		fputs("reduced: ", f);
 		sets = 0;
-		for (j = i; j < n; j++) {
-			o = cJSON_GetArrayItem(list, j);
-			env = str_of(o, "env");
-			if (!str_of(o, "why") ||
-			    strcmp(str_of(o, "why"), why) || !env)
+		for (o = e; o; o = o->next) {
+			if (!of_reason(o, why))
 				continue;
-			sets++;
-		}
-		/* The envs, each once, in order. */
-		for (j = i; j < n; j++) {
-			int k;
-
-			o = cJSON_GetArrayItem(list, j);
-			env = str_of(o, "env");
-			if (!env || !str_of(o, "why") ||
-			    strcmp(str_of(o, "why"), why))
-				continue;
-			for (k = i; k < j; k++) {
-				const cJSON *p = cJSON_GetArrayItem(list, k);
-
-				if (str_of(p, "env") && str_of(p, "why") &&
-				    !strcmp(str_of(p, "why"), why) &&
-				    !strcmp(str_of(p, "env"), env))
-					break;
+			if (!seen_before(list, o, why, str_of(o, "env"))) {
+				fputs(o == e ? "" : ", ", f);
+				put_clean(f, str_of(o, "env"), 0);
 			}
-			if (k < j)
-				continue;
-			if (j > i)
-				fputs(", ", f);
-			put_clean(f, env, 0);
+			sets++;
 		}
 		fputs(" left out ", f);
 		if (sets == 1) {

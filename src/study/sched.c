@@ -26,6 +26,7 @@
 #include "hpcvirt/host/runstate.h"
 #include "hpcvirt/study/result-line.h"
 #include "hpcvirt/study/sched.h"
+#include "proto/npb-rules.h"
 #include "hpcvirt/results/store.h"
 #include "hpcvirt/util/opt.h"
 
@@ -458,11 +459,11 @@ env_skips(const struct runner *r, const struct hv_env *e,
 static int
 class_rank(const struct hv_plan_set *set)
 {
-	static const char order[] = "SWABCDE";
 	const char *v = hv_params_get(&set->params, "class");
-	const char *p = v && v[0] && !v[1] ? strchr(order, v[0]) : NULL;
+	const char *p =
+		v && v[0] && !v[1] ? strchr(HV_NPB_CLASSES, v[0]) : NULL;
 
-	return p ? (int)(p - order) : -1;
+	return p ? (int)(p - HV_NPB_CLASSES) : -1;
 }
 
 /* Do a and b differ in their class alone? */

@@ -643,6 +643,40 @@ check_precision(void)
 	hv_study_release(&s);
 }
 
+/* Sets left out of a reduced study: one line per reason, each env once. */
+static void
+check_reduced(void)
+{
+	struct hv_study s;
+	struct hv_cell *c;
+	struct hv_err err;
+	size_t len;
+	char *t;
+
+	hv_study_init(&s);
+	hv_study_add_cell(&s, "native", "b", NULL, "m", "ns", false, &c);
+	hv_cell_add_sample(c, 1);
+	hv_context_set_json(
+		&s, "reduced",
+		"[{\"env\":\"ns\",\"bench\":\"b\",\"params\":\"k=1\","
+		"\"why\":\"A\"},{\"env\":\"tcg\",\"bench\":\"b\","
+		"\"params\":\"k=2\",\"why\":\"B\"},{\"env\":\"crun\","
+		"\"bench\":\"b\",\"params\":\"k=1\",\"why\":\"A\"},"
+		"{\"env\":\"ns\",\"bench\":\"b\",\"params\":\"k=3\","
+		"\"why\":\"A\"}]");
+	hv_err_init(&err);
+	hv_study_analyze(&s, &err);
+	t = render(hv_render_table, &s, &len);
+	ok(t &&
+		   strstr(t, "reduced: ns, crun left out 3 parameter sets: A "
+			     "(--full runs them)\n") &&
+		   strstr(t, "reduced: tcg left out b k=2: B (--full runs "
+			     "them)\n"),
+	   "reduced: a line per reason, each env once, the set when one");
+	free(t);
+	hv_study_release(&s);
+}
+
 /* The table of a one-cell study with context "link" = link (or none). */
 static char *
 link_table(const char *link)
@@ -786,6 +820,7 @@ main(void)
 	check_hostile();
 	check_link();
 	check_precision();
+	check_reduced();
 	golden("study.json", json, jl);
 	golden("study.csv", csv, cl);
 	golden("study.txt", table, tl);
