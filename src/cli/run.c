@@ -101,7 +101,9 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_THREADS] = {"threads", "LIST", "OpenMP thread sweep, e.g. 1,2"},
 	[O_RANKS] = {"ranks", "LIST",
 		     "MPI rank sweep (variant mpi), e.g. 1,2,4"},
-	[O_SET] = {"set", "KEY=LIST", "any bench parameter (repeatable)"},
+	[O_SET] = {"set", "KEY=LIST",
+		   "any bench parameter (repeatable); BENCH:KEY=LIST for one "
+		   "bench, e.g. npb.cg:class=A"},
 	[O_CPUS] = {"cpus", "N", "CPUs for every box (default: all)"},
 	[O_LINK] = {"link", "NAME",
 		    "emulate a named interconnect on every box port: gige "

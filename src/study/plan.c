@@ -31,17 +31,42 @@ hv_plan_release(struct hv_plan *pl)
 	hv_plan_init(pl);
 }
 
-/* Does any selected bench have a parameter called key? */
+/*
+ * Does a selected bench have the parameter key names? A key is a
+ * parameter's name ("class": every bench that has one) or one bench's
+ * parameter ("npb.cg:class").
+ */
 static bool
 key_known(const struct hv_bench *const *b, size_t nb, const char *key)
 {
+	const char *colon = strchr(key, ':'), *name = colon ? colon + 1 : key;
 	size_t i, j;
 
-	for (i = 0; i < nb; i++)
+	for (i = 0; i < nb; i++) {
+		if (colon && (strlen(b[i]->name) != (size_t)(colon - key) ||
+			      strncmp(b[i]->name, key, (size_t)(colon - key))))
+			continue;
 		for (j = 0; j < b[i]->nparams; j++)
-			if (strcmp(b[i]->params[j].name, key) == 0)
+			if (strcmp(b[i]->params[j].name, name) == 0)
 				return true;
+	}
 	return false;
+}
+
+/* The user's list for bench b's parameter name: its own, else the
+ * shared one, else NULL. */
+static const char *
+user_list(const struct hv_bench *b, const struct hv_params *sets,
+	  const char *name)
+{
+	char key[128];
+	const char *v;
+
+	if (!sets)
+		return NULL;
+	snprintf(key, sizeof(key), "%s:%s", b->name, name);
+	v = hv_params_get(sets, key);
+	return v ? v : hv_params_get(sets, name);
 }
 
 static int
@@ -102,10 +127,14 @@ bench_lists(const struct hv_bench *b, const struct hv_params *sets,
 				  b->name);
 	for (j = 0; j < b->nparams; j++) {
 		const struct hv_param_def *d = &b->params[j];
-		const char *v = sets ? hv_params_get(sets, d->name) : NULL;
+		const char *v = user_list(b, sets, d->name);
+		char own[128];
 
 		/* Name the option the user types for it in messages. */
-		if (d->option)
+		snprintf(own, sizeof(own), "%s:%s", b->name, d->name);
+		if (sets && hv_params_get(sets, own))
+			snprintf(label, sizeof(label), "set %s", own);
+		else if (d->option)
 			snprintf(label, sizeof(label), "%s", d->option);
 		else
 			snprintf(label, sizeof(label), "set %s", d->name);
@@ -167,8 +196,9 @@ hv_plan_build(struct hv_plan *pl, const struct hv_bench *const *benches,
 		if (!key_known(benches, nbenches, sets->v[i].key))
 			return hv_err_set(err, EINVAL,
 					  "parameter '%s' belongs to none of "
-					  "the selected benches (see hpcvirt "
-					  "list)",
+					  "the selected benches: expected a "
+					  "parameter name, or BENCH:NAME for "
+					  "one bench (see hpcvirt list)",
 					  sets->v[i].key);
 	L = calloc(1, sizeof(*L));
 	if (!L)

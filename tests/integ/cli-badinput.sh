@@ -35,6 +35,13 @@ stderr_has "KEY=LIST" "says the expected form of --set"
 expect_exit 2 "--set of a parameter no bench has" -- \
 	"$HV" run --env native --bench net.stream --set size_bytes=1
 stderr_has "size_bytes" "names the parameter"
+expect_exit 2 "--set for one bench that is not selected" -- \
+	"$HV" run --env native --bench npb.ep --set npb.cg:class=A
+stderr_has "npb.cg:class" "names the scoped parameter"
+stderr_has "BENCH:NAME" "says the scoped form"
+expect_exit 2 "a bad value of a scoped --set" -- \
+	"$HV" run --env native --bench npb.ep,npb.cg --set npb.cg:class=Q
+stderr_has "bad --set npb.cg:class 'Q'" "names the scoped key and value"
 expect_exit 2 "--cpus 0" -- "$HV" run --cpus 0
 ncpu=$(nproc)
 expect_exit 2 "--cpus above the host's $ncpu CPUs" -- "$HV" run --cpus $((ncpu + 1))

@@ -25,9 +25,12 @@ void hv_plan_init(struct hv_plan *pl);
 void hv_plan_release(struct hv_plan *pl);
 
 /*
- * Expand benches with the user's overrides (sets: param name -> list).
- * A key that no selected bench has, or a bad value, is -EINVAL with a
- * message naming it.
+ * Expand benches with the user's overrides (sets: key -> list). A key
+ * is a parameter name, for every bench that has it, or "BENCH:NAME" for
+ * one bench, which wins over the shared list ("npb.cg:class" = "A" with
+ * "class" = "W" runs CG at A and the other NPB benches at W). A key that
+ * no selected bench has, or a bad value, is -EINVAL with a message
+ * naming it.
  */
 int hv_plan_build(struct hv_plan *pl, const struct hv_bench *const *benches,
 		  size_t nbenches, const struct hv_params *sets,
