@@ -83,6 +83,7 @@ $(OBJ)/k/%.o: %.c
 
 $(LIBHV): $(call obj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BIN)/hpcvirt: $(call obj,$(HOST_SRC)) $(LIBHV)

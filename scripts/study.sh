@@ -17,7 +17,9 @@
 #
 # --full: the paper's grid: the whole size and file sweeps, NPB class C
 # with MPI on 1, 2 and 4 ranks, every available env, nothing left out,
-# and no budget. It takes hours on a small host.
+# and no budget. It takes hours on a small host: it prints its expected
+# time at native speed before it starts (scripts/study.sh --full
+# --estimate prints it and exits).
 #
 # Extra arguments go to hpcvirt run and win over these, e.g.
 # HV_BUDGET=5m scripts/study.sh --env native,ns; HV_REPS=N runs a fixed

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "hpcvirt/study/bench.h"
+#include "hpcvirt/util/opt.h"
 #include "proto/bounds.h"
 
 static int
@@ -143,6 +144,20 @@ stream_parse(const struct hv_params *p, const cJSON *res, double *values,
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A repetition lasts its duration, plus about 0.2 s to start the peer
+ * and the kernel and to connect. */
+static double
+net_expect_s(const struct hv_params *p, struct hv_pilot *pl)
+{
+	double v;
+
+	(void)pl;
+	if (hv_opt_secs("duration", hv_params_get(p, "duration_s"), 0.001,
+			86400, &v, NULL) < 0)
+		return -1;
+	return v + 0.2;
+}
+
 const struct hv_bench hv_bench_net_rr = {
 	.name = "net.rr",
 	.summary = "TCP request/response half round trip (netperf TCP_RR)",
@@ -155,6 +170,7 @@ const struct hv_bench hv_bench_net_rr = {
 	.timeout_ms = 120000,
 	.argv = rr_argv,
 	.parse = rr_parse,
+	.expect_s = net_expect_s,
 };
 
 const struct hv_bench hv_bench_net_stream = {
@@ -169,4 +185,5 @@ const struct hv_bench hv_bench_net_stream = {
 	.timeout_ms = 120000,
 	.argv = stream_argv,
 	.parse = stream_parse,
+	.expect_s = net_expect_s,
 };

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hpcvirt/study/bench.h"
 #include "proto/npb-rules.h"
@@ -219,6 +220,61 @@ npb_parse(const struct hv_params *p, const cJSON *res, double *values,
 	return rc;
 }
 
+/* A pilot's number, or -1. */
+static double
+pilot_num(const cJSON *res, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : -1;
+}
+
+/*
+ * The expected seconds of a run of class C: the serial build's class S
+ * run here (its wall time, start-up and setup included) scaled by NPB's
+ * operation counts of C and S (the kernel's --ops), spread over the
+ * run's threads or ranks up to the host's CPUs, plus about 0.5 s for
+ * mpirun. An estimate: large classes run slower per operation (caches).
+ */
+static double
+npb_expect(const char *bench, const struct hv_params *p, struct hv_pilot *pl)
+{
+	const char *cls = hv_params_get(p, "class");
+	bool mpi = strcmp(hv_params_get(p, "variant"), "mpi") == 0;
+	long par = param_long(p, "threads") * param_long(p, "ranks");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const cJSON *s, *c;
+	struct hv_argv a;
+	double wall = -1, ops_s, ops_c;
+
+	hv_argv_init(&a);
+	if (hv_argv_add(&a, "hpcvirt-npb") || hv_argv_add(&a, bench + 4) ||
+	    hv_argv_add(&a, "--class") || hv_argv_add(&a, "S") ||
+	    hv_argv_add(&a, "--json"))
+		goto out;
+	s = pl->run(pl, &a, &wall);
+	hv_argv_release(&a);
+	hv_argv_init(&a);
+	if (hv_argv_add(&a, "hpcvirt-npb") || hv_argv_add(&a, bench + 4) ||
+	    hv_argv_add(&a, "--class") || hv_argv_add(&a, cls) ||
+	    hv_argv_add(&a, "--ops") || hv_argv_add(&a, "--json"))
+		goto out;
+	c = pl->run(pl, &a, NULL);
+	ops_s = s ? pilot_num(s, "mops_total") * pilot_num(s, "time_s") : -1;
+	ops_c = c ? pilot_num(c, "mops") : -1;
+	if (ops_s <= 0 || ops_c <= 0 || wall <= 0) {
+		wall = -1;
+		goto out;
+	}
+	if (cpus > 0 && par > cpus)
+		par = cpus;
+	wall = wall * ops_c / ops_s / (double)(par > 0 ? par : 1) +
+	       (mpi ? 0.5 : 0);
+out:
+	hv_argv_release(&a);
+	return wall;
+}
+
 #define NPB_BENCH(id, title)                                              \
 	static int npb_argv_##id(const struct hv_params *p,               \
 				 const struct hv_bench_ctx *bc,           \
@@ -230,6 +286,11 @@ npb_parse(const struct hv_params *p, const cJSON *res, double *values,
 	static bool npb_valid_##id(const struct hv_params *p)             \
 	{                                                                 \
 		return npb_valid_for("npb." #id, p);                      \
+	}                                                                 \
+	static double npb_expect_##id(const struct hv_params *p,          \
+				      struct hv_pilot *pl)                \
+	{                                                                 \
+		return npb_expect("npb." #id, p, pl);                     \
 	}                                                                 \
 	const struct hv_bench hv_bench_npb_##id = {                       \
 		.name = "npb." #id,                                       \
@@ -243,6 +304,7 @@ npb_parse(const struct hv_params *p, const cJSON *res, double *values,
 		.valid = npb_valid_##id,                                  \
 		.argv = npb_argv_##id,                                    \
 		.parse = npb_parse,                                       \
+		.expect_s = npb_expect_##id,                              \
 	}
 
 NPB_BENCH(ep, "NPB EP: embarrassingly parallel Gaussian pairs");

@@ -20,6 +20,7 @@
 #include "hpcvirt/util/opt.h"
 #include "hpcvirt/registry.h"
 #include "hpcvirt/results/store.h"
+#include "hpcvirt/study/estimate.h"
 #include "hpcvirt/study/sched.h"
 #include "proto/npb-rules.h"
 
@@ -58,6 +59,7 @@ enum {
 	O_QUIET,
 	O_NO_PROGRESS,
 	O_FULL,
+	O_ESTIMATE,
 	O_PARENTS,
 	O_RESUME,
 	O_LOG,
@@ -123,6 +125,10 @@ static const struct hv_cli_opt run_opts[] = {
 	[O_FULL] = {"full", NULL,
 		    "run every cell even where an env would "
 		    "take far too long (VMs)"},
+	[O_ESTIMATE] = {"estimate", NULL,
+			"say how long the study takes at native speed (from "
+			"short native pilot runs) and exit; --full says it "
+			"before it starts"},
 	[O_PARENTS] = {"parents", NULL,
 		       "create the parents of --out DIR "
 		       "if they are missing"},
@@ -166,7 +172,7 @@ struct run_args {
 	const char *resume;
 	cJSON *recorded; /* --resume: the command it was started with */
 	uint64_t given;	 /* BIT(option index), for each option given */
-	bool seed_set, quiet, no_progress, full, parents;
+	bool seed_set, quiet, no_progress, full, parents, estimate;
 };
 
 static int
@@ -396,6 +402,9 @@ on_opt(void *ctx, size_t idx, const char *v)
 		return 0;
 	case O_FULL:
 		a->full = true;
+		return 0;
+	case O_ESTIMATE:
+		a->estimate = true;
 		return 0;
 	case O_PARENTS:
 		a->parents = true;
@@ -944,6 +953,59 @@ resume_args(struct run_args *a)
 	return rc;
 }
 
+/* Seconds for people: "45 s", "14 min", "3 h 20 min", "2 d 5 h". */
+static void
+fmt_span(double s, char *buf, size_t len)
+{
+	long long m = (long long)(s / 60 + 0.5);
+
+	if (s < 10)
+		snprintf(buf, len, "%.1f s", s);
+	else if (s < 60)
+		snprintf(buf, len, "%.0f s", s);
+	else if (m < 60)
+		snprintf(buf, len, "%lld min", m);
+	else if (m < 48 * 60)
+		snprintf(buf, len, "%lld h %lld min", m / 60, m % 60);
+	else
+		snprintf(buf, len, "%lld d %lld h", m / 1440, m / 60 % 24);
+}
+
+/* The study's expected time at native speed, on stderr. */
+static int
+print_estimate(const struct run_args *a, const struct hv_plan *plan)
+{
+	struct hv_estimate e;
+	struct hv_err err;
+	char lo[32], hi[32];
+
+	hv_err_init(&err);
+	if (hv_run_estimate(&a->o, plan, &e, &err) < 0) {
+		fprintf(stderr, "hpcvirt run: %s\n", err.msg);
+		return HV_EXIT_FAIL;
+	}
+	fmt_span(e.lo_s, lo, sizeof(lo));
+	fmt_span(e.hi_s, hi, sizeof(hi));
+	fprintf(stderr, "hpcvirt run: expected time at native speed: ");
+	if (e.hi_s > e.lo_s * 1.05)
+		fprintf(stderr, "%s (%d repetitions per unit) to %s (%s%d)", lo,
+			e.lo_reps, hi, e.capped ? "the budget, before " : "",
+			e.hi_reps);
+	else
+		fprintf(stderr, "%s (%d repetitions per unit)", lo, e.lo_reps);
+	fprintf(stderr, "; %zu unit%s", e.units, e.units == 1 ? "" : "s");
+	if (e.unknown)
+		fprintf(stderr, ", %zu of them not estimated", e.unknown);
+	fprintf(stderr, "; from %zu native pilot runs (%.1f s)\n", e.pilots,
+		e.pilot_s);
+	if (e.slower[0])
+		fprintf(stderr,
+			"hpcvirt run: %s run%s slower than native, so the "
+			"study takes longer than that\n",
+			e.slower, strchr(e.slower, ',') ? "" : "s");
+	return 0;
+}
+
 static int
 run_and_render(struct run_args *a, const struct hv_plan *plan)
 {
@@ -1045,6 +1107,11 @@ hv_cmd_run(int argc, char **argv)
 	if (hv_run_validate(&a.o, &plan, &err) < 0) {
 		rc = bad(&err);
 		goto out;
+	}
+	if (a.estimate || (a.full && !a.resume)) {
+		rc = print_estimate(&a, &plan);
+		if (rc != 0 || a.estimate)
+			goto out;
 	}
 	if (!a.out[0])
 		default_out(a.out, sizeof(a.out));

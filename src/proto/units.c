@@ -111,6 +111,8 @@ hv_k_parse_secs(const char *s, int64_t min_ns, int64_t max_ns, int64_t *out)
 		mul = 1e3;
 	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
 		mul = 60e9;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600e9;
 	else
 		return -1;
 	v *= mul;

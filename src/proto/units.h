@@ -15,7 +15,7 @@
  *                     hex integer, no sign, in [min, max]
  *   hv_k_parse_bytes: integer with optional suffix k/K/KiB, M/MiB, G/GiB
  *                     (powers of 1024), B; in [min, max]
- *   hv_k_parse_secs:  duration like 2, 0.5, 500ms, 10s, 2m; as ns, in
+ *   hv_k_parse_secs:  duration like 2, 0.5, 500ms, 10s, 2m, 1h; as ns, in
  *                     [min_ns, max_ns]
  *   hv_k_parse_double: finite decimal number in [min, max]
  */

@@ -1597,6 +1597,25 @@ finish_cells(struct runner *r, struct hv_run_stats *st, struct hv_err *err)
 }
 
 int
+hv_run_each_unit(const struct hv_run_opts *o, const struct hv_plan *plan,
+		 int (*fn)(const struct hv_env *env,
+			   const struct hv_plan_set *set, void *arg),
+		 void *arg)
+{
+	struct runner r = {.o = o, .plan = plan};
+	cJSON *ignored = cJSON_CreateArray();
+	size_t s, i;
+	int rc = ignored ? 0 : -ENOMEM;
+
+	for (s = 0; s < plan->n && rc == 0; s++)
+		for (i = 0; i < o->nenvs && rc == 0; i++)
+			if (!reduced(&r, i, &plan->sets[s], ignored))
+				rc = fn(o->envs[i], &plan->sets[s], arg);
+	cJSON_Delete(ignored);
+	return rc;
+}
+
+int
 hv_run_validate(const struct hv_run_opts *o, struct hv_plan *plan,
 		struct hv_err *err)
 {

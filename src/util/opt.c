@@ -66,7 +66,7 @@ hv_opt_secs(const char *opt, const char *s, double min, double max, double *out,
 	}
 	return hv_err_set(err, EINVAL,
 			  "bad --%s '%s': expected seconds like 2, 0.5, 500ms, "
-			  "80us or 2m, from %g to %g s",
+			  "80us, 2m or 1h, from %g to %g s",
 			  opt, s ? s : "", min, max);
 }
 

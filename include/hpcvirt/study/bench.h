@@ -68,6 +68,18 @@ int hv_argv_add(struct hv_argv *a, const char *s);
 int hv_argv_addf(struct hv_argv *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Native runs of kernels for a time estimate (study/estimate.h):
+ * run(pl, argv, &wall_s) runs argv (argv[0] a kernel of the host's build)
+ * natively, once per distinct argv, and returns its HPCVIRT-RESULT
+ * object, owned by the pilot, with the run's wall time; NULL if it did
+ * not run or exit 0.
+ */
+struct hv_pilot {
+	const cJSON *(*run)(struct hv_pilot *pl, const struct hv_argv *argv,
+			    double *wall_s);
+};
+
 struct hv_bench {
 	const char *name;    /* "net.rr" */
 	const char *summary; /* one line */
@@ -92,6 +104,11 @@ struct hv_bench {
 	/* Extract every metric (values[i] for metrics[i]) from the result. */
 	int (*parse)(const struct hv_params *p, const cJSON *result,
 		     double *values, struct hv_err *err);
+	/* Optional: seconds one repetition of p takes at native speed on
+	 * this host, for the estimate printed before a study; it may run
+	 * short native pilots through pl. Negative: not known. Without
+	 * it, the estimate runs the repetition's own argv natively once. */
+	double (*expect_s)(const struct hv_params *p, struct hv_pilot *pl);
 };
 
 /* Shared value checkers for parameter definitions. */

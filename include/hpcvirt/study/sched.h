@@ -113,6 +113,17 @@ int hv_run_validate(const struct hv_run_opts *o, struct hv_plan *plan,
 		    struct hv_err *err);
 
 /*
+ * Call fn(env, set, arg) for every unit the study of plan runs: each
+ * parameter set in each env, less what a reduced study leaves out, in
+ * the plan's order. Stops at fn's first nonzero return and returns it;
+ * -ENOMEM if the scratch cannot be allocated.
+ */
+int hv_run_each_unit(const struct hv_run_opts *o, const struct hv_plan *plan,
+		     int (*fn)(const struct hv_env *env,
+			       const struct hv_plan_set *set, void *arg),
+		     void *arg);
+
+/*
  * Run the study of plan (from hv_run_validate with the same o) into
  * o->out_dir. Returns 0 when it ran (cells may have failed: see st),
  * -errno when it could not run at all.

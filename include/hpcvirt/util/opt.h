@@ -16,7 +16,7 @@ int hv_opt_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 /* Bytes with optional suffix: 64, 4K, 4KiB, 1M, 1MiB, 1G, 1GiB. */
 int hv_opt_bytes(const char *opt, const char *s, uint64_t min, uint64_t max,
 		 uint64_t *out, struct hv_err *err);
-/* Seconds: 2, 0.5, 500ms, 80us, 10s, 2m. */
+/* Seconds: 2, 0.5, 500ms, 80us, 10s, 2m, 1h. */
 int hv_opt_secs(const char *opt, const char *s, double min, double max,
 		double *out, struct hv_err *err);
 

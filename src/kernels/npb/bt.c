@@ -37,6 +37,17 @@ bt_prm(char cls)
 	return NULL;
 }
 
+/* NPB's operation count polynomial in the grid size n (hv_cfd_mops). */
+static const double bt_ops[4] = {3478.8, -17655.7, 28023.7, 0.0};
+
+static double
+bt_mops(char cls)
+{
+	const struct bt_prm *p = bt_prm(cls);
+
+	return p ? hv_cfd_mops(p->n, p->niter, bt_ops) : 0;
+}
+
 /* Per-thread line work space: Jacobians and the eliminated C blocks. */
 struct bt_work {
 	double *fj, *nj, *cp;
@@ -259,10 +270,8 @@ static void
 bt_report(const struct bt_prm *p, const double xce[5], const double xcr[5],
 	  struct hv_npb_result *r)
 {
-	static const double ops[4] = {3478.8, -17655.7, 28023.7, 0.0};
-
-	hv_cfd_report(r, "BT", p->cls, p->n, p->niter, p->dt, ops, xcr, p->dt,
-		      xce);
+	hv_cfd_report(r, "BT", p->cls, p->n, p->niter, p->dt, bt_ops, xcr,
+		      p->dt, xce);
 }
 
 static int
@@ -313,5 +322,6 @@ bt_mem(char cls, int threads)
 const struct hv_npb_bench hv_npb_bt = {
 	.name = "bt",
 	.mem_bytes = bt_mem,
+	.mops = bt_mops,
 	.run = bt_run,
 };

@@ -405,20 +405,26 @@ hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5])
 	hv_cfd_rms(c, out);
 }
 
+double
+hv_cfd_mops(int n, int niter, const double ops[4])
+{
+	double x = n;
+
+	return niter * (((ops[0] * x + ops[1]) * x + ops[2]) * x + ops[3]) /
+	       1e6;
+}
+
 void
 hv_cfd_report(struct hv_npb_result *r, const char *bench, char cls, int n,
 	      int niter, double dt, const double ops[4], const double xcr[5],
 	      double xcr_div, const double xce[5])
 {
-	double x = n;
 	int m;
 
 	snprintf(r->size, sizeof(r->size), "%dx%dx%d", n, n, n);
 	r->iterations = niter;
 	r->op_type = "floating point";
-	r->mops_total = niter *
-			(((ops[0] * x + ops[1]) * x + ops[2]) * x + ops[3]) /
-			r->time_s / 1e6;
+	r->mops_total = hv_cfd_mops(n, niter, ops) / r->time_s;
 	hv_npb_check_abs(r, bench, cls, "dt", 0, dt);
 	for (m = 0; m < 5; m++)
 		hv_npb_check_real(r, bench, cls, "xcr", m + 1,

@@ -114,6 +114,10 @@ void hv_cfd_field_norm(const struct hv_cfd *c, const double *f, double out[5]);
 
 struct hv_npb_result;
 
+/* NPB's operation count of a BT, SP or LU run, in millions: niter *
+ * (ops[0] n^3 + ops[1] n^2 + ops[2] n + ops[3]) / 1e6. */
+double hv_cfd_mops(int n, int niter, const double ops[4]);
+
 /*
  * The result of a finished BT, SP or LU run (r->time_s set): size, the
  * nominal Mop/s from NPB's operation count niter * (ops[0] n^3 + ops[1]

@@ -50,6 +50,20 @@ cg_prm(char cls)
 	return NULL;
 }
 
+/* NPB's operation count of the niter conjugate-gradient iterations. */
+static double
+cg_mops(char cls)
+{
+	const struct cg_prm *p = cg_prm(cls);
+	double nz1;
+
+	if (!p)
+		return 0;
+	nz1 = (double)p->nonzer * (p->nonzer + 1);
+	return 2.0 * p->niter * p->na * (3.0 + nz1 + 25.0 * (5.0 + nz1) + 3.0) /
+	       1e6;
+}
+
 /*
  * The random vectors of makea: vector i (0-based) has cnt[i] entries
  * idx[i*w + j] (0-based) with values v[i*w + j], w = nonzer + 1. Each
@@ -332,7 +346,7 @@ cg_run(char cls, int threads, struct hv_npb_result *r)
 	const struct cg_prm *p = cg_prm(cls);
 	struct cg_mat m = {0};
 	struct cg_vecs w;
-	double *buf, t0, zeta = 0, nz1;
+	double *buf, t0, zeta = 0;
 	int it;
 
 	(void)threads;
@@ -355,10 +369,7 @@ cg_run(char cls, int threads, struct hv_npb_result *r)
 	snprintf(r->size, sizeof(r->size), "%d", p->na);
 	r->iterations = p->niter;
 	r->op_type = "floating point";
-	nz1 = (double)p->nonzer * (p->nonzer + 1);
-	r->mops_total = 2.0 * p->niter * p->na *
-			(3.0 + nz1 + 25.0 * (5.0 + nz1) + 3.0) / r->time_s /
-			1e6;
+	r->mops_total = cg_mops(cls) / r->time_s;
 	hv_npb_check_real(r, "CG", cls, "zeta", 0, zeta);
 	free(buf);
 	free(m.rowptr);
@@ -384,5 +395,6 @@ cg_mem(char cls, int threads)
 const struct hv_npb_bench hv_npb_cg = {
 	.name = "cg",
 	.mem_bytes = cg_mem,
+	.mops = cg_mops,
 	.run = cg_run,
 };

@@ -43,6 +43,17 @@ lu_prm(char cls)
 	return NULL;
 }
 
+/* NPB's operation count polynomial in the grid size n (hv_cfd_mops). */
+static const double lu_ops[4] = {1984.77, -10923.3, 27770.9, -144010.0};
+
+static double
+lu_mops(char cls)
+{
+	const struct lu_prm *p = lu_prm(cls);
+
+	return p ? hv_cfd_mops(p->n, p->itmax, lu_ops) : 0;
+}
+
 /* Progress of each thread through the planes of a sweep (own line). */
 struct lu_sync {
 	int done __attribute__((aligned(64)));
@@ -326,9 +337,7 @@ static void
 lu_report(const struct lu_prm *p, const double xce[5], const double xcr[5],
 	  double xci, struct hv_npb_result *r)
 {
-	static const double ops[4] = {1984.77, -10923.3, 27770.9, -144010.0};
-
-	hv_cfd_report(r, "LU", p->cls, p->n, p->itmax, p->dt, ops, xcr, 1.0,
+	hv_cfd_report(r, "LU", p->cls, p->n, p->itmax, p->dt, lu_ops, xcr, 1.0,
 		      xce);
 	hv_npb_check_real(r, "LU", p->cls, "xci", 0, xci);
 }
@@ -379,5 +388,6 @@ lu_mem(char cls, int threads)
 const struct hv_npb_bench hv_npb_lu = {
 	.name = "lu",
 	.mem_bytes = lu_mem,
+	.mops = lu_mops,
 	.run = lu_run,
 };

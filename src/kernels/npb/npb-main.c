@@ -2,10 +2,13 @@
  * npb-main.c - command line of hpcvirt-npb and hpcvirt-npb-omp:
  *
  *   hpcvirt-npb[-omp] BENCH [--class S|W|A|B|C|D] [--threads N] [--json]
+ *                           [--ops]
  *
  * It checks the arguments and that the class fits in memory (before
  * anything is allocated), runs one benchmark, prints the NPB-style
  * result block and, with --json, one "HPCVIRT-RESULT {json}" line.
+ * --ops runs nothing: it prints the class's operation count (what its
+ * Mop/s divides by the time), from which a host estimates a run's time.
  * Exit: 0 verified, 1 verification failed or runtime error, 2 bad
  * input or a class that does not fit in this machine's memory.
  */
@@ -39,6 +42,7 @@ struct opts {
 	char cls;
 	int threads;
 	bool json;
+	bool ops;
 };
 
 static void
@@ -51,6 +55,8 @@ usage(FILE *f)
 		"  --threads N OpenMP threads, 1..%d (serial build: 1 only;\n"
 		"              default: OMP_NUM_THREADS or the CPU count)\n"
 		"  --json      also print one HPCVIRT-RESULT {json} line\n"
+		"  --ops       run nothing: print the class's operation count "
+		"(Mop)\n"
 		"Exit status: 0 verified; 1 verification failed or runtime "
 		"error;\n"
 		"2 bad arguments, or a class whose memory need exceeds "
@@ -142,6 +148,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			parse_threads(o, a + 10);
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
+		} else if (!strcmp(a, "--ops")) {
+			o->ops = true;
 		} else if (a[0] == '-') {
 			usage(stderr);
 			hv_k_die(HV_K_EXIT_USAGE, "unknown option '%s'", a);
@@ -288,6 +296,28 @@ run_of(const struct opts *o)
 	return run;
 }
 
+/* --ops: the operation count of the class, as text or one JSON line. */
+static int
+print_ops(const struct opts *o)
+{
+	double mops = o->bench->mops(o->cls);
+	struct hv_k_json j;
+	char cls[2] = {o->cls, '\0'};
+
+	if (!o->json) {
+		printf("%s class %c: %.6g Mop\n", o->bench->name, o->cls, mops);
+		return fflush(stdout) == 0 ? HV_K_EXIT_OK : HV_K_EXIT_FAIL;
+	}
+	hv_k_json_begin(&j, stdout);
+	hv_k_json_obj(&j, NULL);
+	hv_k_json_str(&j, "kernel", "npb");
+	hv_k_json_str(&j, "bench", o->bench->name);
+	hv_k_json_str(&j, "class", cls);
+	hv_k_json_dbl(&j, "mops", mops);
+	hv_k_json_end(&j);
+	return hv_k_json_finish(&j) < 0 ? HV_K_EXIT_FAIL : HV_K_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -299,6 +329,8 @@ main(int argc, char **argv)
 
 	hv_k_progname(PROG);
 	parse_args(argc, argv, &o);
+	if (o.ops)
+		return print_ops(&o);
 	check_memory(&o);
 #ifdef _OPENMP
 	omp_set_dynamic(0);

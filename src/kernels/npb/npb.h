@@ -61,6 +61,9 @@ struct hv_npb_result {
 struct hv_npb_bench {
 	const char *name; /* classes: src/proto/npb-rules.c */
 	uint64_t (*mem_bytes)(char cls, int threads);
+	/* Millions of operations of one run of the class (what its Mop/s
+	 * counts), without running it; 0 for a class it does not have. */
+	double (*mops)(char cls);
 	int (*run)(char cls, int threads, struct hv_npb_result *r);
 };
 

@@ -43,6 +43,17 @@ sp_prm(char cls)
 	return NULL;
 }
 
+/* NPB's operation count polynomial in the grid size n (hv_cfd_mops). */
+static const double sp_ops[4] = {881.174, -4683.91, 11484.5, -19272.4};
+
+static double
+sp_mops(char cls)
+{
+	const struct sp_prm *p = sp_prm(cls);
+
+	return p ? hv_cfd_mops(p->n, p->niter, sp_ops) : 0;
+}
+
 #define SP_BT 0.70710678118654752440 /* sqrt(0.5) */
 
 /* rhs = T_x^-1 rhs at every interior point of plane k. */
@@ -540,10 +551,8 @@ static void
 sp_report(const struct sp_prm *p, const double xce[5], const double xcr[5],
 	  struct hv_npb_result *r)
 {
-	static const double ops[4] = {881.174, -4683.91, 11484.5, -19272.4};
-
-	hv_cfd_report(r, "SP", p->cls, p->n, p->niter, p->dt, ops, xcr, p->dt,
-		      xce);
+	hv_cfd_report(r, "SP", p->cls, p->n, p->niter, p->dt, sp_ops, xcr,
+		      p->dt, xce);
 }
 
 static int
@@ -596,5 +605,6 @@ sp_mem(char cls, int threads)
 const struct hv_npb_bench hv_npb_sp = {
 	.name = "sp",
 	.mem_bytes = sp_mem,
+	.mops = sp_mops,
 	.run = sp_run,
 };
