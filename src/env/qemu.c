@@ -110,9 +110,14 @@ build_strings(struct qemu_box *qb, const struct hv_env_ctx *ctx,
 	      const struct variant *v)
 {
 	const char *crash = getenv("HPCVIRT_VM_CRASH_AFTER");
-	char extra[64] = "", tsc[40] = "";
+	char extra[64] = "", tsc[64] = "";
 	int mib = ctx->spec.mem_mib > 0 ? ctx->spec.mem_mib : DEFAULT_MIB;
-	int cpus = ctx->spec.cpus > 0 ? ctx->spec.cpus : 1;
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
+	/* As many vCPUs as the spec, else as the host has: the CPUs a
+	 * container sees, so a thread sweep means the same in both. */
+	int cpus = ctx->spec.cpus > 0 ? ctx->spec.cpus
+		   : host > 0	      ? (int)host
+				      : 1;
 
 	snprintf(qb->mem, sizeof(qb->mem), "%d", mib);
 	snprintf(qb->smp, sizeof(qb->smp), "%d", cpus);
@@ -122,9 +127,17 @@ build_strings(struct qemu_box *qb, const struct hv_env_ctx *ctx,
 	snprintf(qb->initrd, sizeof(qb->initrd), "%s", qb->vm.img.initrd);
 	if (crash && *crash)
 		snprintf(extra, sizeof(extra), " hv.crash=%s", crash);
+	/*
+	 * The guest's clock is its TSC. With more than one vCPU under TCG
+	 * the kernel's TSC synchronisation check fails (vCPUs run at
+	 * emulation speed, out of step) and it falls back to jiffies: a
+	 * 1 B round trip then reads 0 or 2 ms. TCG derives every vCPU's TSC
+	 * from the one host clock, so it is in fact synchronised: say so.
+	 */
 	if (v->microvm)
-		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld",
-			 hv_vm_cpu_khz());
+		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld%s",
+			 hv_vm_cpu_khz(),
+			 cpus > 1 && !v->kvm ? " tsc=reliable" : "");
 	snprintf(qb->append, sizeof(qb->append),
 		 "console=ttyS0 quiet panic=-1 i8042.noaux i8042.nokbd "
 		 "i8042.nopnp 8250.nr_uarts=1 random.trust_cpu=on "
@@ -144,13 +157,16 @@ build_strings(struct qemu_box *qb, const struct hv_env_ctx *ctx,
 static void
 record(struct hv_box *box, const struct qemu_box *qb, const struct variant *v)
 {
-	hv_params_set(&box->config, "accel", v->kvm ? "kvm" : "tcg");
+	hv_params_set(&box->config, "accel",
+		      v->kvm ? "kvm"
+			     : "tcg, thread=multi (a host thread per vCPU)");
 	hv_params_set(&box->config, "machine",
 		      v->microvm ? "microvm (no firmware, PVH entry)"
 				 : "pc + qboot (PVH entry)");
 	hv_params_set(&box->config, "cpu",
 		      v->kvm ? "host,-arch-capabilities" : "max");
 	hv_params_set(&box->config, "cpus", qb->smp);
+	box->vcpus = (int)strtol(qb->smp, NULL, 10);
 	hv_params_set(&box->config, "mem_mib", qb->mem);
 	hv_params_set(&box->config, "nic", v->nic);
 	hv_params_set(&box->config, "nic_kind",
@@ -183,7 +199,7 @@ qemu_start(const struct hv_env_ctx *ctx, struct hv_box *box,
 		A("-M"), A("microvm,pit=on,pic=on,rtc=on");
 	else
 		A("-M"), A("pc"), A("-bios"), A(QBOOT);
-	A("-accel"), A(v->kvm ? "kvm" : "tcg");
+	A("-accel"), A(v->kvm ? "kvm" : "tcg,thread=multi");
 	A("-cpu"), A(v->kvm ? "host,-arch-capabilities" : "max");
 	A("-m"), A(qb->mem), A("-smp"), A(qb->smp);
 	A("-nodefaults"), A("-no-user-config"), A("-display"), A("none");

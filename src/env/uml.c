@@ -41,9 +41,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "env/vmcommon.h"
+#include "hpcvirt/host/proc.h"
 
 #define UML_BIN "/usr/bin/linux.uml"
 #define UML_DEFAULT_MIB 512
@@ -74,6 +76,29 @@ record_cmdline(struct hv_box *box, char *const argv[])
 		used += (size_t)snprintf(line + used, sizeof(line) - used,
 					 "%s%s", i > 1 ? " " : "", argv[i]);
 	hv_params_set(&box->config, "cmdline", line);
+}
+
+/*
+ * How many CPUs the UML kernel at bin can run: its CONFIG_NR_CPUS
+ * (linux.uml --showconfig; Debian's build says 1), 1 if it does not say.
+ */
+static int
+uml_nr_cpus(const char *bin)
+{
+	struct hv_proc_opts po = {.pipe_stdout = true, .die_with_parent = true};
+	char *argv[] = {(char *)bin, "--showconfig", NULL};
+	char line[256];
+	struct hv_proc p;
+	long n = 1;
+
+	hv_proc_init(&p);
+	if (hv_proc_spawn(&p, argv, &po, NULL) < 0)
+		return 1;
+	while (hv_proc_read_line(&p, line, sizeof(line), 5000, NULL) == 0)
+		if (strncmp(line, "CONFIG_NR_CPUS=", 15) == 0)
+			n = strtol(line + 15, NULL, 10);
+	hv_proc_stop(&p, 1000, 1000);
+	return n >= 1 && n <= 4096 ? (int)n : 1;
 }
 
 static int
@@ -118,7 +143,11 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 		return rc;
 	snprintf(v, sizeof(v), "%d", mib);
 	hv_params_set(&box->config, "mem_mib", v);
-	hv_params_set(&box->config, "cpus", "1 (UML is uniprocessor)");
+	/* One vCPU: Debian's build has no SMP (CONFIG_NR_CPUS=1), which
+	 * the config records from the binary itself. */
+	box->vcpus = 1;
+	snprintf(v, sizeof(v), "1 (CONFIG_NR_CPUS=%d)", uml_nr_cpus(argv[0]));
+	hv_params_set(&box->config, "cpus", v);
 	hv_params_set(&box->config, "kernel", argv[0]);
 	record_cmdline(box, argv);
 	hv_params_set(&box->config, "nic",

@@ -206,6 +206,12 @@ row_note(char *buf, size_t len, const struct hv_cell *c, struct footnotes *fn)
 	if (used < len && hv_cell_contended(c))
 		used += (size_t)snprintf(buf + used, len - used, "%scontended",
 					 used ? ", " : " (");
+	if (used < len && hv_cell_oversubscribed(c))
+		used += (size_t)snprintf(
+			buf + used, len - used,
+			"%soversubscribed: %d threads, the box has %d vCPU%s",
+			used ? ", " : " (", c->box_threads, c->box_vcpus,
+			c->box_vcpus == 1 ? "" : "s");
 	if (used < len && c->prec == HV_PREC_MISSED)
 		used += (size_t)snprintf(buf + used, len - used,
 					 "%smissed the target: %s",

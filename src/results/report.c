@@ -302,6 +302,9 @@ cell_obj(const struct hv_cell *c)
 	add(o, "contended", cJSON_CreateBool(hv_cell_contended(c)), &ok);
 	add(o, "unstable", unstable_obj(c), &ok);
 	add(o, "precision", prec_obj(c), &ok);
+	add(o, "box_vcpus", num_or_null(c->box_vcpus > 0, c->box_vcpus), &ok);
+	add(o, "oversubscribed", cJSON_CreateBool(hv_cell_oversubscribed(c)),
+	    &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -383,7 +386,7 @@ out:
 /* ---- CSV ---------------------------------------------------------------- */
 
 enum {
-	CSV_COLS = 29,
+	CSV_COLS = 30,
 	NUM_LEN = 32,
 };
 
@@ -391,7 +394,7 @@ static const char csv_header[] =
 	"env,bench,params,metric,unit,higher_is_better,status,n,mean,stddev,"
 	"min,median,p99,max,ratio_to_native,ci_lo,ci_hi,verdict,contended,"
 	"speedup,speedup_lo,speedup_hi,p_value,p_bh,verdict_bh,unstable,"
-	"half_width,precision,reason\n";
+	"half_width,precision,oversubscribed,reason\n";
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as v; "" if none. */
 static const char *
@@ -476,7 +479,8 @@ csv_row(FILE *f, const struct hv_cell *c)
 	col[25] = c->unstable.why;
 	col[26] = fmt_num(num[15], c->prec != HV_PREC_NONE, c->half_width);
 	col[27] = prec_name(c->prec);
-	col[28] = c->reason ? c->reason : "";
+	col[28] = hv_cell_oversubscribed(c) ? "true" : "false";
+	col[29] = c->reason ? c->reason : "";
 	for (i = 0; i < CSV_COLS; i++)
 		csv_field(f, col[i], i + 1 == CSV_COLS);
 	free(params);

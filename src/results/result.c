@@ -716,6 +716,53 @@ study_prec(struct hv_study *s, struct hv_err *err)
 	return rc;
 }
 
+bool
+hv_cell_oversubscribed(const struct hv_cell *c)
+{
+	return c->box_vcpus > 0 && c->box_threads > c->box_vcpus;
+}
+
+/* A count parameter of p (threads, ranks...); 1 when absent. */
+static int
+count_param(const struct hv_params *p, const char *key)
+{
+	const char *v = hv_params_get(p, key);
+	long n = v ? strtol(v, NULL, 10) : 1;
+
+	return n >= 1 && n <= 1 << 20 ? (int)n : 1;
+}
+
+/*
+ * Each cell's threads per box, and its box's vCPUs from the context's
+ * "envs" (or "resumed_envs" of a resumed study: the boxes that ran last).
+ */
+static void
+study_vcpus(struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "resumed_envs");
+	cJSON *envs = cJSON_Parse(txt ? txt : hv_context_get(s, "envs"));
+	const cJSON *v;
+	size_t i;
+
+	for (i = 0; i < s->ncells; i++) {
+		struct hv_cell *c = &s->cells[i];
+		int nodes = count_param(&c->params, "nodes");
+
+		c->box_threads =
+			count_param(&c->params, "threads") *
+			count_param(&c->params,
+				    nodes > 1 ? "ranks_per_node" : "ranks");
+		v = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(envs, c->env),
+			"vcpus");
+		c->box_vcpus = cJSON_IsNumber(v) && v->valuedouble >= 1 &&
+					       v->valuedouble < 1 << 20
+				       ? (int)v->valuedouble
+				       : 0;
+	}
+	cJSON_Delete(envs);
+}
+
 int
 hv_study_analyze(struct hv_study *s, struct hv_err *err)
 {
@@ -754,6 +801,7 @@ hv_study_analyze(struct hv_study *s, struct hv_err *err)
 			return rc;
 	}
 	study_guard(s);
+	study_vcpus(s);
 	rc = study_bh(s, err);
 	return rc < 0 ? rc : study_prec(s, err);
 }

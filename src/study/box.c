@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hpcvirt/study/env.h"
 
@@ -51,6 +52,13 @@ hv_box_start(const struct hv_env *env, const struct hv_env_ctx *ctx,
 		goto fail;
 	}
 	box->start_ns = hv_now_ns() - t0;
+	if (box->vcpus <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		box->vcpus = ctx->spec.cpus > 0 ? ctx->spec.cpus
+			     : n > 0		? (int)n
+						: 1;
+	}
 	return 0;
 fail:
 	hv_err_prefix(err, "%s: start: ", env->name);

@@ -326,6 +326,7 @@ start_boxes(struct runner *r, struct hv_err *err)
 			continue;
 		}
 		cJSON_AddNumberToObject(e, "start_ns", (double)b->start_ns);
+		cJSON_AddNumberToObject(e, "vcpus", b->vcpus);
 		cJSON_AddStringToObject(e, "agent",
 					hv_agent_peer_info(b->conn));
 		cfg = cJSON_AddObjectToObject(e, "config");

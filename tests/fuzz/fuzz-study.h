@@ -9,7 +9,7 @@
  * Whatever the file holds, either the load fails with a message (never
  * "out of memory", and leaving the study empty) or the loaded model is
  * sane and every renderer copes: the JSON parses back with one entry per
- * cell, the CSV has one record of 29 fields per cell, and the terminal
+ * cell, the CSV has one record of 30 fields per cell, and the terminal
  * table holds no control character but newlines (a guest's text must not
  * drive the user's terminal), every ratio's p-value agrees with its
  * verdict and the corrected verdict only keeps or drops it, and a model
@@ -34,7 +34,7 @@
 #include "hpcvirt/results/report.h"
 #include "hpcvirt/results/store.h"
 
-#define FS_CSV_COLS 29
+#define FS_CSV_COLS 30
 
 /*
  * A fresh directory under $TMPDIR, else /dev/shm (fast), else /tmp,

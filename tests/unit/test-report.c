@@ -482,22 +482,24 @@ check_csv(const char *txt)
 		else if (!quoted && *p == ',')
 			fields++;
 		else if (!quoted && *p == '\n') {
-			bad += fields != 29;
+			bad += fields != 30;
 			rows++;
 			fields = 1;
 		}
 	}
-	ok(rows == 15 && !bad && !quoted, "CSV: 15 records of 29 fields");
+	ok(rows == 15 && !bad && !quoted, "CSV: 15 records of 30 fields");
 	ok(strstr(txt, ",p_value,p_bh,verdict_bh,unstable,half_width,"
-		       "precision,reason\n") != NULL,
-	   "CSV: p, corrected verdict, guard and precision before the reason");
+		       "precision,oversubscribed,reason\n") != NULL,
+	   "CSV: p, corrected verdict, guard, precision and oversubscription "
+	   "before the reason");
 	crun = strstr(txt, "\ncrun,net.rr,");
 	end = crun ? strchr(crun + 1, '\n') : NULL;
 	ok(end && end - crun > 20 &&
 		   memmem(crun, (size_t)(end - crun), ",slower,false,", 14) &&
-		   !strncmp(end - 22, ",indistinguishable,,,,\n", 23),
+		   !strncmp(end - 28, ",indistinguishable,,,,false,\n", 29),
 	   "CSV: crun slower raw, indistinguishable after BH");
-	ok(strstr(txt, ",slower,cv 179.8% > 30%; max/median 36.3 > 10,,,\n") !=
+	ok(strstr(txt,
+		  ",slower,cv 179.8% > 30%; max/median 36.3 > 10,,,false,\n") !=
 		   NULL,
 	   "CSV: tcg's guard says why");
 	ok(strstr(txt, ",\"agent did not start: \"\"timeout\"\", 30 s\"\n") !=
@@ -577,6 +579,83 @@ check_units(void)
 }
 
 /*
+ * Threads per box against the box's vCPUs (the context's envs.ENV.vcpus):
+ * two OpenMP threads in a one-vCPU UML box are oversubscribed, one is
+ * not, two in a two-CPU native box are not, and two MPI ranks per node
+ * in a one-vCPU box are; without a vCPU count nothing is flagged.
+ */
+static void
+check_oversubscribed(void)
+{
+	static const struct {
+		const char *env, *threads, *ranks, *nodes, *rpn;
+		bool want;
+	} t[] = {
+		{"native", "2", "1", "1", "1", false},
+		{"uml", "2", "1", "1", "1", true},
+		{"uml", "1", "1", "1", "1", false},
+		{"uml", "1", "4", "2", "2", true},
+		{"tcg", "1", "2", "2", "1", false},
+		{"lxc", "8", "1", "1", "1", false}, /* no vCPUs recorded */
+	};
+	struct hv_study s;
+	struct hv_params p;
+	struct hv_cell *c;
+	struct hv_err err;
+	char *table, *json, *csv;
+	const char *at;
+	size_t len, i, k, right = 0;
+
+	hv_study_init(&s);
+	hv_context_set_json(&s, "envs",
+			    "{\"native\":{\"vcpus\":2},\"uml\":{\"vcpus\":1},"
+			    "\"tcg\":{\"vcpus\":2},\"lxc\":{}}");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		hv_params_init(&p);
+		hv_params_set(&p, "threads", t[i].threads);
+		hv_params_set(&p, "ranks", t[i].ranks);
+		hv_params_set(&p, "nodes", t[i].nodes);
+		hv_params_set(&p, "ranks_per_node", t[i].rpn);
+		hv_study_add_cell(&s, t[i].env, "b1", &p, "time_s", "s", false,
+				  &c);
+		hv_params_release(&p);
+		for (k = 0; k < 3; k++)
+			hv_cell_add_sample(c, 1.0 + 0.01 * (double)k);
+		c->status = HV_CELL_OK;
+	}
+	hv_err_init(&err);
+	ok(hv_study_analyze(&s, &err) == 0, "oversubscribed: analyze (%s)",
+	   err.msg);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		right += hv_cell_oversubscribed(&s.cells[i]) == t[i].want;
+	ok(right == sizeof(t) / sizeof(t[0]),
+	   "oversubscribed: threads x ranks per box against vCPUs (%zu right)",
+	   right);
+	table = render(hv_render_table, &s, &len);
+	json = render(hv_render_json, &s, &len);
+	csv = render(hv_render_csv, &s, &len);
+	k = 0;
+	for (at = table; at && (at = strstr(at, "(oversubscribed: 2 threads, "
+						"the box has 1 vCPU)"));
+	     at++)
+		k++;
+	ok(k == 2,
+	   "oversubscribed: the table says threads and vCPUs, twice "
+	   "(%zu)",
+	   k);
+	ok(json && strstr(json, "\"box_vcpus\":\t1,\n") &&
+		   strstr(json, "\"oversubscribed\":\ttrue") &&
+		   strstr(json, "\"box_vcpus\":\tnull,\n"),
+	   "oversubscribed: JSON has the box's vCPUs and the flag");
+	ok(csv && strstr(csv, ",true,\n") && strstr(csv, ",false,\n"),
+	   "oversubscribed: CSV has the flag");
+	free(table);
+	free(json);
+	free(csv);
+	hv_study_release(&s);
+}
+
+/*
  * An adaptive study's cells against its target: a quiet pair meets +-2 %,
  * a noisy one misses it and says why; the p99 (exempt) is no target.
  */
@@ -635,7 +714,8 @@ check_precision(void)
 		   strstr(json, "\"met\":\tfalse,\n") &&
 		   strstr(json, "\"why\":\t\"cv "),
 	   "precision: JSON has each cell's");
-	ok(csv && strstr(csv, ",met,\n") && strstr(csv, ",missed,\n"),
+	ok(csv && strstr(csv, ",met,false,\n") &&
+		   strstr(csv, ",missed,false,\n"),
 	   "precision: CSV has met and missed");
 	free(table);
 	free(json);
@@ -820,6 +900,7 @@ main(void)
 	check_hostile();
 	check_link();
 	check_precision();
+	check_oversubscribed();
 	check_reduced();
 	golden("study.json", json, jl);
 	golden("study.csv", csv, cl);

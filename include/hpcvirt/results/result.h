@@ -99,6 +99,11 @@ struct hv_cell {
 	 * study's "ncpus"; above 1 the ranks shared cores (each rank is one
 	 * busy CPU: a container's process or a VM's vCPU). 0: not known. */
 	double ranks_per_core;
+	/* Threads the cell ran in one box (OpenMP threads times the MPI
+	 * ranks in one box) and that box's vCPUs (the context's
+	 * envs.ENV.vcpus, 0 when not recorded): hv_cell_oversubscribed. */
+	int box_threads;
+	int box_vcpus;
 	/* Against the study's precision target (results/precision.h; an
 	 * adaptive study): the relative half-width reached (NaN: not known),
 	 * and for a cell that missed, why ("cv 12.3 %, the budget"). */
@@ -159,6 +164,14 @@ int hv_cell_set_reason(struct hv_cell *c, const char *reason);
  */
 #define HV_CONTENDED_PSI 10.0
 bool hv_cell_contended(const struct hv_cell *c);
+
+/*
+ * Did the cell run more threads in a box than the box has vCPUs (two
+ * OpenMP threads in a uniprocessor UML guest)? Its threads then take
+ * turns on one CPU, so its time says how the box shares a CPU, not how
+ * it runs the benchmark. False when the box's vCPUs are not recorded.
+ */
+bool hv_cell_oversubscribed(const struct hv_cell *c);
 
 /*
  * The cell with the same bench, params and metric in env "native" (c

@@ -45,8 +45,13 @@ struct hv_box {
 	struct hv_proc proc;	    /* the box's main host process */
 	struct hv_params config;    /* how it was configured, for provenance */
 	int64_t start_ns;	    /* start() to agent ready */
-	char workdir[512];	    /* box scratch dir on the host, or "" */
-	char scratch[256];	    /* fs bench storage, as the box sees it */
+	/* CPUs the box runs its kernels on at once: a VM's vCPUs (set by
+	 * its driver), else the CPUs of the spec, else the host's (set by
+	 * hv_box_start). A unit with more threads per box than this is
+	 * oversubscribed (results/result.h). */
+	int vcpus;
+	char workdir[512]; /* box scratch dir on the host, or "" */
+	char scratch[256]; /* fs bench storage, as the box sees it */
 	void *priv;
 };
 
