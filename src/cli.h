@@ -81,4 +81,7 @@ int hv_cli_data_path(const char *name, char *buf, size_t len);
 int hv_cli_scorecard(const char *dir, const char *claims, const char *json,
 		     int quiet);
 
+/* "hpcvirt report DIR --html FILE": returns an exit code. */
+int hv_cli_html(const char *dir, const char *path, const char *claims);
+
 #endif

@@ -8,13 +8,16 @@
 #include "cli.h"
 #include "hpcvirt/host/clean.h"
 
-enum { O_JSON, O_CSV, O_QUIET, O_SCORECARD, O_CLAIMS, O_NOPTS };
+enum { O_JSON, O_CSV, O_HTML, O_QUIET, O_SCORECARD, O_CLAIMS, O_NOPTS };
 
 static const struct hv_cli_opt report_opts[] = {
 	[O_JSON] = {"json", "FILE",
 		    "write the JSON result ('-' stdout); with --scorecard, "
 		    "the scorecard's"},
 	[O_CSV] = {"csv", "FILE", "write CSV, one row per cell"},
+	[O_HTML] = {"html", "FILE",
+		    "write the report as one self-contained HTML file "
+		    "(figures by gnuplot)"},
 	[O_QUIET] = {"quiet", NULL, "print no table"},
 	[O_SCORECARD] = {"scorecard", NULL,
 			 "check the 2008 paper's claims against the study"},
@@ -24,7 +27,7 @@ static const struct hv_cli_opt report_opts[] = {
 };
 
 struct report_args {
-	const char *json, *csv, *claims;
+	const char *json, *csv, *claims, *html;
 	int quiet, scorecard;
 };
 
@@ -39,6 +42,8 @@ on_opt(void *ctx, size_t idx, const char *v)
 		a->csv = v;
 	else if (idx == O_CLAIMS)
 		a->claims = v;
+	else if (idx == O_HTML)
+		a->html = v;
 	else if (idx == O_SCORECARD)
 		a->scorecard = 1;
 	else
@@ -63,11 +68,19 @@ hv_cmd_report(int argc, char **argv)
 				"directory (see --help)\n");
 		return HV_EXIT_USAGE;
 	}
-	if (a.claims && !a.scorecard) {
+	if (a.claims && !a.scorecard && !a.html) {
 		fprintf(stderr, "hpcvirt report: --claims goes with "
-				"--scorecard (see --help)\n");
+				"--scorecard or --html (see --help)\n");
 		return HV_EXIT_USAGE;
 	}
+	if (a.html && (a.json || a.csv || a.scorecard || a.quiet)) {
+		fprintf(stderr, "hpcvirt report: --html FILE goes alone "
+				"(with --claims at most); run report again for "
+				"the other forms\n");
+		return HV_EXIT_USAGE;
+	}
+	if (a.html)
+		return hv_cli_html(argv[first], a.html, a.claims);
 	if (a.scorecard && a.csv) {
 		fprintf(stderr, "hpcvirt report: --scorecard has no CSV form; "
 				"expected --json FILE or the table\n");
