@@ -208,6 +208,9 @@ bench-start: all tests
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/hpcvirt
 	install -m 0755 $(BIN)/hpcvirt $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/hpcvirt $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 data/claims-2008.tsv $(DESTDIR)$(PREFIX)/share/hpcvirt/
+	install -m 0644 docs/hpcvirt.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	for f in $(BIN)/hpcvirt-*; do \
 		install -m 0755 $$f $(DESTDIR)$(PREFIX)/libexec/hpcvirt/; done
 	if [ -d $(BIN)/static ]; then \

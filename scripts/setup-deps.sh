@@ -18,26 +18,29 @@ set -eu
 
 # Build and library dependencies of the host tool, agent and kernels.
 BUILD="make gcc libc6-dev libsqlite3-dev libcjson-dev libmnl-dev pkg-config"
+# What `hpcvirt report --html` draws its figures with.
+REPORT="gnuplot-nox"
 # Every environment's technology (tests skip an env that is missing, but
 # make check is meant to exercise them all), OpenMP and MPI for the
 # kernels, and the test tools: sanitizers, libFuzzer (clang), formatting,
-# JSON checks in shell, pseudo-terminals, fault injection.
+# JSON checks in shell, pseudo-terminals, fault injection, and the browser
+# that opens the HTML report (tests/integ/report-html.sh).
 TEST="clang libclang-rt-14-dev clang-format python3 iproute2 procps
 	util-linux file strace libgomp1 openmpi-bin libopenmpi-dev
 	bubblewrap crun runc lxc podman systemd-container uidmap
 	qemu-system-x86 qemu-utils user-mode-linux linux-image-amd64
-	busybox-static cpio xz-utils e2fsprogs"
+	busybox-static cpio xz-utils e2fsprogs chromium"
 # Reference tools of the make bench-* comparisons.
 STUDY="sockperf iperf3 fio"
 
 mode=${1:-}
 case "$mode" in
---test) pkgs="$BUILD $TEST" ;;
+--test) pkgs="$BUILD $REPORT $TEST" ;;
 --print) # one line, the words only
 	# shellcheck disable=SC2086
-	echo $BUILD $TEST $STUDY
+	echo $BUILD $REPORT $TEST $STUDY
 	exit 0 ;;
-"") pkgs="$BUILD $TEST $STUDY" ;;
+"") pkgs="$BUILD $REPORT $TEST $STUDY" ;;
 *) echo "setup-deps.sh: unknown option '$mode': expected --test or --print" >&2
    exit 2 ;;
 esac

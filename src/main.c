@@ -1,5 +1,6 @@
 /*
- * main.c - the thin CLI: subcommands run, list, report, clean and image. It
+ * main.c - the thin CLI: subcommands run, list, report, clean, image, model,
+ * compare and history. It
  * parses options (tables with help text), resolves names through the
  * registry, calls the library, renders, and is the only place that
  * prints errors and chooses exit codes: 0 ok, 1 a cell or check failed,
@@ -36,6 +37,11 @@ static const struct {
 	{"image", hv_cmd_image, "build the guest image of the VM/UML boxes"},
 	{"model", hv_cmd_model,
 	 "fit each env's communication model (alpha, beta) from a study"},
+	{"compare", hv_cmd_compare,
+	 "two studies cell by cell (ratio B/A, CI, verdict) and what "
+	 "changed"},
+	{"history", hv_cmd_history,
+	 "list the studies under a results directory"},
 };
 
 static void

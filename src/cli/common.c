@@ -5,11 +5,13 @@
  * same thing from the same stored data).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -143,31 +145,42 @@ render_to(const char *path,
 }
 
 int
-hv_cli_render(const char *dir, const char *json, const char *csv, int quiet)
+hv_cli_load_study(const char *dir, struct hv_study *s)
 {
 	struct hv_store *st = NULL;
-	struct hv_study s;
 	struct hv_err err;
-	int rc, ex = HV_EXIT_OK;
+	int rc;
 
 	hv_err_init(&err);
-	hv_study_init(&s);
 	/* A study that cannot be opened or read (missing, empty, corrupt,
 	 * foreign) is bad input: exit 2. */
 	rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
 	if (rc == 0)
-		rc = hv_store_load(st, &s, &err);
+		rc = hv_store_load(st, s, &err);
+	if (st)
+		hv_store_close(st);
 	if (rc < 0) {
 		fprintf(stderr, "hpcvirt: %s\n", err.msg);
-		ex = HV_EXIT_USAGE;
-		goto out;
+		return HV_EXIT_USAGE;
 	}
-	rc = hv_study_analyze(&s, &err);
+	rc = hv_study_analyze(s, &err);
 	if (rc < 0) {
 		fprintf(stderr, "hpcvirt: %s\n", err.msg);
-		ex = HV_EXIT_FAIL;
-		goto out;
+		return HV_EXIT_FAIL;
 	}
+	return HV_EXIT_OK;
+}
+
+int
+hv_cli_render(const char *dir, const char *json, const char *csv, int quiet)
+{
+	struct hv_study s;
+	int rc, ex;
+
+	hv_study_init(&s);
+	ex = hv_cli_load_study(dir, &s);
+	if (ex != HV_EXIT_OK)
+		goto out;
 	if (!quiet && (rc = render_to("-", hv_render_table, &s)) != 0)
 		ex = rc;
 	if (json && (rc = render_to(json, hv_render_json, &s)) != 0)
@@ -175,8 +188,120 @@ hv_cli_render(const char *dir, const char *json, const char *csv, int quiet)
 	if (csv && (rc = render_to(csv, hv_render_csv, &s)) != 0)
 		ex = rc;
 out:
-	if (st)
-		hv_store_close(st);
 	hv_study_release(&s);
 	return ex;
+}
+
+int
+hv_cli_write(const char *path, const char *what,
+	     int (*fn)(FILE *f, const void *arg, struct hv_err *err),
+	     const void *arg)
+{
+	char tmp[4200];
+	struct hv_err err;
+	FILE *f;
+	int fd, rc;
+
+	hv_err_init(&err);
+	if (strcmp(path, "-") == 0) {
+		rc = fn(stdout, arg, &err);
+		fflush(stdout);
+		if (rc < 0)
+			fprintf(stderr, "hpcvirt: %s\n", err.msg);
+		return rc < 0 ? HV_EXIT_FAIL : HV_EXIT_OK;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >=
+	    (int)sizeof(tmp)) {
+		fprintf(stderr, "hpcvirt: %s path '%.80s...': too long\n", what,
+			path);
+		return HV_EXIT_USAGE;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr,
+			"hpcvirt: cannot write %s '%s': %s (expected a file "
+			"path in a writable directory)\n",
+			what, path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return HV_EXIT_USAGE;
+	}
+	/* mkostemp makes the file 0600; a report is for others to read. */
+	fchmod(fd, 0644);
+	rc = fn(f, arg, &err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = hv_err_sys(&err, errno, "writing %s", path);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = hv_err_sys(&err, errno, "cannot write %s '%s'", what,
+				path);
+	if (rc < 0) {
+		unlink(tmp);
+		fprintf(stderr, "hpcvirt: %s\n", err.msg);
+		return HV_EXIT_FAIL;
+	}
+	return HV_EXIT_OK;
+}
+
+char *
+hv_cli_read_text(const char *path, const char *what, size_t max)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		fprintf(stderr, "hpcvirt: cannot read %s '%s': %s\n", what,
+			path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(max + 1);
+	if (buf)
+		n = fread(buf, 1, max + 1, f);
+	if (!buf || ferror(f) || n > max) {
+		fprintf(stderr, "hpcvirt: cannot read %s '%s': %s\n", what,
+			path,
+			!buf	  ? "out of memory"
+			: n > max ? "larger than expected"
+				  : strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (strlen(buf) != n) {
+		fprintf(stderr, "hpcvirt: %s '%s': a NUL byte: expected text\n",
+			what, path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int
+hv_cli_data_path(const char *name, char *buf, size_t len)
+{
+	const char *env = getenv("HPCVIRT_DATA_DIR");
+	static const char *const rel[] = {"../../data", "../share/hpcvirt"};
+	char self[1024], *dir;
+	ssize_t r;
+	size_t i;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s/%s", env, name);
+		return access(buf, R_OK) == 0 ? 0 : -ENOENT;
+	}
+	r = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (r <= 0)
+		return -errno;
+	self[r] = '\0';
+	dir = dirname(self);
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(buf, len, "%s/%s/%s", dir, rel[i], name);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
 }

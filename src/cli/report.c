@@ -8,17 +8,27 @@
 #include "cli.h"
 #include "hpcvirt/host/clean.h"
 
-enum { O_JSON, O_CSV, O_QUIET };
+enum { O_JSON, O_CSV, O_HTML, O_QUIET, O_SCORECARD, O_CLAIMS, O_NOPTS };
 
 static const struct hv_cli_opt report_opts[] = {
-	[O_JSON] = {"json", "FILE", "write the JSON result ('-' stdout)"},
+	[O_JSON] = {"json", "FILE",
+		    "write the JSON result ('-' stdout); with --scorecard, "
+		    "the scorecard's"},
 	[O_CSV] = {"csv", "FILE", "write CSV, one row per cell"},
+	[O_HTML] = {"html", "FILE",
+		    "write the report as one self-contained HTML file "
+		    "(figures by gnuplot)"},
 	[O_QUIET] = {"quiet", NULL, "print no table"},
+	[O_SCORECARD] = {"scorecard", NULL,
+			 "check the 2008 paper's claims against the study"},
+	[O_CLAIMS] = {"claims", "FILE",
+		      "claims to check (default: the claims-2008.tsv kept "
+		      "with hpcvirt)"},
 };
 
 struct report_args {
-	const char *json, *csv;
-	int quiet;
+	const char *json, *csv, *claims, *html;
+	int quiet, scorecard;
 };
 
 static int
@@ -30,6 +40,12 @@ on_opt(void *ctx, size_t idx, const char *v)
 		a->json = v;
 	else if (idx == O_CSV)
 		a->csv = v;
+	else if (idx == O_CLAIMS)
+		a->claims = v;
+	else if (idx == O_HTML)
+		a->html = v;
+	else if (idx == O_SCORECARD)
+		a->scorecard = 1;
 	else
 		a->quiet = 1;
 	return 0;
@@ -41,8 +57,8 @@ hv_cmd_report(int argc, char **argv)
 	struct report_args a = {0};
 	int rc, first;
 
-	rc = hv_cli_parse("hpcvirt report DIR [OPTIONS]", report_opts, 3, argc,
-			  argv, on_opt, &a, &first);
+	rc = hv_cli_parse("hpcvirt report DIR [OPTIONS]", report_opts, O_NOPTS,
+			  argc, argv, on_opt, &a, &first);
 	if (rc == -1)
 		return HV_EXIT_OK;
 	if (rc)
@@ -52,6 +68,26 @@ hv_cmd_report(int argc, char **argv)
 				"directory (see --help)\n");
 		return HV_EXIT_USAGE;
 	}
+	if (a.claims && !a.scorecard && !a.html) {
+		fprintf(stderr, "hpcvirt report: --claims goes with "
+				"--scorecard or --html (see --help)\n");
+		return HV_EXIT_USAGE;
+	}
+	if (a.html && (a.json || a.csv || a.scorecard || a.quiet)) {
+		fprintf(stderr, "hpcvirt report: --html FILE goes alone "
+				"(with --claims at most); run report again for "
+				"the other forms\n");
+		return HV_EXIT_USAGE;
+	}
+	if (a.html)
+		return hv_cli_html(argv[first], a.html, a.claims);
+	if (a.scorecard && a.csv) {
+		fprintf(stderr, "hpcvirt report: --scorecard has no CSV form; "
+				"expected --json FILE or the table\n");
+		return HV_EXIT_USAGE;
+	}
+	if (a.scorecard)
+		return hv_cli_scorecard(argv[first], a.claims, a.json, a.quiet);
 	return hv_cli_render(argv[first], a.json, a.csv, a.quiet);
 }
 

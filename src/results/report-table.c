@@ -156,6 +156,12 @@ fmt_value(char *buf, size_t len, double v, const char *unit)
 	fmt_sig3(buf, len, v / best->div, best->name);
 }
 
+void
+hv_format_value(char *buf, size_t len, double v, const char *unit)
+{
+	fmt_value(buf, len, v, unit);
+}
+
 /*
  * The ratio with its CI and raw verdict; a verdict that does not survive
  * the study's Benjamini-Hochberg correction says so, with its p.

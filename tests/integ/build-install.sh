@@ -27,4 +27,8 @@ ok $? "the installed hpcvirt lists native as available"
 "$T/inst/bin/hpcvirt" run --env native --bench net.rr --sizes 1 \
 	--duration 0.1 --reps 2 --warmup 0 --out "$T/st" --quiet >/dev/null 2>&1
 ok $? "the installed hpcvirt runs a study"
+[ -f "$T/inst/share/man/man1/hpcvirt.1" ]
+ok $? "make install puts the man page in share/man/man1"
+"$T/inst/bin/hpcvirt" report "$T/st" --scorecard >/dev/null 2>&1
+ok $? "the installed hpcvirt finds its claims file (report --scorecard)"
 finish

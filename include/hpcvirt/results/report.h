@@ -61,4 +61,10 @@ int hv_render_csv(FILE *f, const struct hv_study *s, struct hv_err *err);
  */
 int hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err);
 
+/*
+ * A value in its unit, scaled as the table shows it ("12.4 us",
+ * "1.21 GB/s"), with the unit's name cleaned of control bytes.
+ */
+void hv_format_value(char *buf, size_t len, double v, const char *unit);
+
 #endif

@@ -1,0 +1,337 @@
+/*
+ * history.c - the studies under a results directory (compare.h): each
+ * directory holding a study.db is read through the store, read-only, and
+ * summed up in one line (date, host, envs, benches, cells). A study that
+ * cannot be read is listed with the reason, not skipped: a history that
+ * hides a corrupt study would mislead.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "hpcvirt/results/compare.h"
+#include "hpcvirt/results/store.h"
+
+void
+hv_history_init(struct hv_history *h)
+{
+	h->v = NULL;
+	h->n = 0;
+}
+
+static void
+entry_release(struct hv_history_entry *e)
+{
+	free(e->dir);
+	free(e->date);
+	free(e->host);
+	free(e->envs);
+	free(e->benches);
+	free(e->error);
+}
+
+void
+hv_history_release(struct hv_history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		entry_release(&h->v[i]);
+	free(h->v);
+	hv_history_init(h);
+}
+
+/* The string value of a context entry, or NULL. */
+static char *
+ctx_string(const struct hv_study *s, const char *key)
+{
+	cJSON *v = NULL;
+	const char *t = hv_context_get(s, key);
+	char *out = NULL;
+
+	if (t)
+		v = cJSON_Parse(t);
+	if (cJSON_IsString(v))
+		out = strdup(v->valuestring);
+	cJSON_Delete(v);
+	return out;
+}
+
+/* The distinct env (bench) names of s, comma-separated, in study order. */
+static char *
+names(const struct hv_study *s, bool bench)
+{
+	size_t i, j, len = 1;
+	char *buf, *p;
+
+	for (i = 0; i < s->ncells; i++)
+		len += strlen(bench ? s->cells[i].bench : s->cells[i].env) + 1;
+	buf = malloc(len);
+	if (!buf)
+		return NULL;
+	p = buf;
+	*p = '\0';
+	for (i = 0; i < s->ncells; i++) {
+		const char *n = bench ? s->cells[i].bench : s->cells[i].env;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(bench ? s->cells[j].bench : s->cells[j].env,
+				   n) == 0)
+				break;
+		if (j < i)
+			continue;
+		p += snprintf(p, len - (size_t)(p - buf), "%s%s",
+			      p == buf ? "" : ",", n);
+	}
+	return buf;
+}
+
+static int
+read_entry(struct hv_history_entry *e, const char *dir)
+{
+	struct hv_store *st = NULL;
+	struct hv_study s;
+	struct hv_err err;
+	size_t i;
+	int rc;
+
+	hv_err_init(&err);
+	hv_study_init(&s);
+	e->dir = strdup(dir);
+	if (!e->dir)
+		return -ENOMEM;
+	rc = hv_store_open(&st, dir, HV_STORE_READ, &err);
+	if (rc == 0)
+		rc = hv_store_load(st, &s, &err);
+	if (st)
+		hv_store_close(st);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		e->error = strdup(err.msg);
+		hv_study_release(&s);
+		return e->error ? 0 : -ENOMEM;
+	}
+	e->date = ctx_string(&s, "date");
+	e->host = ctx_string(&s, "host");
+	e->envs = names(&s, false);
+	e->benches = names(&s, true);
+	e->ncells = s.ncells;
+	for (i = 0; i < s.ncells; i++) {
+		e->nfailed += s.cells[i].status == HV_CELL_FAILED;
+		e->npending += s.cells[i].status == HV_CELL_PENDING;
+	}
+	hv_study_release(&s);
+	return e->envs && e->benches ? 0 : -ENOMEM;
+}
+
+static int
+add_study(struct hv_history *h, const char *dir)
+{
+	struct hv_history_entry *nv;
+	int rc;
+
+	nv = realloc(h->v, (h->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	h->v = nv;
+	memset(&h->v[h->n], 0, sizeof(h->v[h->n]));
+	rc = read_entry(&h->v[h->n], dir);
+	h->n++;
+	return rc;
+}
+
+static bool
+has_study(const char *dir)
+{
+	char p[4200];
+	struct stat st;
+
+	if (snprintf(p, sizeof(p), "%s/study.db", dir) >= (int)sizeof(p))
+		return false;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* By date (ISO 8601 sorts as text), then directory; unreadable last. */
+static int
+cmp_entry(const void *pa, const void *pb)
+{
+	const struct hv_history_entry *a = pa, *b = pb;
+	int c;
+
+	if (!a->error != !b->error)
+		return a->error ? 1 : -1;
+	c = strcmp(a->date ? a->date : "", b->date ? b->date : "");
+	return c ? c : strcmp(a->dir, b->dir);
+}
+
+int
+hv_history_scan(struct hv_history *h, const char *dir, struct hv_err *err)
+{
+	char sub[4200];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return hv_err_sys(err, errno,
+				  "cannot read results directory '%s'", dir);
+	if (has_study(dir))
+		rc = add_study(h, dir);
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(sub))
+			continue;
+		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    has_study(sub))
+			rc = add_study(h, sub);
+	}
+	closedir(d);
+	if (rc < 0)
+		return hv_err_set(err, -rc, "history of '%s': out of memory",
+				  dir);
+	if (h->n == 0)
+		return hv_err_set(err, ENODATA,
+				  "no study under '%s': expected a directory "
+				  "holding study.db, or one whose "
+				  "subdirectories do (hpcvirt-results/)",
+				  dir);
+	qsort(h->v, h->n, sizeof(*h->v), cmp_entry);
+	return 0;
+}
+
+static void
+put_text(FILE *f, const char *s, int width)
+{
+	int n = 0;
+
+	for (; s && *s; s++, n++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+	for (; n < width; n++)
+		fputc(' ', f);
+}
+
+int
+hv_render_history_table(FILE *f, const struct hv_history *h, struct hv_err *err)
+{
+	const struct hv_history_entry *e;
+	size_t i;
+
+	fprintf(f, "%-20s  %-12s  %6s  %-24s  %-24s  %s\n", "date", "host",
+		"cells", "envs", "benches", "study");
+	for (i = 0; i < h->n; i++) {
+		e = &h->v[i];
+		if (e->error) {
+			fprintf(f, "%-20s  %-12s  %6s  ", "unreadable", "-",
+				"-");
+			put_text(f, e->dir, 0);
+			fputs(": ", f);
+			put_text(f, e->error, 0);
+			fputc('\n', f);
+			continue;
+		}
+		put_text(f, e->date ? e->date : "-", 20);
+		fputs("  ", f);
+		put_text(f, e->host ? e->host : "-", 12);
+		fprintf(f, "  %6zu  ", e->ncells);
+		put_text(f, e->envs, 24);
+		fputs("  ", f);
+		put_text(f, e->benches, 24);
+		fputs("  ", f);
+		put_text(f, e->dir, 0);
+		if (e->nfailed || e->npending)
+			fprintf(f, " (%zu failed, %zu pending)", e->nfailed,
+				e->npending);
+		fputc('\n', f);
+	}
+	fprintf(f, "%zu stud%s\n", h->n, h->n == 1 ? "y" : "ies");
+	if (ferror(f))
+		return hv_err_sys(err, errno ? errno : EIO,
+				  "writing the history");
+	return 0;
+}
+
+static void
+put(cJSON *o, const char *key, cJSON *item, bool *ok)
+{
+	bool added = item && (key ? cJSON_AddItemToObject(o, key, item)
+				  : cJSON_AddItemToArray(o, item));
+
+	if (!added) {
+		cJSON_Delete(item);
+		*ok = false;
+	}
+}
+
+static cJSON *
+str_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* A comma list as a JSON array of strings (null for NULL). */
+static cJSON *
+list_json(const char *s, bool *ok)
+{
+	cJSON *arr;
+	const char *p, *q;
+	char *item;
+
+	if (!s)
+		return cJSON_CreateNull();
+	arr = cJSON_CreateArray();
+	for (p = s; arr && *p; p = *q ? q + 1 : q) {
+		q = strchr(p, ',');
+		if (!q)
+			q = p + strlen(p);
+		item = strndup(p, (size_t)(q - p));
+		put(arr, NULL, item ? cJSON_CreateString(item) : NULL, ok);
+		free(item);
+	}
+	return arr;
+}
+
+int
+hv_render_history_json(FILE *f, const struct hv_history *h, struct hv_err *err)
+{
+	cJSON *doc = cJSON_CreateObject(), *arr = cJSON_CreateArray(), *o;
+	const struct hv_history_entry *e;
+	bool ok = doc != NULL;
+	char *txt;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; arr && i < h->n; i++) {
+		e = &h->v[i];
+		o = cJSON_CreateObject();
+		put(o, "dir", cJSON_CreateString(e->dir), &ok);
+		put(o, "date", str_or_null(e->date), &ok);
+		put(o, "host", str_or_null(e->host), &ok);
+		put(o, "envs", list_json(e->envs, &ok), &ok);
+		put(o, "benches", list_json(e->benches, &ok), &ok);
+		put(o, "cells", cJSON_CreateNumber((double)e->ncells), &ok);
+		put(o, "failed", cJSON_CreateNumber((double)e->nfailed), &ok);
+		put(o, "pending", cJSON_CreateNumber((double)e->npending), &ok);
+		put(o, "error", str_or_null(e->error), &ok);
+		put(arr, NULL, o, &ok);
+	}
+	put(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
+	put(doc, "studies", arr, &ok);
+	txt = ok ? cJSON_Print(doc) : NULL;
+	if (!txt)
+		rc = hv_err_set(err, ENOMEM, "history JSON: out of memory");
+	else if (fputs(txt, f) == EOF || fputc('\n', f) == EOF || ferror(f))
+		rc = hv_err_sys(err, errno ? errno : EIO,
+				"writing the history JSON");
+	free(txt);
+	cJSON_Delete(doc);
+	return rc;
+}
