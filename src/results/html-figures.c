@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hpcvirt/util/opt.h"
 #include "hpcvirt/results/html.h"
 #include "hpcvirt/results/stats.h"
 
@@ -94,12 +96,18 @@ mean_ci(const struct hv_cell *c, double *m, double *lo, double *hi)
 	return isfinite(*m);
 }
 
+/* A count or a size parameter ("4", "1MiB" is 1048576), NaN if none. */
 static double
 num_param(const struct hv_cell *c, const char *key)
 {
 	const char *v = hv_params_get(&c->params, key);
+	uint64_t b;
 
-	return v ? strtod(v, NULL) : NAN;
+	if (!v)
+		return NAN;
+	if (hv_opt_bytes(key, v, 0, UINT64_MAX, &b, NULL) == 0)
+		return (double)b;
+	return strtod(v, NULL);
 }
 
 /* A figure being written: its script goes to a memory stream. */
@@ -211,13 +219,13 @@ cmp_row(const void *a, const void *b)
 static int
 sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
       const char *title, const char *bench, const char *metric,
-      const char *xkey, const char *xlabel, const char *ylabel, double div,
-      const char *what)
+      const char *xkey, double xdiv, const char *xlabel, const char *ylabel,
+      double div, const char *what)
 {
 	const char *envs[MAX_ENVS], *titles[MAX_ENVS];
 	char names[MAX_ENVS][48];
 	struct fig_draft d;
-	double *rows;
+	double *rows, ylo = INFINITY;
 	size_t ne, e, i, k;
 
 	if (draft_open(&d, id, title) < 0)
@@ -241,7 +249,9 @@ sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
 			    !first_at_x(s, c, xkey) ||
 			    !mean_ci(c, &r[1], &r[2], &r[3]))
 				continue;
-			r[0] = num_param(c, xkey);
+			r[0] = num_param(c, xkey) / xdiv;
+			/* The frame's floor: half the lowest drawn value. */
+			ylo = fmin(ylo, (r[2] > 0 ? r[2] : r[1]) / div / 2);
 			draft_n(&d, c);
 			k++;
 		}
@@ -249,10 +259,13 @@ sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
 			continue;
 		qsort(rows, k, 4 * sizeof(*rows), cmp_row);
 		fprintf(d.f, "$d%zu << EOD\n", d.ncurves);
+		/* A lower bound at or below 0 cannot be drawn on a log axis:
+		 * its whisker runs out of the bottom of the frame. */
 		for (i = 0; i < k; i++)
 			fprintf(d.f, "%.17g %.17g %.17g %.17g\n", rows[4 * i],
 				rows[4 * i + 1] / div,
-				fmax(rows[4 * i + 2], 1e-300) / div,
+				rows[4 * i + 2] > 0 ? rows[4 * i + 2] / div
+						    : ylo / 2,
 				rows[4 * i + 3] / div);
 		fputs("EOD\n", d.f);
 		safe_name(names[d.ncurves], sizeof(names[0]), envs[e]);
@@ -264,10 +277,13 @@ sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
 		"set logscale x 2\nset logscale y\nset xlabel '%s'\n"
 		"set ylabel '%s'\n",
 		xlabel, ylabel);
+	if (isfinite(ylo) && ylo > 0)
+		fprintf(d.f, "set yrange [%.17g:*]\n", ylo);
 	plot_blocks(d.f, titles, d.ncurves, "1:2:3:4", "yerrorlines");
 	return draft_keep(fs, &d, what,
 			  "95 % Student-t interval of the mean over the "
-			  "repetitions");
+			  "repetitions (one whose lower end is at or below 0 "
+			  "runs out of the bottom of the frame)");
 }
 
 /* Does c belong to a relative figure (npb variant, or a bench)? */
@@ -355,8 +371,10 @@ relative(struct hv_figset *fs, const struct hv_study *s, const char *id,
 {
 	const char *envs[MAX_ENVS], *titles[MAX_ENVS];
 	char names[MAX_ENVS][48], cats[MAX_CATS][48], lab[48];
+	double lo = INFINITY, hi = 0;
 	struct fig_draft d;
 	size_t ne, e, i, j, nc, k;
+	bool logy;
 
 	if (draft_open(&d, id, title) < 0)
 		return -ENOMEM;
@@ -379,6 +397,9 @@ relative(struct hv_figset *fs, const struct hv_study *s, const char *id,
 			fprintf(d.f, "%.6g %.17g %.17g %.17g\n",
 				(double)j + 0.12 * (double)d.ncurves,
 				c->ratio.ratio, c->ratio.lo, c->ratio.hi);
+			if (c->ratio.lo > 0)
+				lo = fmin(lo, c->ratio.lo);
+			hi = fmax(hi, c->ratio.hi);
 			draft_n(&d, c);
 		}
 		if (!k)
@@ -388,6 +409,12 @@ relative(struct hv_figset *fs, const struct hv_study *s, const char *id,
 		titles[d.ncurves] = names[d.ncurves];
 		d.ncurves++;
 	}
+	/* Many categories: a wider plot, labels slanted so they do not
+	 * run into each other. */
+	if (nc > 12)
+		fprintf(d.f, "set terminal svg size 1000,460 noenhanced font "
+			     "'sans,11' background '#ffffff'\n"
+			     "set xtics rotate by -45\n");
 	fprintf(d.f, "set xtics (");
 	for (j = 0; j < nc; j++)
 		fprintf(d.f, "%s'%s' %zu", j ? ", " : "", cats[j], j);
@@ -396,11 +423,22 @@ relative(struct hv_figset *fs, const struct hv_study *s, const char *id,
 		"set arrow from graph 0, first 1 to graph 1, first 1 nohead "
 		"dt 2\n",
 		nc ? nc - 1 : 0, ylabel);
-	fputs("set yrange [*<0.95:1.05<*]\n", d.f);
+	/* Ratios from 0.9 to 60 (containers and TCG in one figure) on a
+	 * linear axis squash the ones near 1 flat: log above 8x apart. */
+	logy = isfinite(lo) && hi / lo > 8;
+	if (logy)
+		fprintf(d.f, "set logscale y\nset yrange [%.6g:%.6g]\n",
+			fmin(lo, 1) / 1.25, fmax(hi, 1) * 1.25);
+	else
+		fputs("set yrange [*<0.95:1.05<*]\n", d.f);
 	plot_blocks(d.f, titles, d.ncurves, "1:2:3:4", "yerrorbars pt 7");
-	return draft_keep(fs, &d, what,
-			  "bootstrap 95 % CI of the ratio of means (docs/"
-			  "METHOD.md); the dashed line is native");
+	return draft_keep(
+		fs, &d, what,
+		logy ? "bootstrap 95 % CI of the ratio of means "
+		       "(docs/METHOD.md); log axis; the line at 1 "
+		       "is native"
+		     : "bootstrap 95 % CI of the ratio of means (docs/"
+		       "METHOD.md); the line at 1 is native");
 }
 
 /* NPB-MPI speedup against nodes (or ranks), one curve per env and
@@ -483,14 +521,14 @@ hv_html_plan(struct hv_figset *fs, const struct hv_study *s, struct hv_err *err)
 
 	rc |= sweep(fs, s, "fig1a-p50",
 		    "Figure 1a: half round trip (p50) against message size",
-		    "net.rr", "half_rtt_p50_ns", "size_bytes",
+		    "net.rr", "half_rtt_p50_ns", "size_bytes", 1,
 		    "message size (bytes)", "half round trip (us)", 1e3,
 		    "Median half round trip of TCP request/response (net.rr), "
 		    "in microseconds, log axes; each repetition gives one "
 		    "median");
 	rc |= sweep(fs, s, "fig1a-p99",
 		    "Figure 1a: half round trip (p99) against message size",
-		    "net.rr", "half_rtt_p99_ns", "size_bytes",
+		    "net.rr", "half_rtt_p99_ns", "size_bytes", 1,
 		    "message size (bytes)", "half round trip (us)", 1e3,
 		    "99th percentile half round trip (net.rr), in "
 		    "microseconds, log axes");
@@ -504,13 +542,13 @@ hv_html_plan(struct hv_figset *fs, const struct hv_study *s, struct hv_err *err)
 		       "per MB is not measured by net.stream");
 	rc |= sweep(fs, s, "fig2-write",
 		    "Figure 2: file system writer against file size", "fs",
-		    "write_bw_bytes_per_sec", "file_bytes", "file size (bytes)",
-		    "write bandwidth (MB/s)", 1e6,
+		    "write_bw_bytes_per_sec", "file_bytes", 1048576,
+		    "file size (MiB)", "write bandwidth (MB/s)", 1e6,
 		    "Writer bandwidth (fs), in MB/s (10^6 bytes/s), log axes");
 	rc |= sweep(fs, s, "fig2-read",
 		    "Figure 2: file system reader against file size", "fs",
-		    "read_bw_bytes_per_sec", "file_bytes", "file size (bytes)",
-		    "read bandwidth (MB/s)", 1e6,
+		    "read_bw_bytes_per_sec", "file_bytes", 1048576,
+		    "file size (MiB)", "read bandwidth (MB/s)", 1e6,
 		    "Reader bandwidth (fs), in MB/s (10^6 bytes/s), log axes");
 	rc |= relative(fs, s, "fig3a",
 		       "Figure 3a: NPB serial, time relative to native", NULL,

@@ -301,13 +301,21 @@ prov_row(FILE *f, const struct hv_study *s, const char *key)
 static void
 flags(char *buf, size_t len, const struct hv_cell *c)
 {
+	char over[80] = "";
+
+	if (hv_cell_oversubscribed(c))
+		snprintf(over, sizeof(over),
+			 "oversubscribed: %d threads, the box has %d vCPU%s; ",
+			 c->box_threads, c->box_vcpus,
+			 c->box_vcpus == 1 ? "" : "s");
+	else if (c->ranks_per_core > 1)
+		snprintf(over, sizeof(over), "ranks share host cores; ");
 	snprintf(buf, len, "%s%s%s%s%s",
 		 c->status == HV_CELL_FAILED	? "failed; "
 		 : c->status == HV_CELL_PENDING ? "pending; "
 						: "",
 		 hv_cell_contended(c) ? "contended; " : "",
-		 c->unstable.flags ? "unstable; " : "",
-		 c->ranks_per_core > 1 ? "oversubscribed; " : "",
+		 c->unstable.flags ? "unstable; " : "", over,
 		 c->prec == HV_PREC_MISSED ? "missed the precision target; "
 					   : "");
 }
@@ -315,7 +323,7 @@ flags(char *buf, size_t len, const struct hv_cell *c)
 static void
 flagged(FILE *f, const struct hv_study *s)
 {
-	char why[160];
+	char why[240];
 	size_t i, k = 0;
 
 	fputs("<h3>Flagged cells</h3>\n", f);
