@@ -346,14 +346,53 @@ proc_info(pid_t pid, pid_t *ppid, int64_t *rss)
 	return pp >= 0;
 }
 
-int64_t
-hv_proc_tree_rss(pid_t root)
+/*
+ * CPU time of pid from /proc/PID/stat, in ns: its own user and system
+ * time, and its reaped children's; false if it is gone.
+ */
+static bool
+cpu_info(pid_t pid, pid_t *ppid, int64_t *ns)
+{
+	char path[64], line[1024], *p;
+	long long f[17] = {0};
+	long tck = sysconf(_SC_CLK_TCK);
+	FILE *fp;
+	int k;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return false;
+	p = fgets(line, sizeof(line), fp);
+	fclose(fp);
+	/* The name may hold spaces and parentheses: fields start after
+	 * the last ')', with the state (field 3). */
+	p = p ? strrchr(line, ')') : NULL;
+	if (!p || tck <= 0)
+		return false;
+	p += 2;
+	for (k = 3; k <= 17 && *p; k++) {
+		f[k - 1] = strtoll(p, &p, 10);
+		if (k == 3) /* the state is a letter */
+			p += strcspn(p, " ");
+	}
+	if (k <= 17)
+		return false;
+	*ppid = (pid_t)f[3];
+	*ns = (f[13] + f[14] + f[15] + f[16]) * (1000000000LL / tck);
+	return true;
+}
+
+/* Sum info's value over root and every live descendant; -1 if root is
+ * gone. */
+static int64_t
+tree_sum(pid_t root, bool (*info)(pid_t, pid_t *, int64_t *))
 {
 	pid_t pids[4096], ppids[4096], pp;
 	bool in[4096] = {false};
-	int64_t rss[4096], total = 0, r;
+	int64_t val[4096], total = 0, v;
 	size_t n = 0, i;
-	bool grew = true;
+	bool grew = true, found = false;
 	struct dirent *de;
 	DIR *d;
 
@@ -363,15 +402,18 @@ hv_proc_tree_rss(pid_t root)
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 
-		if (*end || pid <= 0 || !proc_info((pid_t)pid, &pp, &r))
+		if (*end || pid <= 0 || !info((pid_t)pid, &pp, &v))
 			continue;
 		pids[n] = (pid_t)pid;
 		ppids[n] = pp;
-		rss[n] = r;
+		val[n] = v;
 		in[n] = pid == root;
+		found |= in[n];
 		n++;
 	}
 	closedir(d);
+	if (!found)
+		return -1;
 	/* Mark descendants until nothing changes (trees are shallow). */
 	while (grew) {
 		grew = false;
@@ -389,8 +431,20 @@ hv_proc_tree_rss(pid_t root)
 	}
 	for (i = 0; i < n; i++)
 		if (in[i])
-			total += rss[i];
+			total += val[i];
 	return total;
+}
+
+int64_t
+hv_proc_tree_rss(pid_t root)
+{
+	return tree_sum(root, proc_info);
+}
+
+int64_t
+hv_proc_tree_cpu_ns(pid_t root)
+{
+	return tree_sum(root, cpu_info);
 }
 
 const char *

@@ -525,6 +525,76 @@ print_startup(FILE *f, const struct hv_study *s)
 	cJSON_Delete(envs);
 }
 
+/* Does a repetition of c do a fixed amount of work (an NPB run, a file
+ * written and read), so that its CPU compares across envs as it is?
+ * net benches run for a fixed time instead. */
+static bool
+fixed_work(const struct hv_cell *c)
+{
+	return strncmp(c->bench, "npb.", 4) == 0 || !strcmp(c->bench, "fs") ||
+	       !strcmp(c->bench, "mem");
+}
+
+/*
+ * The layer's own CPU, per env: over the cells of fixed work that
+ * recorded host CPU, the host CPU of the box's processes per repetition
+ * against native's for the same cell (geometric mean), and the share of
+ * it that the kernel's own CPU, as the box reports it, leaves out.
+ */
+static void
+print_layer_cpu(FILE *f, const struct hv_study *s)
+{
+	const char *done[64];
+	size_t nd = 0, i, j, k, n;
+	bool head = false;
+
+	for (i = 0; i < s->ncells && nd < 64; i++) {
+		const char *env = s->cells[i].env;
+		double logsum = 0, host = 0, kern = 0;
+		size_t nr = 0;
+
+		for (k = 0; k < nd && strcmp(done[k], env); k++)
+			;
+		if (k < nd)
+			continue;
+		done[nd++] = env;
+		for (j = i, n = 0; j < s->ncells; j++) {
+			const struct hv_cell *c = &s->cells[j];
+			const struct hv_cell *b = hv_study_native_of(s, c);
+
+			if (strcmp(c->env, env) || !c->ncpu || !fixed_work(c))
+				continue;
+			n++;
+			host += c->host_cpu_s / (double)c->ncpu;
+			kern += c->kernel_cpu_s / (double)c->ncpu;
+			if (b && b != c && b->ncpu && b->host_cpu_s > 0 &&
+			    c->host_cpu_s > 0) {
+				logsum +=
+					log((c->host_cpu_s / (double)c->ncpu) /
+					    (b->host_cpu_s / (double)b->ncpu));
+				nr++;
+			}
+		}
+		if (!n || host <= 0)
+			continue;
+		if (!head)
+			fprintf(f, "layer CPU (host CPU of the box's processes "
+				   "per repetition of NPB, fs, mem; outside: "
+				   "the share the\n  kernel's own CPU, as its "
+				   "box reports it, leaves out):\n");
+		head = true;
+		fputs("  ", f);
+		put_clean(f, env, 0);
+		if (nr)
+			fprintf(f, ": %.2fx native's (geometric mean),",
+				exp(logsum / (double)nr));
+		else
+			fputc(':', f);
+		fprintf(f, " outside %.1f%% (%zu cells)\n",
+			100.0 * fmax(host - kern, 0) / host, n);
+	}
+}
+
 /* An adaptive study's target, and how many cells met it. */
 static void
 print_precision(FILE *f, const struct hv_study *s)
@@ -832,6 +902,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 			   "the same bootstrap\n");
 	print_precision(f, s);
 	print_startup(f, s);
+	print_layer_cpu(f, s);
 	print_link(f, s);
 	print_reduced(f, s);
 	print_teardown(f, s);

@@ -274,6 +274,26 @@ unstable_obj(const struct hv_cell *c)
 	return o;
 }
 
+/* {"box_s", "kernel_s", "n"}: the mean host CPU of a repetition, or
+ * null where none was recorded. */
+static cJSON *
+host_cpu_obj(const struct hv_cell *c)
+{
+	cJSON *o;
+
+	if (!c->ncpu)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	if (o && (!cJSON_AddNumberToObject(o, "box_s",
+					   c->host_cpu_s / (double)c->ncpu) ||
+		  !cJSON_AddNumberToObject(o, "kernel_s",
+					   c->kernel_cpu_s / (double)c->ncpu) ||
+		  !cJSON_AddNumberToObject(o, "n", (double)c->ncpu))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return o;
+}
 static cJSON *
 cell_obj(const struct hv_cell *c)
 {
@@ -303,6 +323,7 @@ cell_obj(const struct hv_cell *c)
 	add(o, "unstable", unstable_obj(c), &ok);
 	add(o, "precision", prec_obj(c), &ok);
 	add(o, "box_vcpus", num_or_null(c->box_vcpus > 0, c->box_vcpus), &ok);
+	add(o, "host_cpu", host_cpu_obj(c), &ok);
 	add(o, "oversubscribed", cJSON_CreateBool(hv_cell_oversubscribed(c)),
 	    &ok);
 	if (!ok) {

@@ -627,6 +627,27 @@ parse_status(const char *name, enum hv_cell_status *out)
 	return -EINVAL;
 }
 
+/* A repetition's host CPU (columns 3 and 4, ns), into the cell's sums. */
+static void
+add_cpu(sqlite3_stmt *q, struct hv_cell *c)
+{
+	double box, kernel;
+
+	if (sqlite3_column_type(q, 3) != SQLITE_INTEGER &&
+	    sqlite3_column_type(q, 3) != SQLITE_FLOAT)
+		return;
+	if (sqlite3_column_type(q, 4) != SQLITE_INTEGER &&
+	    sqlite3_column_type(q, 4) != SQLITE_FLOAT)
+		return;
+	box = sqlite3_column_double(q, 3) / 1e9;
+	kernel = sqlite3_column_double(q, 4) / 1e9;
+	if (!(box >= 0 && box < 1e7 && kernel >= 0 && kernel < 1e7))
+		return;
+	c->host_cpu_s += box;
+	c->kernel_cpu_s += kernel;
+	c->ncpu++;
+}
+
 static int
 load_samples(struct hv_store *st, sqlite3_stmt *q, struct hv_cell *c,
 	     struct hv_err *err)
@@ -637,6 +658,7 @@ load_samples(struct hv_store *st, sqlite3_stmt *q, struct hv_cell *c,
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		max_col(q, 1, &c->cpu_psi_max);
 		max_col(q, 2, &c->load1_max);
+		add_cpu(q, c);
 		/* The store writes finite REALs; anything else is damage. */
 		type = sqlite3_column_type(q, 0);
 		if (type != SQLITE_FLOAT && type != SQLITE_INTEGER)
@@ -710,7 +732,13 @@ load_cells(struct hv_store *st, struct hv_study *s, struct hv_err *err)
 				-1, &q, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(st->db,
-					"SELECT value, cpu_psi, load1"
+					"SELECT value, cpu_psi, load1,"
+					" CASE WHEN json_valid(raw) THEN"
+					"  json_extract(raw,"
+					"  '$.host.box_cpu_ns') END,"
+					" CASE WHEN json_valid(raw) THEN"
+					"  json_extract(raw,"
+					"  '$.host.kernel_cpu_ns') END"
 					" FROM sample WHERE"
 					" cell_id = ?1 AND warmup = 0"
 					" ORDER BY rep",

@@ -895,10 +895,17 @@ exec_verdict(struct hv_box *box, const struct hv_exec_res *res, char *why,
 
 /* Raw record of one repetition: the kernel's result plus host load, and
  * for an MPI job across boxes where its ranks ran. */
+/* CPU the box's host processes spent on a repetition, and the
+ * kernel's own CPU as its box reports it (-1: not known). */
+struct rep_cpu {
+	int64_t box_ns;
+	int64_t kernel_ns;
+};
+
 static char *
 raw_record(cJSON *result, const struct hv_host_load *before,
 	   const struct hv_host_load *after, const char *placement, int own,
-	   double wait)
+	   double wait, const struct rep_cpu *cpu)
 {
 	cJSON *o = cJSON_CreateObject(), *h;
 	char *txt;
@@ -918,6 +925,11 @@ raw_record(cJSON *result, const struct hv_host_load *before,
 	cJSON_AddNumberToObject(h, "own_threads", own);
 	if (wait >= 0)
 		cJSON_AddNumberToObject(h, "cpu_wait_pct", wait);
+	if (cpu->box_ns >= 0 && cpu->kernel_ns >= 0) {
+		cJSON_AddNumberToObject(h, "box_cpu_ns", (double)cpu->box_ns);
+		cJSON_AddNumberToObject(h, "kernel_cpu_ns",
+					(double)cpu->kernel_ns);
+	}
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return txt;
@@ -1124,7 +1136,8 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	struct hv_err xerr;
 	cJSON *result = NULL;
 	char *raw = NULL, *placement;
-	int64_t span_ns;
+	struct rep_cpu cpu = {-1, -1};
+	int64_t span_ns, cpu0 = -1;
 	int rc = 0;
 
 	if (b->box_start)
@@ -1143,6 +1156,8 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	if (u->nodes > 1 && !cluster_ready(r, u, why, wlen))
 		goto out;
 	hv_host_load_read(&before);
+	if (u->nodes == 1)
+		cpu0 = hv_proc_tree_cpu_ns(box->proc.pid);
 	smp->t_start_ns = hv_realtime_ns();
 	if (u->nodes > 1) {
 		if (cluster_exec(r, u, &req, &res, &xerr) < 0) {
@@ -1156,6 +1171,9 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	}
 	hv_host_load_read(&after);
 	span_ns = hv_realtime_ns() - smp->t_start_ns;
+	if (cpu0 >= 0 && (cpu.box_ns = hv_proc_tree_cpu_ns(box->proc.pid)) >= 0)
+		cpu.box_ns -= cpu0;
+	cpu.kernel_ns = cpu.box_ns >= 0 ? res.cpu_ns : -1;
 	smp->wall_ns = res.wall_ns;
 	exec_verdict(box, &res, why, wlen);
 	if (why[0])
@@ -1171,7 +1189,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	placement = u->nodes > 1 ? hv_cluster_placement(res.out) : NULL;
 	smp->cpu_psi = foreign_wait(u, &before, &after, span_ns);
 	raw = raw_record(result, &before, &after, placement, own_threads(u),
-			 smp->cpu_psi);
+			 smp->cpu_psi, &cpu);
 	free(placement);
 	smp->raw = raw;
 	smp->load1 = before.load1 > after.load1 ? before.load1 : after.load1;

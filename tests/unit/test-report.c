@@ -656,6 +656,61 @@ check_oversubscribed(void)
 }
 
 /*
+ * The layer's own CPU: uml's box spends 2 s of host CPU per NPB run where
+ * native spends 1 s, and its guest accounts for 1.5 s of it (25 %
+ * outside); a net cell (fixed time, not fixed work) is left out; a cell
+ * without CPU data has a null host_cpu.
+ */
+static void
+check_layer_cpu(void)
+{
+	static const struct {
+		const char *env, *bench;
+		double host, kern;
+		size_t n;
+	} t[] = {
+		{"native", "npb.ep", 2.0, 1.98, 2},
+		{"uml", "npb.ep", 4.0, 3.0, 2},
+		{"native", "net.rr", 1.0, 0.5, 2},
+		{"uml", "net.rr", 9.0, 1.0, 2},
+		{"ns", "npb.ep", 0, 0, 0},
+	};
+	struct hv_study s;
+	struct hv_cell *c;
+	struct hv_err err;
+	char *table, *json;
+	size_t len, i;
+
+	hv_study_init(&s);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		hv_study_add_cell(&s, t[i].env, t[i].bench, NULL, "time_s", "s",
+				  false, &c);
+		hv_cell_add_sample(c, 1.0);
+		hv_cell_add_sample(c, 1.1);
+		c->host_cpu_s = t[i].host;
+		c->kernel_cpu_s = t[i].kern;
+		c->ncpu = t[i].n;
+		c->status = HV_CELL_OK;
+	}
+	hv_err_init(&err);
+	ok(hv_study_analyze(&s, &err) == 0, "layer CPU: analyze (%s)", err.msg);
+	table = render(hv_render_table, &s, &len);
+	json = render(hv_render_json, &s, &len);
+	ok(table &&
+		   strstr(table, "\n  uml: 2.00x native's (geometric mean), "
+				 "outside 25.0% (1 cells)\n") &&
+		   strstr(table, "\n  native: outside 1.0% (1 cells)\n"),
+	   "layer CPU: uml 2x native's, 25 %% outside, net left out");
+	ok(json && strstr(json, "\"box_s\":\t2,") &&
+		   strstr(json, "\"kernel_s\":\t1.5,") &&
+		   strstr(json, "\"host_cpu\":\tnull"),
+	   "layer CPU: JSON has each cell's mean, null without data");
+	free(table);
+	free(json);
+	hv_study_release(&s);
+}
+
+/*
  * An adaptive study's cells against its target: a quiet pair meets +-2 %,
  * a noisy one misses it and says why; the p99 (exempt) is no target.
  */
@@ -901,6 +956,7 @@ main(void)
 	check_link();
 	check_precision();
 	check_oversubscribed();
+	check_layer_cpu();
 	check_reduced();
 	golden("study.json", json, jl);
 	golden("study.csv", csv, cl);

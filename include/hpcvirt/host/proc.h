@@ -78,6 +78,15 @@ int hv_proc_kill_group(pid_t pgid, int timeout_ms);
  */
 int64_t hv_proc_tree_rss(pid_t root);
 
+/*
+ * CPU time (user + system, in ns, at the kernel's clock-tick resolution,
+ * 10 ms at USER_HZ 100) that root and its descendants have used: the
+ * live processes' own time and that of the children they reaped. -1 if
+ * root does not exist. Taken before and after a repetition, the
+ * difference is what the box's host processes spent on it.
+ */
+int64_t hv_proc_tree_cpu_ns(pid_t root);
+
 /* A waitpid status in words ("exit status 1", "killed by signal 9
  * (Killed)"), written into buf, which is returned. */
 const char *hv_proc_status_str(int status, char *buf, size_t len);

@@ -73,6 +73,14 @@ struct hv_cell {
 	double cpu_psi_max;
 	double load1_max;
 
+	/* The host CPU of the measured repetitions that recorded it (sums
+	 * over ncpu of them, in s): every host process of the box
+	 * (hv_proc_tree_cpu_ns), and of that the kernel's own CPU as the
+	 * box reports it (in a VM, the guest's account). */
+	double host_cpu_s;
+	double kernel_cpu_s;
+	size_t ncpu;
+
 	double *samples; /* measured repetitions, warm-up excluded */
 	size_t n;
 	size_t cap;
