@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/results/explain.h"
 #include "hpcvirt/results/html.h"
 #include "hpcvirt/results/report.h"
 
@@ -181,6 +182,66 @@ value_ci(FILE *f, const struct hv_cell *c)
 	esc(f, h);
 }
 
+/* A share as a percentage, or a dash when not known. */
+static void
+share_td(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("<td class=\"num\">-</td>", f);
+	else
+		fprintf(f, "<td class=\"num\">%.0f %%</td>", 100 * v);
+}
+
+/* The explanation table (results/explain.h). */
+static void
+attribution(FILE *f, const struct hv_study *s)
+{
+	struct hv_explain ex;
+	size_t i;
+
+	fputs("<h3>Attribution</h3>\n", f);
+	if (hv_explain_study(s, &ex) < 0 || !ex.n) {
+		fputs("<p>No row: the study has no net.rr, net.stream, fs or "
+		      "NPB cell with a ratio to native.</p>\n",
+		      f);
+		hv_explain_release(&ex);
+		return;
+	}
+	fputs("<p>Each env's overhead against native (time per unit of "
+	      "work, geometric mean over the cells) and the share of the "
+	      "extra time that the <code>sys</code> figures (the env's extra "
+	      "cost per system call and context switch, times the kernel's "
+	      "count of them) and the layer's host CPU (docs/METHOD.md "
+	      "section 11) account for; the rest is unexplained "
+	      "(docs/METHOD.md section 12). A dash: not measured in this "
+	      "study, or no cause of that kind.</p>\n<table><tr><th>env</th>"
+	      "<th>bench</th><th>cells</th><th>overhead</th><th>by sys</th>"
+	      "<th>by layer CPU</th><th>unexplained</th></tr>\n",
+	      f);
+	for (i = 0; i < ex.n; i++) {
+		const struct hv_explain_row *r = &ex.rows[i];
+
+		fputs("<tr><td>", f);
+		esc(f, r->env);
+		fprintf(f,
+			"</td><td>%s</td><td class=\"num\">%zu</td>"
+			"<td class=\"num\">%.2fx</td>",
+			hv_explain_family_name(r->family), r->ncells,
+			r->overhead);
+		share_td(f, r->by_sys);
+		share_td(f, r->by_cpu);
+		if (r->overhead - 1 < 0.02)
+			fputs("<td>none to explain</td>", f);
+		else if (isnan(r->unexplained))
+			fputs("<td>not measured</td>", f);
+		else
+			share_td(f, r->unexplained);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+	hv_explain_release(&ex);
+}
+
 static void
 startup(FILE *f, const struct hv_study *s)
 {
@@ -209,9 +270,7 @@ startup(FILE *f, const struct hv_study *s)
 		fputs("</table>\n", f);
 	else
 		fputs("<p>Not in this study (bench env.start).</p>\n", f);
-	fputs("<h3>Attribution</h3><p>No attribution table: this study's "
-	      "analysis does not compute one.</p>\n",
-	      f);
+	attribution(f, s);
 }
 
 static const char *

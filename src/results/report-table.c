@@ -27,6 +27,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/results/explain.h"
 #include "hpcvirt/results/report.h"
 #include "hpcvirt/util/opt.h"
 
@@ -595,6 +596,60 @@ print_layer_cpu(FILE *f, const struct hv_study *s)
 	}
 }
 
+/* A share as "42%", or "-" when not known. */
+static void
+fmt_share(char *buf, size_t len, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.0f%%", 100 * v);
+}
+
+/*
+ * The explanation table (results/explain.h): per env and family, the
+ * overhead and the shares the sys figures and the layer's CPU account
+ * for.
+ */
+static int
+print_explain(FILE *f, const struct hv_study *s)
+{
+	struct hv_explain ex;
+	char sys[16], cpu[16], un[16];
+	size_t i;
+
+	if (hv_explain_study(s, &ex) < 0)
+		return -ENOMEM;
+	if (ex.n)
+		fprintf(f,
+			"explanation (docs/METHOD.md section 12): the "
+			"overhead against native and the share of it\n"
+			"  the sys figures and the layer's host CPU account "
+			"for:\n  %-12s %-10s %9s %6s %10s %12s\n",
+			"env", "bench", "overhead", "sys", "layer CPU",
+			"unexplained");
+	for (i = 0; i < ex.n; i++) {
+		const struct hv_explain_row *r = &ex.rows[i];
+
+		fmt_share(sys, sizeof(sys), r->by_sys);
+		fmt_share(cpu, sizeof(cpu), r->by_cpu);
+		fmt_share(un, sizeof(un), r->unexplained);
+		fputs("  ", f);
+		put_clean(f, r->env, 12);
+		fprintf(f, " %-10s %8.2fx %6s %10s %12s%s\n",
+			hv_explain_family_name(r->family), r->overhead, sys,
+			cpu,
+			r->overhead - 1 < 0.02	? "none to explain"
+			: isnan(r->unexplained) ? "not measured"
+						: un,
+			!isnan(r->unexplained) && r->unexplained > 0.5
+				? ": unexplained"
+				: "");
+	}
+	hv_explain_release(&ex);
+	return 0;
+}
+
 /* An adaptive study's target, and how many cells met it. */
 static void
 print_precision(FILE *f, const struct hv_study *s)
@@ -903,6 +958,10 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 	print_precision(f, s);
 	print_startup(f, s);
 	print_layer_cpu(f, s);
+	if (print_explain(f, s) < 0) {
+		rc = hv_err_set(err, ENOMEM, "rendering table: out of memory");
+		goto out;
+	}
 	print_link(f, s);
 	print_reduced(f, s);
 	print_teardown(f, s);

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/results/explain.h"
 #include "hpcvirt/results/report.h"
 
 /* Above 2^53 integers stop being exact doubles; keep them as text. */
@@ -355,6 +356,48 @@ context_obj(const struct hv_study *s)
 	return o;
 }
 
+/* The explanation table (explain.h), one object per row. */
+static cJSON *
+explain_arr(const struct hv_study *s)
+{
+	cJSON *a = cJSON_CreateArray(), *o;
+	struct hv_explain ex;
+	bool ok = a != NULL;
+	size_t i;
+
+	if (!a || hv_explain_study(s, &ex) < 0) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	for (i = 0; ok && i < ex.n; i++) {
+		const struct hv_explain_row *r = &ex.rows[i];
+
+		o = cJSON_CreateObject();
+		ok = o && cJSON_AddItemToArray(a, o);
+		if (!ok) {
+			cJSON_Delete(o);
+			break;
+		}
+		add(o, "env", cJSON_CreateString(r->env), &ok);
+		add(o, "family",
+		    cJSON_CreateString(hv_explain_family_name(r->family)), &ok);
+		add(o, "cells", cJSON_CreateNumber((double)r->ncells), &ok);
+		add(o, "overhead", num_or_null(true, r->overhead), &ok);
+		add(o, "by_sys", num_or_null(!isnan(r->by_sys), r->by_sys),
+		    &ok);
+		add(o, "by_layer_cpu",
+		    num_or_null(!isnan(r->by_cpu), r->by_cpu), &ok);
+		add(o, "unexplained",
+		    num_or_null(!isnan(r->unexplained), r->unexplained), &ok);
+	}
+	hv_explain_release(&ex);
+	if (!ok) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	return a;
+}
+
 static cJSON *
 study_doc(const struct hv_study *s)
 {
@@ -375,6 +418,7 @@ study_doc(const struct hv_study *s)
 		add(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
 		add(doc, "context", context_obj(s), &ok);
 		add(doc, "cells", cells, &ok);
+		add(doc, "explanation", explain_arr(s), &ok);
 	} else {
 		cJSON_Delete(cells);
 	}
