@@ -33,6 +33,8 @@ got = [r["test"] for r in j["results"]]
 assert got == want, got
 assert j["kernel"] == "sys" and j["verified"] is True, j
 assert j["window_ns"] == 50000000 and j["sleep_ns"] == 50000, j
+assert j["clock_res_ns"] > 0, j
+assert j["clocksource"] is None or j["clocksource"], j
 r = {e["test"]: e for e in j["results"]}
 for t, e in r.items():
     assert e["ops"] > 0 and e["batches"] > 0, e

@@ -16,7 +16,8 @@
  * costs the same program load in every box.
  *
  * With --json it prints one line "HPCVIRT-RESULT {json}" with the keys
- * kernel, version, window_ns, sleep_ns, page_bytes, map_bytes, results
+ * kernel, version, window_ns, sleep_ns, page_bytes, map_bytes,
+ * clocksource (null where /sys does not say), clock_res_ns, results
  * (one entry per test, in --tests order: test, ops, batches, timed_ns,
  * wall_ns, ns_per_op; ctxsw adds cpu, timer adds late_p50_ns, late_max_ns
  * and timer_slack_ns), cpu_ns and verified; else a table.
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "klib.h"
@@ -165,6 +167,32 @@ find_self(const char *argv0, char *buf, size_t len)
 		 argv0);
 }
 
+/*
+ * What the box's clock is: the kernel's clocksource ("tsc"; "" if /sys
+ * does not say) and CLOCK_MONOTONIC's resolution (1 ns with high-
+ * resolution timers, a tick without them). A guest that finds its TSC
+ * unstable switches to a clocksource the vDSO cannot read, and a clock
+ * read becomes a system call: this is how the result shows it.
+ */
+static void
+clock_info(char *src, size_t len, int64_t *res_ns)
+{
+	static const char path[] =
+		"/sys/devices/system/clocksource/clocksource0/"
+		"current_clocksource";
+	struct timespec ts;
+	FILE *f = fopen(path, "r");
+
+	src[0] = '\0';
+	if (f && fgets(src, (int)len, f))
+		src[strcspn(src, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	*res_ns = clock_getres(CLOCK_MONOTONIC, &ts) == 0
+			  ? (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec
+			  : -1;
+}
+
 static int
 cmp_i64(const void *a, const void *b)
 {
@@ -227,8 +255,10 @@ static void
 print_json(const struct sys_opts *o, const struct hv_sys_ctx *c,
 	   const struct sys_result *r)
 {
-	struct hv_k_json j;
 	const struct hv_sys_test_def *t;
+	struct hv_k_json j;
+	char src[64];
+	int64_t res;
 
 	hv_k_json_begin(&j, stdout);
 	hv_k_json_obj(&j, NULL);
@@ -238,6 +268,12 @@ print_json(const struct sys_opts *o, const struct hv_sys_ctx *c,
 	hv_k_json_i64(&j, "sleep_ns", o->sleep_ns);
 	hv_k_json_u64(&j, "page_bytes", c->page);
 	hv_k_json_u64(&j, "map_bytes", HV_SYS_MAP_BYTES);
+	clock_info(src, sizeof(src), &res);
+	if (src[0])
+		hv_k_json_str(&j, "clocksource", src);
+	else
+		hv_k_json_null(&j, "clocksource");
+	hv_k_json_i64(&j, "clock_res_ns", res);
 	hv_k_json_arr(&j, "results");
 	for (int k = 0; k < o->tests.n; k++) {
 		t = hv_sys_test(o->tests.t[k]);
