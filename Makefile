@@ -194,14 +194,16 @@ study:
 
 # Benchmarks, not tests: each compares a kernel or env with a reference
 # tool side by side, interleaved, and prints the ratios.
-.PHONY: bench-peers bench-net bench-fs bench-start
-bench-peers: bench-net bench-fs bench-start
+.PHONY: bench-peers bench-net bench-fs bench-start bench-sys
+bench-peers: bench-net bench-fs bench-start bench-sys
 bench-net: all
 	./scripts/bench-peers.sh
 bench-fs: all
 	./scripts/bench-fs.sh $(BUILD)
 bench-start: all tests
 	./scripts/bench-start.sh $(BUILD)
+bench-sys: all
+	HV_BUILD=$(BUILD) ./scripts/bench-sys-peers.sh
 
 # --- install, format, clean -------------------------------------------------
 .PHONY: install

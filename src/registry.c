@@ -27,6 +27,7 @@ extern const struct hv_bench hv_bench_net_rr;
 extern const struct hv_bench hv_bench_net_stream;
 extern const struct hv_bench hv_bench_fs;
 extern const struct hv_bench hv_bench_mem;
+extern const struct hv_bench hv_bench_sys;
 extern const struct hv_bench hv_bench_npb_ep;
 extern const struct hv_bench hv_bench_npb_is;
 extern const struct hv_bench hv_bench_npb_cg;
@@ -60,6 +61,7 @@ static const struct hv_bench *const benches[] = {
 	&hv_bench_net_stream,
 	&hv_bench_fs,
 	&hv_bench_mem,
+	&hv_bench_sys,
 	&hv_bench_npb_ep,
 	&hv_bench_npb_is,
 	&hv_bench_npb_cg,
