@@ -128,16 +128,17 @@ build_strings(struct qemu_box *qb, const struct hv_env_ctx *ctx,
 	if (crash && *crash)
 		snprintf(extra, sizeof(extra), " hv.crash=%s", crash);
 	/*
-	 * The guest's clock is its TSC. With more than one vCPU under TCG
-	 * the kernel's TSC synchronisation check fails (vCPUs run at
-	 * emulation speed, out of step) and it falls back to jiffies: a
-	 * 1 B round trip then reads 0 or 2 ms. TCG derives every vCPU's TSC
-	 * from the one host clock, so it is in fact synchronised: say so.
+	 * The guest's clock is its TSC. Under TCG the kernel's checks of it
+	 * fail now and then (vCPUs run at emulation speed: the watchdog
+	 * sees it drift, and with more than one vCPU the sync check sees
+	 * them out of step), and it falls back to jiffies: a 1 B round trip
+	 * then reads 0 or 2 ms, a 50 us timer is 3.95 ms late. TCG derives
+	 * every vCPU's TSC from the host's, which is synchronised and
+	 * stable: say so.
 	 */
 	if (v->microvm)
 		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%ld%s",
-			 hv_vm_cpu_khz(),
-			 cpus > 1 && !v->kvm ? " tsc=reliable" : "");
+			 hv_vm_cpu_khz(), v->kvm ? "" : " tsc=reliable");
 	snprintf(qb->append, sizeof(qb->append),
 		 "console=ttyS0 quiet panic=-1 i8042.noaux i8042.nokbd "
 		 "i8042.nopnp 8250.nr_uarts=1 random.trust_cpu=on "
