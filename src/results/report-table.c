@@ -650,6 +650,73 @@ print_explain(FILE *f, const struct hv_study *s)
 	return 0;
 }
 
+/* Host CPU per unit of work of env's cells of bench (s per transaction
+ * or byte), summed over the cells; NaN without any. */
+static double
+per_work(const struct hv_study *s, const char *env, const char *bench)
+{
+	double cpu = 0, work = 0;
+	size_t i;
+
+	for (i = 0; i < s->ncells; i++) {
+		const struct hv_cell *c = &s->cells[i];
+
+		if (!strcmp(c->env, env) && !strcmp(c->bench, bench) &&
+		    c->work > 0) {
+			cpu += c->host_cpu_s;
+			work += c->work;
+		}
+	}
+	return work > 0 ? cpu / work : NAN;
+}
+
+/*
+ * Service demand of the net benches, which run for a fixed time: the
+ * host CPU of each box per transaction (net.rr) and per GB moved
+ * (net.stream), against native's.
+ */
+static void
+print_net_demand(FILE *f, const struct hv_study *s)
+{
+	static const struct {
+		const char *bench, *what;
+		double scale;
+	} b[] = {{"net.rr", "us per transaction", 1e6},
+		 {"net.stream", "s per GB", 1e9}};
+	const char *done[64];
+	size_t nd, i, k, j;
+	bool head = false;
+	double v, n;
+
+	for (j = 0; j < 2; j++) {
+		n = per_work(s, "native", b[j].bench);
+		for (i = 0, nd = 0; i < s->ncells && nd < 64; i++) {
+			const char *env = s->cells[i].env;
+
+			for (k = 0; k < nd && strcmp(done[k], env); k++)
+				;
+			if (k < nd)
+				continue;
+			done[nd++] = env;
+			v = per_work(s, env, b[j].bench);
+			if (isnan(v))
+				continue;
+			if (!head)
+				fprintf(f,
+					"host CPU of the box's processes per "
+					"unit of work of the net benches "
+					"(they run for a fixed time):\n");
+			head = true;
+			fprintf(f, "  %s, ", b[j].bench);
+			put_clean(f, env, 0);
+			fprintf(f, ": %.4g %s", v * b[j].scale, b[j].what);
+			if (!isnan(n) && n > 0 && strcmp(env, "native"))
+				fprintf(f, " (%.2fx native's)", v / n);
+			fputc('\n', f);
+		}
+	}
+}
+
 /* An adaptive study's target, and how many cells met it. */
 static void
 print_precision(FILE *f, const struct hv_study *s)
@@ -958,6 +1025,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 	print_precision(f, s);
 	print_startup(f, s);
 	print_layer_cpu(f, s);
+	print_net_demand(f, s);
 	if (print_explain(f, s) < 0) {
 		rc = hv_err_set(err, ENOMEM, "rendering table: out of memory");
 		goto out;

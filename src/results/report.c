@@ -275,7 +275,8 @@ unstable_obj(const struct hv_cell *c)
 	return o;
 }
 
-/* {"box_s", "kernel_s", "n"}: the mean host CPU of a repetition, or
+/* {"box_s", "kernel_s", "n", "per_work_s"}: the mean host CPU of a
+ * repetition, and per transaction or byte where the kernel counts them;
  * null where none was recorded. */
 static cJSON *
 host_cpu_obj(const struct hv_cell *c)
@@ -285,11 +286,15 @@ host_cpu_obj(const struct hv_cell *c)
 	if (!c->ncpu)
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
-	if (o && (!cJSON_AddNumberToObject(o, "box_s",
-					   c->host_cpu_s / (double)c->ncpu) ||
-		  !cJSON_AddNumberToObject(o, "kernel_s",
-					   c->kernel_cpu_s / (double)c->ncpu) ||
-		  !cJSON_AddNumberToObject(o, "n", (double)c->ncpu))) {
+	if (o &&
+	    (!cJSON_AddNumberToObject(o, "box_s",
+				      c->host_cpu_s / (double)c->ncpu) ||
+	     !cJSON_AddNumberToObject(o, "kernel_s",
+				      c->kernel_cpu_s / (double)c->ncpu) ||
+	     !cJSON_AddNumberToObject(o, "n", (double)c->ncpu) ||
+	     !(c->work > 0 ? cJSON_AddNumberToObject(o, "per_work_s",
+						     c->host_cpu_s / c->work)
+			   : cJSON_AddNullToObject(o, "per_work_s")))) {
 		cJSON_Delete(o);
 		o = NULL;
 	}

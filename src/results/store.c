@@ -646,6 +646,11 @@ add_cpu(sqlite3_stmt *q, struct hv_cell *c)
 	c->host_cpu_s += box;
 	c->kernel_cpu_s += kernel;
 	c->ncpu++;
+	if ((sqlite3_column_type(q, 5) == SQLITE_INTEGER ||
+	     sqlite3_column_type(q, 5) == SQLITE_FLOAT) &&
+	    sqlite3_column_double(q, 5) > 0 &&
+	    sqlite3_column_double(q, 5) < 1e18)
+		c->work += sqlite3_column_double(q, 5);
 }
 
 static int
@@ -738,7 +743,12 @@ load_cells(struct hv_store *st, struct hv_study *s, struct hv_err *err)
 					"  '$.host.box_cpu_ns') END,"
 					" CASE WHEN json_valid(raw) THEN"
 					"  json_extract(raw,"
-					"  '$.host.kernel_cpu_ns') END"
+					"  '$.host.kernel_cpu_ns') END,"
+					" CASE WHEN json_valid(raw) THEN"
+					"  coalesce(json_extract(raw,"
+					"  '$.result.results[0].transactions'),"
+					"  json_extract(raw,"
+					"  '$.result.results[0].bytes')) END"
 					" FROM sample WHERE"
 					" cell_id = ?1 AND warmup = 0"
 					" ORDER BY rep",

@@ -669,12 +669,13 @@ check_layer_cpu(void)
 		const char *env, *bench;
 		double host, kern;
 		size_t n;
+		double work;
 	} t[] = {
-		{"native", "npb.ep", 2.0, 1.98, 2},
-		{"uml", "npb.ep", 4.0, 3.0, 2},
-		{"native", "net.rr", 1.0, 0.5, 2},
-		{"uml", "net.rr", 9.0, 1.0, 2},
-		{"ns", "npb.ep", 0, 0, 0},
+		{"native", "npb.ep", 2.0, 1.98, 2, 0},
+		{"uml", "npb.ep", 4.0, 3.0, 2, 0},
+		{"native", "net.rr", 1.0, 0.5, 2, 4000},
+		{"uml", "net.rr", 9.0, 1.0, 2, 2000},
+		{"ns", "npb.ep", 0, 0, 0, 0},
 	};
 	struct hv_study s;
 	struct hv_cell *c;
@@ -691,6 +692,7 @@ check_layer_cpu(void)
 		c->host_cpu_s = t[i].host;
 		c->kernel_cpu_s = t[i].kern;
 		c->ncpu = t[i].n;
+		c->work = t[i].work;
 		c->status = HV_CELL_OK;
 	}
 	hv_err_init(&err);
@@ -702,6 +704,10 @@ check_layer_cpu(void)
 				 "outside 25.0% (1 cells)\n") &&
 		   strstr(table, "\n  native: outside 1.0% (1 cells)\n"),
 	   "layer CPU: uml 2x native's, 25 %% outside, net left out");
+	ok(table && strstr(table, "\n  net.rr, native: 250 us per transaction\n"
+				  "  net.rr, uml: 4500 us per transaction "
+				  "(18.00x native's)\n"),
+	   "layer CPU: net.rr's host CPU per transaction, against native's");
 	ok(json && strstr(json, "\"box_s\":\t2,") &&
 		   strstr(json, "\"kernel_s\":\t1.5,") &&
 		   strstr(json, "\"host_cpu\":\tnull"),

@@ -80,6 +80,10 @@ struct hv_cell {
 	double host_cpu_s;
 	double kernel_cpu_s;
 	size_t ncpu;
+	/* The work those repetitions did, summed, where the kernel counts
+	 * it (net.rr transactions, net.stream bytes), else 0: host CPU per
+	 * unit of work is host_cpu_s / work. */
+	double work;
 
 	double *samples; /* measured repetitions, warm-up excluded */
 	size_t n;
