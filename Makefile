@@ -56,6 +56,12 @@ NET_SRC   := $(wildcard src/kernels/net/*.c)
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 kobj = $(patsubst %.c,$(OBJ)/k/%.o,$(1))
 
+# The objects that embed GIT_REV (a -D is no dependency) depend on a stamp
+# holding it, rewritten only when HEAD moves, so a study never records the
+# revision of an older build.
+REV_STAMP := $(BUILD)/git-rev
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(REV_STAMP) 2>/dev/null)" = "$(GIT_REV)" ] || echo "$(GIT_REV)" > $(REV_STAMP))
+
 LIBHV     := $(BUILD)/libhpcvirt.a
 HOST_LIBS := -lsqlite3 -lcjson -lmnl -lm
 
@@ -233,3 +239,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# (After every target above, so that it is not the default goal.)
+$(call obj,src/main.c src/results/provenance.c): $(REV_STAMP)

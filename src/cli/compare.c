@@ -9,15 +9,17 @@
 #include "cli.h"
 #include "hpcvirt/results/compare.h"
 
-enum { O_JSON, O_QUIET, O_NOPTS };
+enum { O_JSON, O_HTML, O_QUIET, O_NOPTS };
 
 static const struct hv_cli_opt opts[] = {
 	[O_JSON] = {"json", "FILE", "write the JSON form ('-' stdout)"},
+	[O_HTML] = {"html", "FILE",
+		    "write one self-contained HTML page ('-' stdout)"},
 	[O_QUIET] = {"quiet", NULL, "print no table"},
 };
 
 struct args {
-	const char *json;
+	const char *json, *html;
 	int quiet;
 };
 
@@ -28,6 +30,8 @@ on_opt(void *ctx, size_t idx, const char *v)
 
 	if (idx == O_JSON)
 		a->json = v;
+	else if (idx == O_HTML)
+		a->html = v;
 	else
 		a->quiet = 1;
 	return 0;
@@ -52,6 +56,14 @@ cmp_json(FILE *f, const void *arg, struct hv_err *err)
 	const struct cmp_out *o = arg;
 
 	return hv_render_compare_json(f, o->c, o->a, o->b, err);
+}
+
+static int
+cmp_html(FILE *f, const void *arg, struct hv_err *err)
+{
+	const struct cmp_out *o = arg;
+
+	return hv_render_compare_html(f, o->c, o->a, o->b, err);
 }
 
 int
@@ -100,6 +112,8 @@ hv_cmd_compare(int argc, char **argv)
 		ex = rc;
 	if (a.json && (rc = hv_cli_write(a.json, "--json", cmp_json, &o)))
 		ex = rc;
+	if (a.html && (rc = hv_cli_write(a.html, "--html", cmp_html, &o)))
+		ex = rc;
 out:
 	hv_compare_release(&c);
 	hv_study_release(&sa);
@@ -117,6 +131,12 @@ static int
 hist_json(FILE *f, const void *arg, struct hv_err *err)
 {
 	return hv_render_history_json(f, arg, err);
+}
+
+static int
+hist_html(FILE *f, const void *arg, struct hv_err *err)
+{
+	return hv_render_history_html(f, arg, err);
 }
 
 int
@@ -150,6 +170,8 @@ hv_cmd_history(int argc, char **argv)
 	if (!a.quiet && (rc = hv_cli_write("-", "history", hist_table, &h)))
 		ex = rc;
 	if (a.json && (rc = hv_cli_write(a.json, "--json", hist_json, &h)))
+		ex = rc;
+	if (a.html && (rc = hv_cli_write(a.html, "--html", hist_html, &h)))
 		ex = rc;
 out:
 	hv_history_release(&h);

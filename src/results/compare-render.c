@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "hpcvirt/results/compare.h"
+#include "hpcvirt/results/html.h"
 #include "hpcvirt/results/report.h"
 
 /* Study text in the terminal: no control bytes. */
@@ -261,4 +262,104 @@ hv_render_compare_json(FILE *f, const struct hv_compare *c, const char *name_a,
 	free(txt);
 	cJSON_Delete(doc);
 	return rc;
+}
+
+/* One pair as an HTML table row. */
+static int
+html_row(FILE *f, const struct hv_cmp_row *r)
+{
+	char va[48] = "-", vb[48] = "-";
+	char *params = params_text(&r->a->params);
+
+	if (!params)
+		return -ENOMEM;
+	if (r->a->has_summary)
+		hv_format_value(va, sizeof(va), r->a->summary.mean, r->a->unit);
+	if (r->b->has_summary)
+		hv_format_value(vb, sizeof(vb), r->b->summary.mean, r->b->unit);
+	fputs("<tr><td>", f);
+	hv_html_esc(f, r->a->env);
+	fputs("</td><td>", f);
+	hv_html_esc(f, r->a->bench);
+	fputs("</td><td>", f);
+	hv_html_esc(f, params);
+	fputs("</td><td>", f);
+	hv_html_esc(f, r->a->metric);
+	fputs("</td><td class=\"num\">", f);
+	hv_html_esc(f, va);
+	fputs("</td><td class=\"num\">", f);
+	hv_html_esc(f, vb);
+	if (r->has_ratio)
+		fprintf(f,
+			"</td><td class=\"num\">%.3g [%.3g, %.3g]</td><td>%s",
+			r->ratio.ratio, r->ratio.lo, r->ratio.hi,
+			hv_verdict_name(r->verdict_bh));
+	else
+		fprintf(f, "</td><td class=\"num\">-</td><td>%s", r->why);
+	if (hv_cell_contended(r->a) || hv_cell_contended(r->b))
+		fputs(" (contended)", f);
+	if (r->a->unstable.flags || r->b->unstable.flags)
+		fputs(" (unstable)", f);
+	fputs("</td></tr>\n", f);
+	free(params);
+	return 0;
+}
+
+int
+hv_render_compare_html(FILE *f, const struct hv_compare *c, const char *name_a,
+		       const char *name_b, struct hv_err *err)
+{
+	size_t i, count[4] = {0};
+
+	hv_html_head(f, "hpcvirt compare");
+	fputs("<h1>B against A</h1>\n<p>A: <code>", f);
+	hv_html_esc(f, name_a);
+	fputs("</code><br>B: <code>", f);
+	hv_html_esc(f, name_b);
+	fprintf(f,
+		"</code></p>\n<p>%zu cells in both, %zu only in A, %zu only "
+		"in B. B/A: the mean of B over the mean of A with its "
+		"bootstrap 95 %% CI; verdicts after Benjamini-Hochberg over "
+		"the ratios (slower: B is worse).</p>\n<h2>What changed</h2>\n",
+		c->n, c->only_a, c->only_b);
+	if (!c->ndiffs)
+		fputs("<p>Nothing: the same host, kernel, CPU, versions and "
+		      "binaries.</p>\n",
+		      f);
+	else
+		fputs("<table><tr><th>what</th><th>A</th><th>B</th></tr>\n", f);
+	for (i = 0; i < c->ndiffs; i++) {
+		fputs("<tr><td>", f);
+		hv_html_esc(f, c->diffs[i].key);
+		fputs("</td><td><code>", f);
+		hv_html_esc(f, c->diffs[i].a ? c->diffs[i].a : "(absent)");
+		fputs("</code></td><td><code>", f);
+		hv_html_esc(f, c->diffs[i].b ? c->diffs[i].b : "(absent)");
+		fputs("</code></td></tr>\n", f);
+	}
+	if (c->ndiffs)
+		fputs("</table>\n", f);
+	fputs("<h2>Cells</h2>\n<table><tr><th>env</th><th>bench</th>"
+	      "<th>params</th><th>metric</th><th>mean A</th><th>mean B</th>"
+	      "<th>B/A (95 % CI)</th><th>verdict (BH)</th></tr>\n",
+	      f);
+	for (i = 0; i < c->n; i++) {
+		const struct hv_cmp_row *r = &c->rows[i];
+
+		count[r->has_ratio ? r->verdict_bh : HV_VERDICT_NONE]++;
+		if (html_row(f, r) < 0)
+			return hv_err_set(err, ENOMEM,
+					  "compare HTML: out of memory");
+	}
+	fprintf(f,
+		"</table>\n<p>%zu cells: %zu indistinguishable, %zu slower in "
+		"B, %zu faster in B, %zu without a "
+		"ratio.</p>\n</body></html>\n",
+		c->n, count[HV_VERDICT_INDISTINGUISHABLE],
+		count[HV_VERDICT_SLOWER], count[HV_VERDICT_FASTER],
+		count[HV_VERDICT_NONE]);
+	if (ferror(f))
+		return hv_err_sys(err, errno ? errno : EIO,
+				  "writing the comparison");
+	return 0;
 }

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "hpcvirt/results/compare.h"
+#include "hpcvirt/results/html.h"
 #include "hpcvirt/results/store.h"
 
 void
@@ -334,4 +335,51 @@ hv_render_history_json(FILE *f, const struct hv_history *h, struct hv_err *err)
 	free(txt);
 	cJSON_Delete(doc);
 	return rc;
+}
+
+int
+hv_render_history_html(FILE *f, const struct hv_history *h, struct hv_err *err)
+{
+	const struct hv_history_entry *e;
+	size_t i;
+
+	hv_html_head(f, "hpcvirt history");
+	fprintf(f,
+		"<h1>Studies</h1>\n<p>%zu stud%s, by date.</p>\n<table><tr>"
+		"<th>date</th><th>host</th><th>cells</th><th>envs</th>"
+		"<th>benches</th><th>study</th></tr>\n",
+		h->n, h->n == 1 ? "y" : "ies");
+	for (i = 0; i < h->n; i++) {
+		e = &h->v[i];
+		fputs("<tr><td>", f);
+		if (e->error) {
+			fputs("unreadable</td><td>-</td><td>-</td><td "
+			      "colspan=\"3\"><code>",
+			      f);
+			hv_html_esc(f, e->dir);
+			fputs("</code>: ", f);
+			hv_html_esc(f, e->error);
+			fputs("</td></tr>\n", f);
+			continue;
+		}
+		hv_html_esc(f, e->date ? e->date : "-");
+		fputs("</td><td>", f);
+		hv_html_esc(f, e->host ? e->host : "-");
+		fprintf(f, "</td><td class=\"num\">%zu", e->ncells);
+		if (e->nfailed || e->npending)
+			fprintf(f, " (%zu failed, %zu pending)", e->nfailed,
+				e->npending);
+		fputs("</td><td>", f);
+		hv_html_esc(f, e->envs);
+		fputs("</td><td>", f);
+		hv_html_esc(f, e->benches);
+		fputs("</td><td><code>", f);
+		hv_html_esc(f, e->dir);
+		fputs("</code></td></tr>\n", f);
+	}
+	fputs("</table>\n</body></html>\n", f);
+	if (ferror(f))
+		return hv_err_sys(err, errno ? errno : EIO,
+				  "writing the history");
+	return 0;
 }

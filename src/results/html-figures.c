@@ -538,8 +538,8 @@ hv_html_plan(struct hv_figset *fs, const struct hv_study *s, struct hv_err *err)
 		       "net.stream", "bw_bytes_per_sec", NULL,
 		       "bandwidth / native bandwidth",
 		       "TCP stream bandwidth (net.stream) as a fraction of "
-		       "native's (unitless ratio of means); the CPU cost "
-		       "per MB is not measured by net.stream");
+		       "native's (unitless ratio of means); the table below "
+		       "gives its CPU cost per MB");
 	rc |= sweep(fs, s, "fig2-write",
 		    "Figure 2: file system writer against file size", "fs",
 		    "write_bw_bytes_per_sec", "file_bytes", 1048576,

@@ -62,8 +62,40 @@ sys.exit(0 if ok else 1)
 PY
 ok $? "JSON: exactly the injected cell is slower, at 1.40"
 
+expect_exit 0 "compare A with B as HTML" -- "$HV" compare "$T/res/a" \
+	"$T/res/b" --html "$T/ab.html" --quiet
+python3 - "$T/ab.html" <<'PY'
+import sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.rows, self.slower, self.bad = [], 0, 0, []
+    def handle_starttag(self, t, a):
+        if t in ("script", "img", "iframe", "link", "object"):
+            self.bad.append(t)
+        if any(k in ("src", "href") for k, _ in a):
+            self.bad.append(t)
+        if t == "tr":
+            self.rows += 1
+        if t not in ("meta", "br"):
+            self.stack.append(t)
+    def handle_endtag(self, t):
+        if not self.stack or self.stack.pop() != t:
+            self.bad.append("/" + t)
+    def handle_data(self, d):
+        if d.strip().startswith("slower"):
+            self.slower += 1
+p = P()
+p.feed(open(sys.argv[1]).read())
+sys.exit(0 if not p.bad and not p.stack and p.rows > 2 and p.slower == 1 else 1)
+PY
+ok $? "HTML: balanced tags, no script or fetch, one row says slower"
+
 expect_exit 0 "history of the results directory" -- "$HV" history "$T/res" \
-	--json "$T/hist.json"
+	--json "$T/hist.json" --html "$T/hist.html"
+grep -c "<tr>" "$T/hist.html" | grep -qx 4
+ok $? "history HTML: a header row and the three studies"
 grep -q "3 studies" "$T/out"
 ok $? "history lists the three studies"
 python3 - "$T/hist.json" "$T/res" <<'PY'

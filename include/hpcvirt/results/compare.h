@@ -75,6 +75,12 @@ int hv_render_compare_json(FILE *f, const struct hv_compare *c,
 			   const char *name_a, const char *name_b,
 			   struct hv_err *err);
 
+/* The same as one self-contained HTML page (no script, nothing
+ * fetched): the provenance diff and the pairs as tables. */
+int hv_render_compare_html(FILE *f, const struct hv_compare *c,
+			   const char *name_a, const char *name_b,
+			   struct hv_err *err);
+
 /* One study under a results directory. */
 struct hv_history_entry {
 	char *dir;  /* the study's directory */
@@ -107,6 +113,9 @@ int hv_render_history_table(FILE *f, const struct hv_history *h,
 /* {"hpcvirt", "studies": [{"dir", "date", "host", "envs": [...],
  * "benches": [...], "cells", "failed", "pending", "error"}]} */
 int hv_render_history_json(FILE *f, const struct hv_history *h,
+			   struct hv_err *err);
+/* The same as one self-contained HTML page with a table. */
+int hv_render_history_html(FILE *f, const struct hv_history *h,
 			   struct hv_err *err);
 
 #endif

@@ -67,4 +67,14 @@ int hv_render_html(FILE *f, const struct hv_study *s,
 		   const struct hv_figset *fs, const struct hv_scorecard *sc,
 		   const struct hv_claims *c, struct hv_err *err);
 
+/* The stylesheet every page hpcvirt writes inlines. */
+extern const char hv_html_css[];
+
+/* Text from a study, escaped for HTML; control bytes are dropped. */
+void hv_html_esc(FILE *f, const char *s);
+
+/* A self-contained page's start, up to and with <body>: its title
+ * (escaped here) and the inline stylesheet. */
+void hv_html_head(FILE *f, const char *title);
+
 #endif
