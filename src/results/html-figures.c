@@ -14,6 +14,7 @@
 
 #include "hpcvirt/util/opt.h"
 #include "hpcvirt/results/html.h"
+#include "hpcvirt/results/model.h"
 #include "hpcvirt/results/stats.h"
 
 #define MAX_ENVS 32
@@ -443,6 +444,57 @@ relative(struct hv_figset *fs, const struct hv_study *s, const char *id,
 
 /* NPB-MPI speedup against nodes (or ranks), one curve per env and
  * bench. */
+/*
+ * Data blocks $m0.. of the model's speedup on this host, N against
+ * T(1) / T_check(N) (results/model.h), one per measured curve ("env
+ * bench" in titles) the model has; lt[k] is the measured curve block k
+ * goes with (its gnuplot linetype, 1-based). Returns how many.
+ */
+static size_t
+model_curves(struct fig_draft *d, const struct hv_study *s,
+	     const char *const titles[], int lt[MAX_ENVS])
+{
+	const char *nc = hv_context_get(s, "ncpus");
+	struct hv_env_model *m = NULL;
+	struct hv_scale_model *sm = NULL;
+	size_t nm = 0, nsm = 0, j, c, q, n = 0;
+	char name[64], e[40], b[24];
+	int cores = nc ? (int)strtol(nc, NULL, 10) : 0, maxn = 1;
+
+	for (j = 0; j < s->ncells; j++)
+		if (hv_params_get(&s->cells[j].params, "nodes") &&
+		    num_param(&s->cells[j], "nodes") > maxn)
+			maxn = (int)num_param(&s->cells[j], "nodes");
+	if (cores < 1 || maxn < 2 || hv_model_fit_study(s, &m, &nm, NULL) < 0 ||
+	    hv_model_scale_study(s, m, nm, cores, maxn, '\0', &sm, &nsm, NULL) <
+		    0)
+		goto out;
+	for (j = 0; j < nsm && n < MAX_ENVS; j++) {
+		const struct hv_scale_model *x = &sm[j];
+
+		if (!x->ok || x->np < 2 || !(x->t1 > 0))
+			continue;
+		safe_name(e, sizeof(e), x->env);
+		safe_name(b, sizeof(b), x->bench + 4);
+		snprintf(name, sizeof(name), "%s %s", e, b);
+		for (c = 0; c < d->ncurves && strcmp(titles[c], name); c++)
+			;
+		if (c == d->ncurves)
+			continue; /* no measured curve to go with */
+		fprintf(d->f, "$m%zu << EOD\n", n);
+		for (q = 0; q < x->np; q++)
+			if (x->p[q].t_check > 0)
+				fprintf(d->f, "%d %.17g\n", x->p[q].nodes,
+					x->t1 / x->p[q].t_check);
+		fputs("EOD\n", d->f);
+		lt[n++] = (int)c + 1;
+	}
+out:
+	free(m);
+	free(sm);
+	return n;
+}
+
 static int
 scaling(struct hv_figset *fs, const struct hv_study *s)
 {
@@ -450,7 +502,8 @@ scaling(struct hv_figset *fs, const struct hv_study *s)
 	char names[MAX_ENVS][64], e[40], b[24];
 	const char *envs[MAX_ENVS], *key = NULL;
 	struct fig_draft d;
-	size_t ne, ei, r, i, k;
+	size_t ne, ei, r, i, k, nmodel;
+	int model_lt[MAX_ENVS];
 
 	if (draft_open(&d, "fig4",
 		       "Figure 4: NPB-MPI speedup against "
@@ -495,11 +548,37 @@ scaling(struct hv_figset *fs, const struct hv_study *s)
 		"set xlabel '%s'\nset ylabel 'speedup over 1 (times "
 		"faster)'\nset logscale x 2\n",
 		key ? key : "nodes");
-	plot_blocks(d.f, titles, d.ncurves, "1:2:3:4", "yerrorlines");
+	nmodel = key && !strcmp(key, "nodes")
+			 ? model_curves(&d, s, (const char *const *)titles,
+					model_lt)
+			 : 0;
+	/* The measured curves, then the model's, dashed, each in its
+	 * measured curve's colour. */
+	fputs("plot ", d.f);
+	for (i = 0; i < d.ncurves; i++)
+		fprintf(d.f,
+			"%s$d%zu using 1:2:3:4 with yerrorlines lt %zu "
+			"title '%s'",
+			i ? ", \\\n     " : "", i, i + 1, titles[i]);
+	for (i = 0; i < nmodel; i++)
+		fprintf(d.f,
+			", \\\n     $m%zu using 1:2 with lines lt %d dt 2 "
+			"title '%s model'",
+			i, model_lt[i], titles[model_lt[i] - 1]);
+	fputc('\n', d.f);
 	return draft_keep(fs, &d,
-			  "Speedup of NPB-MPI time against the same env at "
-			  "one node (rank); the model's predicted curve is "
-			  "not drawn here (hpcvirt model prints it)",
+			  nmodel ? "Speedup of NPB-MPI time against the same "
+				   "env at one node (rank); dashed: the "
+				   "model's speedup for this host (the env's "
+				   "latency and bandwidth from its net.rr and "
+				   "net.stream cells, the benchmark's "
+				   "messages, the host's cores; docs/mpi.md "
+				   "section 5)"
+				 : "Speedup of NPB-MPI time against the same "
+				   "env at one node (rank); no model curve: "
+				   "the study has no net.rr and net.stream "
+				   "cells to fit one from, or no MPI across "
+				   "nodes",
 			  "bootstrap 95 % CI of the speedup");
 }
 

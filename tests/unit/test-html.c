@@ -41,6 +41,73 @@ refuse(struct hv_figure *f, const char *svg, const char *what)
 	   "SVG refused: %s", what);
 }
 
+/*
+ * Figure 4 with the model: native and ns with a latency sweep, a stream
+ * bandwidth and CG over 1 and 2 nodes get a dashed model curve each,
+ * in their measured curve's colour; a study without net cells gets none
+ * and its caption says why.
+ */
+static void
+check_fig4_model(bool with_net)
+{
+	static const char *const envs[] = {"native", "ns"};
+	struct hv_study s;
+	struct hv_figset fs;
+	const struct hv_figure *f;
+	struct hv_err err;
+	size_t e;
+
+	hv_study_init(&s);
+	s.seed = 2;
+	hv_context_set_json(&s, "ncpus", "2");
+	for (e = 0; e < 2; e++) {
+		if (with_net) {
+			synth_cell(&s, envs[e], "net.rr", "size_bytes=1",
+				   "half_rtt_p50_ns", "ns", false,
+				   15000 + 5000 * (double)e, 0.01, 4);
+			synth_cell(&s, envs[e], "net.rr", "size_bytes=65536",
+				   "half_rtt_p50_ns", "ns", false,
+				   40000 + 5000 * (double)e, 0.01, 4);
+			synth_cell(&s, envs[e], "net.stream",
+				   "block_bytes=131072", "bw_bytes_per_sec",
+				   "bytes/s", true, 2e9, 0.01, 4);
+		}
+		synth_cell(&s, envs[e], "npb.cg",
+			   "class=S,variant=mpi,threads=1,ranks=1,nodes=1,"
+			   "ranks_per_node=1",
+			   "time_s", "s", false, 1.0, 0.01, 4);
+		synth_cell(&s, envs[e], "npb.cg",
+			   "class=S,variant=mpi,threads=1,ranks=2,nodes=2,"
+			   "ranks_per_node=1",
+			   "time_s", "s", false, 0.6, 0.01, 4);
+	}
+	hv_err_init(&err);
+	hv_figset_init(&fs);
+	ok(hv_study_analyze(&s, &err) == 0 &&
+		   hv_html_plan(&fs, &s, &err) == 0 && (f = fig(&fs, "fig4")),
+	   "fig4 planned (%s net cells)", with_net ? "with" : "without");
+	f = fig(&fs, "fig4");
+	if (f && getenv("HV_SHOW"))
+		fputs(f->script, stderr);
+	if (with_net)
+		ok(f && strstr(f->script, "$m1 << EOD\n") &&
+			   strstr(f->script,
+				  "$m0 using 1:2 with lines lt 1 dt 2 "
+				  "title 'native cg model'") &&
+			   strstr(f->script,
+				  "with lines lt 2 dt 2 title 'ns cg "
+				  "model'") &&
+			   strstr(f->caption, "dashed: the model's speedup"),
+		   "fig4: a dashed model curve per env, in its colour");
+	else
+		ok(f && !strstr(f->script, "$m0") &&
+			   strstr(f->caption, "no model curve"),
+		   "fig4: no model curve without net cells, and the caption "
+		   "says why");
+	hv_figset_release(&fs);
+	hv_study_release(&s);
+}
+
 int
 main(void)
 {
@@ -52,7 +119,7 @@ main(void)
 	size_t len = 0;
 	FILE *m;
 
-	plan(16);
+	plan(20);
 	hv_study_init(&s);
 	s.seed = 1;
 	synth_cell(&s, "native", "net.rr", "size_bytes=1", "half_rtt_p50_ns",
@@ -114,5 +181,7 @@ main(void)
 	free(doc);
 	hv_figset_release(&fs);
 	hv_study_release(&s);
+	check_fig4_model(true);
+	check_fig4_model(false);
 	return done_testing();
 }
