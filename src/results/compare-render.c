@@ -11,19 +11,8 @@
 
 #include "hpcvirt/results/compare.h"
 #include "hpcvirt/results/html.h"
+#include "hpcvirt/results/render-util.h"
 #include "hpcvirt/results/report.h"
-
-/* Study text in the terminal: no control bytes. */
-static void
-put_text(FILE *f, const char *s, int width)
-{
-	int n = 0;
-
-	for (; s && *s; s++, n++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-	for (; n < width; n++)
-		fputc(' ', f);
-}
 
 static char *
 params_text(const struct hv_params *p)
@@ -51,11 +40,11 @@ print_diffs(FILE *f, const struct hv_compare *c)
 		c->ndiffs == 1 ? "" : "s");
 	for (i = 0; i < c->ndiffs; i++) {
 		fputs("  ", f);
-		put_text(f, c->diffs[i].key, 0);
+		hv_put_text(f, c->diffs[i].key, 0);
 		fputs(": ", f);
-		put_text(f, c->diffs[i].a ? c->diffs[i].a : "(absent)", 0);
+		hv_put_text(f, c->diffs[i].a ? c->diffs[i].a : "(absent)", 0);
 		fputs(" -> ", f);
-		put_text(f, c->diffs[i].b ? c->diffs[i].b : "(absent)", 0);
+		hv_put_text(f, c->diffs[i].b ? c->diffs[i].b : "(absent)", 0);
 		fputc('\n', f);
 	}
 }
@@ -68,13 +57,13 @@ print_row(FILE *f, const struct hv_cmp_row *r, size_t count[4])
 
 	if (!params)
 		return -ENOMEM;
-	put_text(f, r->a->env, 10);
+	hv_put_text(f, r->a->env, 10);
 	fputc(' ', f);
-	put_text(f, r->a->bench, 11);
+	hv_put_text(f, r->a->bench, 11);
 	fputc(' ', f);
-	put_text(f, params, 28);
+	hv_put_text(f, params, 28);
 	fputc(' ', f);
-	put_text(f, r->a->metric, 24);
+	hv_put_text(f, r->a->metric, 24);
 	free(params);
 	snprintf(va, sizeof(va), "-");
 	snprintf(vb, sizeof(vb), "-");
@@ -107,9 +96,9 @@ hv_render_compare_table(FILE *f, const struct hv_compare *c, const char *name_a,
 	size_t i, count[4] = {0};
 
 	fputs("A: ", f);
-	put_text(f, name_a, 0);
+	hv_put_text(f, name_a, 0);
 	fputs("\nB: ", f);
-	put_text(f, name_b, 0);
+	hv_put_text(f, name_b, 0);
 	fputs("\n", f);
 	print_diffs(f, c);
 	fprintf(f,
@@ -135,24 +124,6 @@ hv_render_compare_table(FILE *f, const struct hv_compare *c, const char *name_a,
 	return 0;
 }
 
-static void
-put(cJSON *o, const char *key, cJSON *item, bool *ok)
-{
-	bool added = item && (key ? cJSON_AddItemToObject(o, key, item)
-				  : cJSON_AddItemToArray(o, item));
-
-	if (!added) {
-		cJSON_Delete(item);
-		*ok = false;
-	}
-}
-
-static cJSON *
-num(bool have, double v)
-{
-	return have && isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
 static cJSON *
 json_or_null(const char *text)
 {
@@ -170,45 +141,49 @@ row_json(const struct hv_cmp_row *r)
 
 	p = cJSON_CreateObject();
 	for (i = 0; p && i < r->a->params.n; i++)
-		put(p, r->a->params.v[i].key,
-		    cJSON_CreateString(r->a->params.v[i].value), &ok);
+		hv_json_put(p, r->a->params.v[i].key,
+			    cJSON_CreateString(r->a->params.v[i].value), &ok);
 	if (ci) {
-		put(ci, NULL, num(h, r->ratio.lo), &ok);
-		put(ci, NULL, num(h, r->ratio.hi), &ok);
+		hv_json_put(ci, NULL, hv_json_num(h, r->ratio.lo), &ok);
+		hv_json_put(ci, NULL, hv_json_num(h, r->ratio.hi), &ok);
 	}
-	put(o, "env", cJSON_CreateString(r->a->env), &ok);
-	put(o, "bench", cJSON_CreateString(r->a->bench), &ok);
-	put(o, "params", p, &ok);
-	put(o, "metric", cJSON_CreateString(r->a->metric), &ok);
-	put(o, "unit", cJSON_CreateString(r->a->unit), &ok);
-	put(o, "higher_is_better", cJSON_CreateBool(r->a->higher_is_better),
-	    &ok);
-	put(o, "n_a", cJSON_CreateNumber((double)r->a->n), &ok);
-	put(o, "n_b", cJSON_CreateNumber((double)r->b->n), &ok);
-	put(o, "mean_a", num(r->a->has_summary, r->a->summary.mean), &ok);
-	put(o, "mean_b", num(r->b->has_summary, r->b->summary.mean), &ok);
-	put(o, "ratio", num(h, r->ratio.ratio), &ok);
-	put(o, "ratio_ci95", h ? ci : cJSON_CreateNull(), &ok);
+	hv_json_put(o, "env", cJSON_CreateString(r->a->env), &ok);
+	hv_json_put(o, "bench", cJSON_CreateString(r->a->bench), &ok);
+	hv_json_put(o, "params", p, &ok);
+	hv_json_put(o, "metric", cJSON_CreateString(r->a->metric), &ok);
+	hv_json_put(o, "unit", cJSON_CreateString(r->a->unit), &ok);
+	hv_json_put(o, "higher_is_better",
+		    cJSON_CreateBool(r->a->higher_is_better), &ok);
+	hv_json_put(o, "n_a", cJSON_CreateNumber((double)r->a->n), &ok);
+	hv_json_put(o, "n_b", cJSON_CreateNumber((double)r->b->n), &ok);
+	hv_json_put(o, "mean_a",
+		    hv_json_num(r->a->has_summary, r->a->summary.mean), &ok);
+	hv_json_put(o, "mean_b",
+		    hv_json_num(r->b->has_summary, r->b->summary.mean), &ok);
+	hv_json_put(o, "ratio", hv_json_num(h, r->ratio.ratio), &ok);
+	hv_json_put(o, "ratio_ci95", h ? ci : cJSON_CreateNull(), &ok);
 	if (!h)
 		cJSON_Delete(ci);
-	put(o, "verdict",
-	    h ? cJSON_CreateString(hv_verdict_name(r->ratio.verdict))
-	      : cJSON_CreateNull(),
-	    &ok);
-	put(o, "p_value", num(h, r->ratio.p), &ok);
-	put(o, "p_bh", num(h, r->p_bh), &ok);
-	put(o, "verdict_bh",
-	    h ? cJSON_CreateString(hv_verdict_name(r->verdict_bh))
-	      : cJSON_CreateNull(),
-	    &ok);
-	put(o, "why", h ? cJSON_CreateNull() : cJSON_CreateString(r->why), &ok);
-	put(o, "contended",
-	    cJSON_CreateBool(hv_cell_contended(r->a) ||
-			     hv_cell_contended(r->b)),
-	    &ok);
-	put(o, "unstable",
-	    cJSON_CreateBool(r->a->unstable.flags || r->b->unstable.flags),
-	    &ok);
+	hv_json_put(o, "verdict",
+		    h ? cJSON_CreateString(hv_verdict_name(r->ratio.verdict))
+		      : cJSON_CreateNull(),
+		    &ok);
+	hv_json_put(o, "p_value", hv_json_num(h, r->ratio.p), &ok);
+	hv_json_put(o, "p_bh", hv_json_num(h, r->p_bh), &ok);
+	hv_json_put(o, "verdict_bh",
+		    h ? cJSON_CreateString(hv_verdict_name(r->verdict_bh))
+		      : cJSON_CreateNull(),
+		    &ok);
+	hv_json_put(o, "why",
+		    h ? cJSON_CreateNull() : cJSON_CreateString(r->why), &ok);
+	hv_json_put(o, "contended",
+		    cJSON_CreateBool(hv_cell_contended(r->a) ||
+				     hv_cell_contended(r->b)),
+		    &ok);
+	hv_json_put(
+		o, "unstable",
+		cJSON_CreateBool(r->a->unstable.flags || r->b->unstable.flags),
+		&ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -225,11 +200,12 @@ diffs_json(const struct hv_compare *c, bool *ok)
 	for (i = 0; arr && i < c->ndiffs; i++) {
 		d = cJSON_CreateObject();
 		if (d) {
-			put(d, "key", cJSON_CreateString(c->diffs[i].key), ok);
-			put(d, "a", json_or_null(c->diffs[i].a), ok);
-			put(d, "b", json_or_null(c->diffs[i].b), ok);
+			hv_json_put(d, "key",
+				    cJSON_CreateString(c->diffs[i].key), ok);
+			hv_json_put(d, "a", json_or_null(c->diffs[i].a), ok);
+			hv_json_put(d, "b", json_or_null(c->diffs[i].b), ok);
 		}
-		put(arr, NULL, d, ok);
+		hv_json_put(arr, NULL, d, ok);
 	}
 	return arr;
 }
@@ -245,14 +221,14 @@ hv_render_compare_json(FILE *f, const struct hv_compare *c, const char *name_a,
 	int rc = 0;
 
 	for (i = 0; cells && i < c->n; i++)
-		put(cells, NULL, row_json(&c->rows[i]), &ok);
-	put(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
-	put(doc, "a", cJSON_CreateString(name_a), &ok);
-	put(doc, "b", cJSON_CreateString(name_b), &ok);
-	put(doc, "only_a", cJSON_CreateNumber((double)c->only_a), &ok);
-	put(doc, "only_b", cJSON_CreateNumber((double)c->only_b), &ok);
-	put(doc, "provenance_diff", diffs_json(c, &ok), &ok);
-	put(doc, "cells", cells, &ok);
+		hv_json_put(cells, NULL, row_json(&c->rows[i]), &ok);
+	hv_json_put(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
+	hv_json_put(doc, "a", cJSON_CreateString(name_a), &ok);
+	hv_json_put(doc, "b", cJSON_CreateString(name_b), &ok);
+	hv_json_put(doc, "only_a", cJSON_CreateNumber((double)c->only_a), &ok);
+	hv_json_put(doc, "only_b", cJSON_CreateNumber((double)c->only_b), &ok);
+	hv_json_put(doc, "provenance_diff", diffs_json(c, &ok), &ok);
+	hv_json_put(doc, "cells", cells, &ok);
 	txt = ok ? cJSON_Print(doc) : NULL;
 	if (!txt)
 		rc = hv_err_set(err, ENOMEM, "compare JSON: out of memory");

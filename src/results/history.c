@@ -15,6 +15,7 @@
 
 #include "hpcvirt/results/compare.h"
 #include "hpcvirt/results/html.h"
+#include "hpcvirt/results/render-util.h"
 #include "hpcvirt/results/store.h"
 
 void
@@ -209,17 +210,6 @@ hv_history_scan(struct hv_history *h, const char *dir, struct hv_err *err)
 	return 0;
 }
 
-static void
-put_text(FILE *f, const char *s, int width)
-{
-	int n = 0;
-
-	for (; s && *s; s++, n++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-	for (; n < width; n++)
-		fputc(' ', f);
-}
-
 int
 hv_render_history_table(FILE *f, const struct hv_history *h, struct hv_err *err)
 {
@@ -233,21 +223,21 @@ hv_render_history_table(FILE *f, const struct hv_history *h, struct hv_err *err)
 		if (e->error) {
 			fprintf(f, "%-20s  %-12s  %6s  ", "unreadable", "-",
 				"-");
-			put_text(f, e->dir, 0);
+			hv_put_text(f, e->dir, 0);
 			fputs(": ", f);
-			put_text(f, e->error, 0);
+			hv_put_text(f, e->error, 0);
 			fputc('\n', f);
 			continue;
 		}
-		put_text(f, e->date ? e->date : "-", 20);
+		hv_put_text(f, e->date ? e->date : "-", 20);
 		fputs("  ", f);
-		put_text(f, e->host ? e->host : "-", 12);
+		hv_put_text(f, e->host ? e->host : "-", 12);
 		fprintf(f, "  %6zu  ", e->ncells);
-		put_text(f, e->envs, 24);
+		hv_put_text(f, e->envs, 24);
 		fputs("  ", f);
-		put_text(f, e->benches, 24);
+		hv_put_text(f, e->benches, 24);
 		fputs("  ", f);
-		put_text(f, e->dir, 0);
+		hv_put_text(f, e->dir, 0);
 		if (e->nfailed || e->npending)
 			fprintf(f, " (%zu failed, %zu pending)", e->nfailed,
 				e->npending);
@@ -258,24 +248,6 @@ hv_render_history_table(FILE *f, const struct hv_history *h, struct hv_err *err)
 		return hv_err_sys(err, errno ? errno : EIO,
 				  "writing the history");
 	return 0;
-}
-
-static void
-put(cJSON *o, const char *key, cJSON *item, bool *ok)
-{
-	bool added = item && (key ? cJSON_AddItemToObject(o, key, item)
-				  : cJSON_AddItemToArray(o, item));
-
-	if (!added) {
-		cJSON_Delete(item);
-		*ok = false;
-	}
-}
-
-static cJSON *
-str_or_null(const char *s)
-{
-	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
 /* A comma list as a JSON array of strings (null for NULL). */
@@ -294,7 +266,8 @@ list_json(const char *s, bool *ok)
 		if (!q)
 			q = p + strlen(p);
 		item = strndup(p, (size_t)(q - p));
-		put(arr, NULL, item ? cJSON_CreateString(item) : NULL, ok);
+		hv_json_put(arr, NULL, item ? cJSON_CreateString(item) : NULL,
+			    ok);
 		free(item);
 	}
 	return arr;
@@ -313,19 +286,22 @@ hv_render_history_json(FILE *f, const struct hv_history *h, struct hv_err *err)
 	for (i = 0; arr && i < h->n; i++) {
 		e = &h->v[i];
 		o = cJSON_CreateObject();
-		put(o, "dir", cJSON_CreateString(e->dir), &ok);
-		put(o, "date", str_or_null(e->date), &ok);
-		put(o, "host", str_or_null(e->host), &ok);
-		put(o, "envs", list_json(e->envs, &ok), &ok);
-		put(o, "benches", list_json(e->benches, &ok), &ok);
-		put(o, "cells", cJSON_CreateNumber((double)e->ncells), &ok);
-		put(o, "failed", cJSON_CreateNumber((double)e->nfailed), &ok);
-		put(o, "pending", cJSON_CreateNumber((double)e->npending), &ok);
-		put(o, "error", str_or_null(e->error), &ok);
-		put(arr, NULL, o, &ok);
+		hv_json_put(o, "dir", cJSON_CreateString(e->dir), &ok);
+		hv_json_put(o, "date", hv_json_str(e->date), &ok);
+		hv_json_put(o, "host", hv_json_str(e->host), &ok);
+		hv_json_put(o, "envs", list_json(e->envs, &ok), &ok);
+		hv_json_put(o, "benches", list_json(e->benches, &ok), &ok);
+		hv_json_put(o, "cells", cJSON_CreateNumber((double)e->ncells),
+			    &ok);
+		hv_json_put(o, "failed", cJSON_CreateNumber((double)e->nfailed),
+			    &ok);
+		hv_json_put(o, "pending",
+			    cJSON_CreateNumber((double)e->npending), &ok);
+		hv_json_put(o, "error", hv_json_str(e->error), &ok);
+		hv_json_put(arr, NULL, o, &ok);
 	}
-	put(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
-	put(doc, "studies", arr, &ok);
+	hv_json_put(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
+	hv_json_put(doc, "studies", arr, &ok);
 	txt = ok ? cJSON_Print(doc) : NULL;
 	if (!txt)
 		rc = hv_err_set(err, ENOMEM, "history JSON: out of memory");

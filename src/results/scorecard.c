@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/results/render-util.h"
 #include "hpcvirt/results/scorecard.h"
 
 enum {
@@ -643,22 +644,15 @@ fmt_range(char *buf, size_t len, const struct hv_claim *k)
 /* Study text (env, bench, parameter values) without control bytes, so
  * that a hostile store cannot move the terminal's cursor. */
 static void
-put_text(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
-
-static void
 put_params(FILE *f, const struct hv_params *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
 		fputs(i ? "," : "", f);
-		put_text(f, p->v[i].key);
+		hv_put_text(f, p->v[i].key, 0);
 		fputc('=', f);
-		put_text(f, p->v[i].value);
+		hv_put_text(f, p->v[i].value, 0);
 	}
 }
 
@@ -669,7 +663,7 @@ print_score(FILE *f, const struct hv_score *x)
 	int w;
 
 	fputs("    ", f);
-	put_text(f, x->env);
+	hv_put_text(f, x->env, 0);
 	w = 12 - (int)strlen(x->env);
 	fprintf(f, "%*s", w > 1 ? w : 1, "");
 	if (x->verdict == HV_CLAIM_NO_DATA) {
@@ -691,7 +685,7 @@ print_score(FILE *f, const struct hv_score *x)
 	if (x->nmissing)
 		fprintf(f, ", %zu without a ratio", x->nmissing);
 	fputs(x->ncells > 1 ? ", decided by " : ": ", f);
-	put_text(f, x->cell->bench);
+	hv_put_text(f, x->cell->bench, 0);
 	fputc(' ', f);
 	put_params(f, &x->cell->params);
 	fprintf(f, "%s%s\n", x->contended ? " (contended)" : "",
@@ -748,25 +742,6 @@ hv_render_scorecard_table(FILE *f, const struct hv_scorecard *sc,
 	return 0;
 }
 
-/* Add item under key (arrays: key NULL); remember a failure. */
-static void
-put(cJSON *o, const char *key, cJSON *item, bool *ok)
-{
-	bool added = item && (key ? cJSON_AddItemToObject(o, key, item)
-				  : cJSON_AddItemToArray(o, item));
-
-	if (!added) {
-		cJSON_Delete(item);
-		*ok = false;
-	}
-}
-
-static cJSON *
-num(double v)
-{
-	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
 static cJSON *
 pair(double a, double b)
 {
@@ -774,8 +749,8 @@ pair(double a, double b)
 	bool ok = arr != NULL;
 
 	if (ok) {
-		put(arr, NULL, num(a), &ok);
-		put(arr, NULL, num(b), &ok);
+		hv_json_put(arr, NULL, hv_json_num(true, a), &ok);
+		hv_json_put(arr, NULL, hv_json_num(true, b), &ok);
 	}
 	if (!ok) {
 		cJSON_Delete(arr);
@@ -792,7 +767,8 @@ params_json(const struct hv_params *p)
 	size_t i;
 
 	for (i = 0; ok && i < p->n; i++)
-		put(o, p->v[i].key, cJSON_CreateString(p->v[i].value), &ok);
+		hv_json_put(o, p->v[i].key, cJSON_CreateString(p->v[i].value),
+			    &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -810,25 +786,29 @@ score_json(const struct hv_score *x)
 		by = cJSON_CreateObject();
 		ok = by != NULL;
 		if (ok) {
-			put(by, "bench", cJSON_CreateString(x->cell->bench),
-			    &ok);
-			put(by, "params", params_json(&x->cell->params), &ok);
-			put(by, "metric", cJSON_CreateString(x->cell->metric),
-			    &ok);
+			hv_json_put(by, "bench",
+				    cJSON_CreateString(x->cell->bench), &ok);
+			hv_json_put(by, "params", params_json(&x->cell->params),
+				    &ok);
+			hv_json_put(by, "metric",
+				    cJSON_CreateString(x->cell->metric), &ok);
 		}
 	}
-	put(o, "env", cJSON_CreateString(x->env), &ok);
-	put(o, "verdict", cJSON_CreateString(hv_claim_verdict_name(x->verdict)),
-	    &ok);
-	put(o, "cells", cJSON_CreateNumber((double)x->ncells), &ok);
-	put(o, "cells_missing", cJSON_CreateNumber((double)x->nmissing), &ok);
-	put(o, "cells_hold", cJSON_CreateNumber((double)x->nholds), &ok);
-	put(o, "cells_fail", cJSON_CreateNumber((double)x->nfails), &ok);
-	put(o, "value", num(x->value), &ok);
-	put(o, "ci95", pair(x->lo, x->hi), &ok);
-	put(o, "decided_by", by ? by : cJSON_CreateNull(), &ok);
-	put(o, "contended", cJSON_CreateBool(x->contended), &ok);
-	put(o, "unstable", cJSON_CreateBool(x->unstable), &ok);
+	hv_json_put(o, "env", cJSON_CreateString(x->env), &ok);
+	hv_json_put(o, "verdict",
+		    cJSON_CreateString(hv_claim_verdict_name(x->verdict)), &ok);
+	hv_json_put(o, "cells", cJSON_CreateNumber((double)x->ncells), &ok);
+	hv_json_put(o, "cells_missing", cJSON_CreateNumber((double)x->nmissing),
+		    &ok);
+	hv_json_put(o, "cells_hold", cJSON_CreateNumber((double)x->nholds),
+		    &ok);
+	hv_json_put(o, "cells_fail", cJSON_CreateNumber((double)x->nfails),
+		    &ok);
+	hv_json_put(o, "value", hv_json_num(true, x->value), &ok);
+	hv_json_put(o, "ci95", pair(x->lo, x->hi), &ok);
+	hv_json_put(o, "decided_by", by ? by : cJSON_CreateNull(), &ok);
+	hv_json_put(o, "contended", cJSON_CreateBool(x->contended), &ok);
+	hv_json_put(o, "unstable", cJSON_CreateBool(x->unstable), &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -846,24 +826,25 @@ claim_json(const struct hv_claim *k, const struct hv_scorecard *sc)
 	benches = cJSON_CreateArray();
 	verdicts = cJSON_CreateArray();
 	for (i = 0; benches && i < k->nbenches; i++)
-		put(benches, NULL, cJSON_CreateString(k->benches[i]), &ok);
+		hv_json_put(benches, NULL, cJSON_CreateString(k->benches[i]),
+			    &ok);
 	for (i = 0; verdicts && i < sc->n; i++)
 		if (sc->v[i].claim == k)
-			put(verdicts, NULL, score_json(&sc->v[i]), &ok);
-	put(o, "id", cJSON_CreateString(k->id), &ok);
-	put(o, "tech", cJSON_CreateString(k->tech->name), &ok);
-	put(o, "tech_label", cJSON_CreateString(k->tech->label), &ok);
-	put(o, "sentence", cJSON_CreateString(k->sentence), &ok);
-	put(o, "compare",
-	    cJSON_CreateString(k->compare == HV_CLAIM_RATIO ? "ratio"
-							    : "speedup"),
-	    &ok);
-	put(o, "benches", benches, &ok);
-	put(o, "metric", cJSON_CreateString(k->metric), &ok);
-	put(o, "params", params_json(&k->params), &ok);
-	put(o, "range", pair(k->lo, k->hi), &ok);
-	put(o, "value_2008", cJSON_CreateString(k->value_2008), &ok);
-	put(o, "verdicts", verdicts, &ok);
+			hv_json_put(verdicts, NULL, score_json(&sc->v[i]), &ok);
+	hv_json_put(o, "id", cJSON_CreateString(k->id), &ok);
+	hv_json_put(o, "tech", cJSON_CreateString(k->tech->name), &ok);
+	hv_json_put(o, "tech_label", cJSON_CreateString(k->tech->label), &ok);
+	hv_json_put(o, "sentence", cJSON_CreateString(k->sentence), &ok);
+	hv_json_put(o, "compare",
+		    cJSON_CreateString(
+			    k->compare == HV_CLAIM_RATIO ? "ratio" : "speedup"),
+		    &ok);
+	hv_json_put(o, "benches", benches, &ok);
+	hv_json_put(o, "metric", cJSON_CreateString(k->metric), &ok);
+	hv_json_put(o, "params", params_json(&k->params), &ok);
+	hv_json_put(o, "range", pair(k->lo, k->hi), &ok);
+	hv_json_put(o, "value_2008", cJSON_CreateString(k->value_2008), &ok);
+	hv_json_put(o, "verdicts", verdicts, &ok);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -882,9 +863,9 @@ hv_render_scorecard_json(FILE *f, const struct hv_scorecard *sc,
 	int rc = 0;
 
 	for (i = 0; arr && i < c->nclaims; i++)
-		put(arr, NULL, claim_json(&c->claims[i], sc), &ok);
-	put(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
-	put(doc, "scorecard", arr, &ok);
+		hv_json_put(arr, NULL, claim_json(&c->claims[i], sc), &ok);
+	hv_json_put(doc, "hpcvirt", cJSON_CreateString(HV_VERSION), &ok);
+	hv_json_put(doc, "scorecard", arr, &ok);
 	txt = ok ? cJSON_Print(doc) : NULL;
 	if (!txt) {
 		rc = hv_err_set(err, ENOMEM, "scorecard JSON: out of memory");
