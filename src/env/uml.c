@@ -57,12 +57,6 @@ struct uml_box {
 	struct hv_vm vm; /* first: hv_vm_exec finds it in box->priv */
 };
 
-static int
-uml_probe(struct hv_err *why)
-{
-	return hv_vm_probe_tool("HPCVIRT_UML", UML_BIN, "user-mode-linux", why);
-}
-
 /* UML's command line is the guest kernel's: record argv[1..]. */
 static void
 record_cmdline(struct hv_box *box, char *const argv[])
@@ -99,6 +93,22 @@ uml_nr_cpus(const char *bin)
 			n = strtol(line + 15, NULL, 10);
 	hv_proc_stop(&p, 1000, 1000);
 	return n >= 1 && n <= 4096 ? (int)n : 1;
+}
+
+/* The UML kernel's CONFIG_NR_CPUS, read once by the probe (the study's
+ * set-up), not on a box's start, which env.start times; 0 unknown. */
+static int uml_config_cpus;
+
+static int
+uml_probe(struct hv_err *why)
+{
+	int rc = hv_vm_probe_tool("HPCVIRT_UML", UML_BIN, "user-mode-linux",
+				  why);
+
+	if (rc == 0 && !uml_config_cpus)
+		uml_config_cpus =
+			uml_nr_cpus(hv_vm_tool("HPCVIRT_UML", UML_BIN));
+	return rc;
 }
 
 static int
@@ -146,7 +156,11 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 	/* One vCPU: Debian's build has no SMP (CONFIG_NR_CPUS=1), which
 	 * the config records from the binary itself. */
 	box->vcpus = 1;
-	snprintf(v, sizeof(v), "1 (CONFIG_NR_CPUS=%d)", uml_nr_cpus(argv[0]));
+	if (uml_config_cpus)
+		snprintf(v, sizeof(v), "1 (CONFIG_NR_CPUS=%d)",
+			 uml_config_cpus);
+	else
+		snprintf(v, sizeof(v), "1");
 	hv_params_set(&box->config, "cpus", v);
 	hv_params_set(&box->config, "kernel", argv[0]);
 	record_cmdline(box, argv);

@@ -41,13 +41,6 @@ hv_html_head(FILE *f, const char *title)
 	fprintf(f, "</title>\n<style>%s</style></head><body>\n", hv_html_css);
 }
 
-/* Text from the study or the claims, escaped for HTML. */
-static void
-esc(FILE *f, const char *s)
-{
-	hv_html_esc(f, s);
-}
-
 void
 hv_html_esc(FILE *f, const char *s)
 {
@@ -82,9 +75,9 @@ esc_params(FILE *f, const struct hv_params *p)
 
 	for (i = 0; i < p->n; i++) {
 		fputs(i ? ", " : "", f);
-		esc(f, p->v[i].key);
+		hv_html_esc(f, p->v[i].key);
 		fputc('=', f);
-		esc(f, p->v[i].value);
+		hv_html_esc(f, p->v[i].value);
 	}
 }
 
@@ -96,9 +89,9 @@ esc_ctx(FILE *f, const struct hv_study *s, const char *key)
 	cJSON *v = t ? cJSON_Parse(t) : NULL;
 
 	if (cJSON_IsString(v))
-		esc(f, v->valuestring);
+		hv_html_esc(f, v->valuestring);
 	else
-		esc(f, t ? t : "(not recorded)");
+		hv_html_esc(f, t ? t : "(not recorded)");
 	cJSON_Delete(v);
 }
 
@@ -152,7 +145,7 @@ summary(FILE *f, const struct hv_study *s, const struct hv_scorecard *sc)
 static void
 stream_cpu(FILE *f, const struct hv_study *s)
 {
-	double cpu, bytes, nat = NAN, v;
+	double nat = NAN, v;
 	size_t i, j, k = 0;
 
 	for (i = 0; i < s->ncells; i++) {
@@ -165,14 +158,8 @@ stream_cpu(FILE *f, const struct hv_study *s)
 			    !strcmp(s->cells[j].env, c->env))
 				break;
 		if (j < i)
-			continue; /* the env's cells were summed already */
-		for (j = i, cpu = 0, bytes = 0; j < s->ncells; j++)
-			if (!strcmp(s->cells[j].bench, "net.stream") &&
-			    !strcmp(s->cells[j].env, c->env)) {
-				cpu += s->cells[j].host_cpu_s;
-				bytes += s->cells[j].work;
-			}
-		v = bytes > 0 ? cpu / bytes * 1e6 : NAN;
+			continue; /* the env's row is written already */
+		v = hv_study_cpu_per_work(s, c->env, "net.stream") * 1e6;
 		if (!strcmp(c->env, "native"))
 			nat = v;
 		if (!k++)
@@ -180,7 +167,7 @@ stream_cpu(FILE *f, const struct hv_study *s)
 			      "streamed</th><th>against native's</th></tr>\n",
 			      f);
 		fputs("<tr><td>", f);
-		esc(f, c->env);
+		hv_html_esc(f, c->env);
 		fprintf(f, "</td><td class=\"num\">%.3g ms</td>", v * 1e3);
 		if (!isnan(nat) && strcmp(c->env, "native"))
 			fprintf(f, "<td class=\"num\">%.2fx</td></tr>\n",
@@ -207,17 +194,17 @@ figures(FILE *f, const struct hv_figset *fs, const struct hv_study *s)
 		const struct hv_figure *g = &fs->v[i];
 
 		fprintf(f, "<figure id=\"%s\"><h3>", g->id);
-		esc(f, g->title);
+		hv_html_esc(f, g->title);
 		fputs("</h3>\n", f);
 		if (g->svg)
 			fputs(g->svg, f);
 		else {
 			fputs("<p>Not drawn: ", f);
-			esc(f, g->why ? g->why : "no plot");
+			hv_html_esc(f, g->why ? g->why : "no plot");
 			fputs("</p>", f);
 		}
 		fputs("\n<figcaption>", f);
-		esc(f, g->caption);
+		hv_html_esc(f, g->caption);
 		fputs("</figcaption></figure>\n", f);
 		if (!strcmp(g->id, "fig1b"))
 			stream_cpu(f, s);
@@ -228,7 +215,7 @@ figures(FILE *f, const struct hv_figset *fs, const struct hv_study *s)
 		      f);
 	if (fs->missing[0]) {
 		fputs("<p>Not in this study: ", f);
-		esc(f, fs->missing);
+		hv_html_esc(f, fs->missing);
 		fputs("</p>\n", f);
 	}
 }
@@ -248,9 +235,9 @@ value_ci(FILE *f, const struct hv_cell *c)
 		     c->summary.stddev / sqrt((double)c->n);
 	hv_format_value(v, sizeof(v), c->summary.mean, c->unit);
 	hv_format_value(h, sizeof(h), hw, c->unit);
-	esc(f, v);
+	hv_html_esc(f, v);
 	fputs(" &plusmn; ", f);
-	esc(f, h);
+	hv_html_esc(f, h);
 }
 
 /* A share as a percentage, or a dash when not known. */
@@ -293,7 +280,7 @@ attribution(FILE *f, const struct hv_study *s)
 		const struct hv_explain_row *r = &ex.rows[i];
 
 		fputs("<tr><td>", f);
-		esc(f, r->env);
+		hv_html_esc(f, r->env);
 		fprintf(f,
 			"</td><td>%s</td><td class=\"num\">%zu</td>"
 			"<td class=\"num\">%.2fx</td>",
@@ -330,9 +317,9 @@ startup(FILE *f, const struct hv_study *s)
 			      "</tr>\n",
 			      f);
 		fputs("<tr><td>", f);
-		esc(f, c->env);
+		hv_html_esc(f, c->env);
 		fputs("</td><td>", f);
-		esc(f, c->metric);
+		hv_html_esc(f, c->metric);
 		fputs("</td><td class=\"num\">", f);
 		value_ci(f, c);
 		fprintf(f, "</td><td class=\"num\">%zu</td></tr>\n", c->n);
@@ -363,18 +350,18 @@ score_row(FILE *f, const struct hv_score *x)
 	const struct hv_claim *k = x->claim;
 
 	fputs("<tr><td>", f);
-	esc(f, k->id);
+	hv_html_esc(f, k->id);
 	fputs("</td><td>", f);
-	esc(f, k->sentence);
+	hv_html_esc(f, k->sentence);
 	fputs("</td><td>", f);
-	esc(f, k->value_2008);
+	hv_html_esc(f, k->value_2008);
 	fputs("</td><td>", f);
 	if (!isinf(k->lo))
 		fprintf(f, "&ge; %g ", k->lo);
 	if (!isinf(k->hi))
 		fprintf(f, "&le; %g", k->hi);
 	fputs("</td><td>", f);
-	esc(f, x->env);
+	hv_html_esc(f, x->env);
 	fputs("</td><td class=\"num\">", f);
 	if (x->verdict != HV_CLAIM_NO_DATA)
 		fprintf(f, "%.3g [%.3g, %.3g]", x->value, x->lo, x->hi);
@@ -383,7 +370,7 @@ score_row(FILE *f, const struct hv_score *x)
 		x->contended ? " (contended)" : "",
 		x->unstable ? " (unstable)" : "");
 	if (x->cell) {
-		esc(f, x->cell->bench);
+		hv_html_esc(f, x->cell->bench);
 		fputc(' ', f);
 		esc_params(f, &x->cell->params);
 		fprintf(f, "; %zu cell%s", x->ncells,
@@ -421,7 +408,7 @@ static void
 prov_row(FILE *f, const struct hv_study *s, const char *key)
 {
 	fputs("<tr><th>", f);
-	esc(f, key);
+	hv_html_esc(f, key);
 	fputs("</th><td><code>", f);
 	esc_ctx(f, s, key);
 	fputs("</code></td></tr>\n", f);
@@ -469,19 +456,19 @@ flagged(FILE *f, const struct hv_study *s)
 			      "<th>detail</th></tr>\n",
 			      f);
 		fputs("<tr><td>", f);
-		esc(f, c->env);
+		hv_html_esc(f, c->env);
 		fputs("</td><td>", f);
-		esc(f, c->bench);
+		hv_html_esc(f, c->bench);
 		fputs("</td><td>", f);
 		esc_params(f, &c->params);
 		fputs("</td><td>", f);
-		esc(f, c->metric);
+		hv_html_esc(f, c->metric);
 		fputs("</td><td>", f);
-		esc(f, why);
+		hv_html_esc(f, why);
 		fputs("</td><td>", f);
-		esc(f, c->reason	   ? c->reason
-		       : c->unstable.flags ? c->unstable.why
-					   : c->prec_why);
+		hv_html_esc(f, c->reason	   ? c->reason
+			       : c->unstable.flags ? c->unstable.why
+						   : c->prec_why);
 		fputs("</td></tr>\n", f);
 	}
 	fputs(k ? "</table>\n"
@@ -533,13 +520,13 @@ all_cells(FILE *f, const struct hv_study *s)
 		const struct hv_cell *c = &s->cells[i];
 
 		fputs("<tr><td>", f);
-		esc(f, c->env);
+		hv_html_esc(f, c->env);
 		fputs("</td><td>", f);
-		esc(f, c->bench);
+		hv_html_esc(f, c->bench);
 		fputs("</td><td>", f);
 		esc_params(f, &c->params);
 		fputs("</td><td>", f);
-		esc(f, c->metric);
+		hv_html_esc(f, c->metric);
 		fprintf(f, "</td><td class=\"num\">%zu</td><td class=\"num\">",
 			c->n);
 		value_ci(f, c);

@@ -650,26 +650,6 @@ print_explain(FILE *f, const struct hv_study *s)
 	return 0;
 }
 
-/* Host CPU per unit of work of env's cells of bench (s per transaction
- * or byte), summed over the cells; NaN without any. */
-static double
-per_work(const struct hv_study *s, const char *env, const char *bench)
-{
-	double cpu = 0, work = 0;
-	size_t i;
-
-	for (i = 0; i < s->ncells; i++) {
-		const struct hv_cell *c = &s->cells[i];
-
-		if (!strcmp(c->env, env) && !strcmp(c->bench, bench) &&
-		    c->work > 0) {
-			cpu += c->host_cpu_s;
-			work += c->work;
-		}
-	}
-	return work > 0 ? cpu / work : NAN;
-}
-
 /*
  * Service demand of the net benches, which run for a fixed time: the
  * host CPU of each box per transaction (net.rr) and per GB moved
@@ -689,7 +669,7 @@ print_net_demand(FILE *f, const struct hv_study *s)
 	double v, n;
 
 	for (j = 0; j < 2; j++) {
-		n = per_work(s, "native", b[j].bench);
+		n = hv_study_cpu_per_work(s, "native", b[j].bench);
 		for (i = 0, nd = 0; i < s->ncells && nd < 64; i++) {
 			const char *env = s->cells[i].env;
 
@@ -698,7 +678,7 @@ print_net_demand(FILE *f, const struct hv_study *s)
 			if (k < nd)
 				continue;
 			done[nd++] = env;
-			v = per_work(s, env, b[j].bench);
+			v = hv_study_cpu_per_work(s, env, b[j].bench);
 			if (isnan(v))
 				continue;
 			if (!head)

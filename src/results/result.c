@@ -722,6 +722,25 @@ hv_cell_oversubscribed(const struct hv_cell *c)
 	return c->box_vcpus > 0 && c->box_threads > c->box_vcpus;
 }
 
+double
+hv_study_cpu_per_work(const struct hv_study *s, const char *env,
+		      const char *bench)
+{
+	double cpu = 0, work = 0;
+	size_t i;
+
+	for (i = 0; i < s->ncells; i++) {
+		const struct hv_cell *c = &s->cells[i];
+
+		if (!strcmp(c->env, env) && !strcmp(c->bench, bench) &&
+		    c->work > 0) {
+			cpu += c->host_cpu_s;
+			work += c->work;
+		}
+	}
+	return work > 0 ? cpu / work : NAN;
+}
+
 /* A count parameter of p (threads, ranks...); 1 when absent. */
 static int
 count_param(const struct hv_params *p, const char *key)

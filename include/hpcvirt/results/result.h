@@ -186,6 +186,14 @@ bool hv_cell_contended(const struct hv_cell *c);
 bool hv_cell_oversubscribed(const struct hv_cell *c);
 
 /*
+ * Host CPU seconds per unit of work (a transaction, a byte) of env's
+ * cells of bench whose kernel counted its work (hv_cell.work): their
+ * host CPU summed over their work summed; NaN when none did.
+ */
+double hv_study_cpu_per_work(const struct hv_study *s, const char *env,
+			     const char *bench);
+
+/*
  * The cell with the same bench, params and metric in env "native" (c
  * itself for a native cell), or NULL.
  */
