@@ -85,6 +85,8 @@ sys_parse(const struct hv_params *p, const cJSON *res, double *values,
 	const char *want = hv_params_get(p, "test");
 	const cJSON *e, *name;
 
+	if (!want)
+		return hv_err_set(err, EINVAL, "sys: no 'test' parameter");
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "verified")))
 		return hv_err_set(err, EINVAL, "sys: result not verified");
 	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != 1)
