@@ -36,9 +36,9 @@ if [ ! -x "$SER" ]; then
 	exit 77
 fi
 
-verifies() { # binary bench class threads
+verifies() { # binary bench class threads [option...]
 	local f=$out/run.txt
-	timeout 120 "$1" "$2" --class "$3" --threads "$4" --json >"$f" 2>&1 &&
+	timeout 120 "$1" "$2" --class "$3" --threads "$4" "${@:5}" --json >"$f" 2>&1 &&
 		grep -q '^Verification = SUCCESSFUL$' "$f" &&
 		grep -q "^HPCVIRT-RESULT {\"kernel\":\"npb\",\"benchmark\":\"$2\",\"class\":\"$3\"" "$f" &&
 		grep -q '"verified":true' "$f" && grep -q "\"threads\":$4," "$f"
@@ -60,6 +60,34 @@ for cls in S W; do
 	done
 done
 
+# Both instruction sets of the hot loops verify (--isa), and the result
+# names the one that ran; auto picks avx2 exactly when the CPU has AVX2
+# and FMA.
+isa_runs() { # binary bench isa
+	local f=$out/isa.txt
+	timeout 120 "$1" "$2" --class S --isa "$3" --json >"$f" 2>&1 &&
+		grep -q '^Verification = SUCCESSFUL$' "$f" &&
+		grep -q "^Instruction set = $3\$" "$f" &&
+		grep -q "\"isa\":\"$3\"" "$f"
+}
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+	auto=avx2
+	isas="base avx2"
+else
+	auto=base
+	isas=base
+fi
+for isa in $isas; do
+	for bm in ep is cg mg ft bt sp lu; do
+		t "$bm class S --isa $isa verifies and says so" \
+			isa_runs "$SER" "$bm" "$isa"
+	done
+done
+[ -x "$OMP" ] && t "bt class S OpenMP 2 threads --isa base verifies" \
+	verifies "$OMP" bt S 2 --isa base
+t "--isa auto picks $auto on this CPU" \
+	grep -q "\"isa\":\"$auto\"" <("$SER" ep --class S --json)
+
 exit_is() { # expected-code expected-stderr-text command...
 	local want=$1 text=$2 rc
 	shift 2
@@ -78,6 +106,11 @@ t "serial build refuses 2 threads" exit_is 2 "bad --threads '2'" \
 	"$SER" ep --threads 2
 t "unknown option exits 2" exit_is 2 "unknown option '--fast'" \
 	"$SER" ep --fast
+t "bad --isa exits 2 naming it and the choices" \
+	exit_is 2 "bad --isa 'sse9': expected auto, base or avx2" \
+	"$SER" ep --isa sse9
+[ "$auto" = base ] && t "--isa avx2 on a CPU without it exits 2" \
+	exit_is 2 "bad --isa 'avx2': this CPU has no AVX2" "$SER" ep --isa avx2
 if [ -x "$OMP" ]; then
 	t "0 threads exits 2" exit_is 2 "bad --threads '0'" "$OMP" ep --threads 0
 	t "non-numeric threads exits 2" exit_is 2 "bad --threads 'two'" \

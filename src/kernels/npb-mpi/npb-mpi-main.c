@@ -57,11 +57,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mpirun -np N " PROG " BENCH [--class C] [--json]\n"
+		"usage: mpirun -np N " PROG
+		" BENCH [--class C] [--isa I] [--json]\n"
 		"  BENCH       ep (any N); is, cg, mg, ft, lu (N a power of\n"
 		"              two); bt, sp (N a square)\n"
 		"  --class C   problem class S, W, A, B or C (default S)\n"
-		"  --json      also print one HPCVIRT-RESULT {json} line\n"
+		"  --json      also print one HPCVIRT-RESULT {json} "
+		"line\n" HV_NPB_ISA_HELP
 		"Exit status: 0 verified; 1 verification failed or "
 		"runtime error;\n"
 		"2 bad arguments, a rank count the benchmark does not "
@@ -105,6 +107,24 @@ parse_one(struct opts *o, int argc, char **argv, int *i)
 		parse_class(o, argv[++*i]);
 	} else if (!strncmp(a, "--class=", 8)) {
 		parse_class(o, a + 8);
+	} else if (!strcmp(a, "--isa") || !strncmp(a, "--isa=", 6)) {
+		const char *v = a[5] == '=' ? a + 6 : NULL;
+		int err;
+
+		if (!v && *i + 1 >= argc)
+			usage_die(o, "option --isa needs a value");
+		if (!v)
+			v = argv[++*i];
+		err = hv_npb_isa_select(v);
+		if (err == -ENOTSUP)
+			usage_die(o,
+				  "bad --isa '%s': this CPU has no AVX2 and "
+				  "FMA (expected auto or base)",
+				  v);
+		if (err < 0)
+			usage_die(o,
+				  "bad --isa '%s': expected auto, base or avx2",
+				  v);
 	} else if (!strcmp(a, "--json")) {
 		o->json = true;
 	} else if (a[0] == '-') {
@@ -126,6 +146,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	int i;
 
 	o->cls = 'S';
+	hv_npb_isa_select("auto");
 	for (i = 1; i < argc; i++)
 		parse_one(o, argc, argv, &i);
 	if (!o->bench)

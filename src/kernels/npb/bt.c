@@ -7,6 +7,7 @@
  * the correction to u. Lines are independent: threads share the planes.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,32 +55,40 @@ struct bt_work {
 };
 
 /*
- * Solve B X = [C r] in place (C may be NULL): Gauss-Jordan on a 5x5
- * block without pivoting; B is destroyed.
+ * Solve B X = [C r] in place (with_c false: B x = r alone): Gauss-Jordan
+ * on a 5x5 block without pivoting; B is destroyed. Inlined with a
+ * constant with_c and the loops unrolled, every index is a constant:
+ * the straight-line code NPB's binvcrhs is, without writing it out.
  */
-static inline void
-bt_binv(double *restrict B, double *restrict C, double *restrict r)
+static inline __attribute__((always_inline)) void
+bt_binv(double *restrict B, double *restrict C, double *restrict r, bool with_c)
 {
 	int p, q, x;
 
+#pragma GCC unroll 5
 	for (p = 0; p < 5; p++) {
 		double piv = 1.0 / B[p * 5 + p];
 
+#pragma GCC unroll 5
 		for (x = p + 1; x < 5; x++)
 			B[p * 5 + x] *= piv;
-		if (C)
+		if (with_c)
+#pragma GCC unroll 5
 			for (x = 0; x < 5; x++)
 				C[p * 5 + x] *= piv;
 		r[p] *= piv;
+#pragma GCC unroll 5
 		for (q = 0; q < 5; q++) {
 			double f;
 
 			if (q == p)
 				continue;
 			f = B[q * 5 + p];
+#pragma GCC unroll 5
 			for (x = p + 1; x < 5; x++)
 				B[q * 5 + x] -= f * B[p * 5 + x];
-			if (C)
+			if (with_c)
+#pragma GCC unroll 5
 				for (x = 0; x < 5; x++)
 					C[q * 5 + x] -= f * C[p * 5 + x];
 			r[q] -= f * r[p];
@@ -92,7 +101,7 @@ bt_binv(double *restrict B, double *restrict C, double *restrict r)
  * this one, C the next. F and N point at this position's Jacobians
  * (25 doubles a position, the neighbours' next to them).
  */
-static inline void
+static inline __attribute__((always_inline)) void
 bt_blocks(const struct hv_cfd *c, int dir, const double *F, const double *N,
 	  double *A, double *B, double *C)
 {
@@ -115,7 +124,7 @@ bt_blocks(const struct hv_cfd *c, int dir, const double *F, const double *N,
 }
 
 /* Jacobians of cnt points of a line from u (stride s points) on. */
-static inline void
+static inline __attribute__((always_inline)) void
 bt_jacobians(const struct hv_cfd *c, int dir, const double *u, size_t s,
 	     int cnt, double *F, double *N)
 {
@@ -135,7 +144,7 @@ bt_jacobians(const struct hv_cfd *c, int dir, const double *u, size_t s,
  * line can be eliminated piece by piece. The C' of n-2 is not formed:
  * it couples to the boundary, where the correction is zero.
  */
-static inline void
+static inline __attribute__((always_inline)) void
 bt_forward(const struct hv_cfd *c, int dir, const double *F, const double *N,
 	   double *r, size_t s, double *cp, int l0, int l1)
 {
@@ -147,21 +156,30 @@ bt_forward(const struct hv_cfd *c, int dir, const double *F, const double *N,
 		if (l > 1) {
 			const double *rm = r - 5 * s, *cm = cp - 25;
 
+#pragma GCC unroll 5
 			for (m = 0; m < 5; m++)
+#pragma GCC unroll 5
 				for (q = 0; q < 5; q++)
 					r[m] -= A[m * 5 + q] * rm[q];
+#pragma GCC unroll 5
 			for (m = 0; m < 5; m++)
+#pragma GCC unroll 5
 				for (x = 0; x < 5; x++) {
 					double acc = 0.0;
 
+#pragma GCC unroll 5
 					for (q = 0; q < 5; q++)
 						acc += A[m * 5 + q] *
 						       cm[q * 5 + x];
 					B[m * 5 + x] -= acc;
 				}
 		}
-		memcpy(cp, C, sizeof(C));
-		bt_binv(B, l < n - 2 ? cp : NULL, r);
+		if (l < n - 2) {
+			memcpy(cp, C, sizeof(C));
+			bt_binv(B, cp, r, true);
+		} else {
+			bt_binv(B, NULL, r, false);
+		}
 	}
 }
 
@@ -171,7 +189,7 @@ bt_forward(const struct hv_cfd *c, int dir, const double *F, const double *N,
  * solution of l1+1 is at r + 5s*(l1-l0+1) (from the rank above when it
  * is not the boundary, n-1, whose correction is zero).
  */
-static inline void
+static inline __attribute__((always_inline)) void
 bt_back(int n, double *r, size_t s, const double *cp, int l0, int l1)
 {
 	int l, m, q;
@@ -189,8 +207,12 @@ bt_back(int n, double *r, size_t s, const double *cp, int l0, int l1)
 	}
 }
 
-/* One whole block-tridiagonal line solve, in place on c->rhs. */
-static void
+/*
+ * One whole block-tridiagonal line solve, in place on c->rhs; inlined
+ * with a constant dir, so that each direction's Jacobians and blocks
+ * are compiled for it.
+ */
+static inline __attribute__((always_inline)) void
 bt_line(struct hv_cfd *c, size_t p0, size_t s, int dir, struct bt_work *w)
 {
 	int n = c->n;
@@ -201,8 +223,9 @@ bt_line(struct hv_cfd *c, size_t p0, size_t s, int dir, struct bt_work *w)
 	bt_back(n, r, s, w->cp + 25, 1, n - 2);
 }
 
-static void
-bt_adi(struct hv_cfd *c, struct bt_work *w)
+/* One ADI step: the rhs, the x, y and z line solves, u += the correction. */
+static inline __attribute__((always_inline)) void
+bt_adi_body(struct hv_cfd *c, struct bt_work *w)
 {
 	int n = c->n, a, b;
 	size_t sy = (size_t)c->ni, sz = sy * c->nj, p;
@@ -232,6 +255,8 @@ bt_adi(struct hv_cfd *c, struct bt_work *w)
 			}
 	}
 }
+
+HV_NPB_MULTIVERSION(bt_adi, (struct hv_cfd * c, struct bt_work *w), (c, w))
 
 /* Run nsteps ADI steps with every thread of the team. */
 static int

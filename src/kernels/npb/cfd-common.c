@@ -198,7 +198,7 @@ hv_cfd_exact_rhs(struct hv_cfd *c)
 }
 
 /* Auxiliary per-point fields of one k plane. */
-static void
+static inline __attribute__((always_inline)) void
 cfd_aux_plane(struct hv_cfd *c, int k)
 {
 	int n = c->n, i, j;
@@ -299,7 +299,7 @@ cfd_diss(const double *u0, size_t s, int l, int n, double dssp,
 	}
 }
 
-static void
+static inline __attribute__((always_inline)) void
 cfd_rhs_plane(struct hv_cfd *c, int k, bool scale_dt)
 {
 	int n = c->n, i, j, m;
@@ -326,8 +326,8 @@ cfd_rhs_plane(struct hv_cfd *c, int k, bool scale_dt)
 	}
 }
 
-void
-hv_cfd_compute_rhs(struct hv_cfd *c, bool scale_dt)
+static inline __attribute__((always_inline)) void
+cfd_compute_rhs_body(struct hv_cfd *c, bool scale_dt)
 {
 	int k, n = c->n;
 	int a0 = c->klo > 1 ? c->klo - 1 : 0, a1 = c->khi < n ? c->khi + 1 : n;
@@ -339,6 +339,15 @@ hv_cfd_compute_rhs(struct hv_cfd *c, bool scale_dt)
 #pragma omp for schedule(static)
 	for (k = r0; k < r1; k++)
 		cfd_rhs_plane(c, k, scale_dt);
+}
+
+HV_NPB_MULTIVERSION(cfd_compute_rhs, (struct hv_cfd * c, bool scale_dt),
+		    (c, scale_dt))
+
+void
+hv_cfd_compute_rhs(struct hv_cfd *c, bool scale_dt)
+{
+	cfd_compute_rhs(c, scale_dt);
 }
 
 void

@@ -135,7 +135,7 @@ void hv_cfd_report(struct hv_npb_result *r, const char *bench, char cls, int n,
  * these (LU applies them to vectors, lu.c). Inline: BT calls it for
  * every point of every line.
  */
-static inline void
+static inline __attribute__((always_inline)) void
 hv_cfd_jacobians(const struct hv_cfd *c, int dir, const double *U,
 		 double *restrict fj, double *restrict nj)
 {

@@ -145,7 +145,7 @@ struct ft_buf {
 };
 
 /* Radix-2 Stockham stage: l butterfly groups of m * FT_B points. */
-static void
+static inline __attribute__((always_inline)) void
 ft_radix2(const double *wr, const double *wi, double sign, int l, int m,
 	  struct ft_buf x, struct ft_buf y)
 {
@@ -173,7 +173,7 @@ ft_radix2(const double *wr, const double *wi, double sign, int l, int m,
 }
 
 /* Radix-4 Stockham stage; w holds w^j, w^2j, w^3j for each j < l. */
-static void
+static inline __attribute__((always_inline)) void
 ft_radix4(const double *wr, const double *wi, double sign, int l, int m,
 	  struct ft_buf x, struct ft_buf y)
 {
@@ -222,7 +222,7 @@ ft_radix4(const double *wr, const double *wi, double sign, int l, int m,
  * w->b. sign +1 uses the roots as stored, -1 their conjugates. Sets
  * *r, *i to the buffer holding the result.
  */
-static void
+static inline __attribute__((always_inline)) void
 ft_fft_batch(const struct ft_roots *rt, double sign, struct ft_work *w,
 	     double **r, double **i)
 {
@@ -257,7 +257,7 @@ struct ft_lines {
 	int n;
 };
 
-static void
+static inline __attribute__((always_inline)) void
 ft_gather(const double *restrict u, const struct ft_lines *L, struct ft_work *w)
 {
 	double *restrict ar = w->ar, *restrict ai = w->ai;
@@ -284,7 +284,7 @@ ft_gather(const double *restrict u, const struct ft_lines *L, struct ft_work *w)
 	}
 }
 
-static void
+static inline __attribute__((always_inline)) void
 ft_scatter(double *restrict u, const struct ft_lines *L,
 	   const double *restrict xr, const double *restrict xi)
 {
@@ -315,7 +315,7 @@ ft_scatter(double *restrict u, const struct ft_lines *L,
  * Gather for the first inverse pass (z lines at (y, x0..x0+B)) while
  * applying the evolution step: u0 *= ex_x * ex_y * ex_z, in place.
  */
-static void
+static inline __attribute__((always_inline)) void
 ft_gather_evolve(const struct ft_state *s, double *restrict u0,
 		 const struct ft_lines *L, int y, int x0, struct ft_work *w)
 {
@@ -341,7 +341,7 @@ ft_gather_evolve(const struct ft_state *s, double *restrict u0,
 }
 
 /* Lines of batch blk along axis (0 x, 1 y, 2 z); *y, *x0 locate it. */
-static void
+static inline __attribute__((always_inline)) void
 ft_block(const struct ft_prm *p, int axis, long blk, struct ft_lines *L, int *y,
 	 int *x0)
 {
@@ -373,9 +373,9 @@ ft_block(const struct ft_prm *p, int axis, long blk, struct ft_lines *L, int *y,
 }
 
 /* One 1-D FFT pass over every line of an axis; src may equal dst. */
-static void
-ft_pass(const struct ft_state *s, int axis, double sign, double *src,
-	double *dst, bool evolve, struct ft_work *w)
+static inline __attribute__((always_inline)) void
+ft_pass_body(const struct ft_state *s, int axis, double sign, double *src,
+	     double *dst, bool evolve, struct ft_work *w)
 {
 	const struct ft_prm *p = s->p;
 	long nb, blk;
@@ -398,6 +398,11 @@ ft_pass(const struct ft_state *s, int axis, double sign, double *src,
 		ft_scatter(dst, &L, r, i);
 	}
 }
+
+HV_NPB_MULTIVERSION(ft_pass,
+		    (const struct ft_state *s, int axis, double sign,
+		     double *src, double *dst, bool evolve, struct ft_work *w),
+		    (s, axis, sign, src, dst, evolve, w))
 
 /* Initial field in u1: one continuous stream, planes found by jumps. */
 static void

@@ -78,7 +78,7 @@ mg_mops(char cls)
  * with n points per side; false when it has nothing to do (a small
  * level is done by thread 0 alone).
  */
-static inline bool
+static inline __attribute__((always_inline)) bool
 mg_part(int n, int first, int end, int *lo, int *hi)
 {
 	int nt = npb_nthreads(), t = npb_tid();
@@ -94,7 +94,7 @@ mg_part(int n, int first, int end, int *lo, int *hi)
 }
 
 /* Barrier after an operation on a level that all threads share. */
-static inline void
+static inline __attribute__((always_inline)) void
 mg_sync(int n)
 {
 	if (n >= MG_PARN && npb_nthreads() > 1) {
@@ -103,7 +103,7 @@ mg_sync(int n)
 }
 
 /* Periodic ghost update, axis 1, then 2, then 3 (NPB order). */
-static void
+static inline __attribute__((always_inline)) void
 mg_comm3(double *u, int n)
 {
 	int m = n + 2, i1, i2, i3, lo, hi;
@@ -132,7 +132,7 @@ mg_comm3(double *u, int n)
 }
 
 /* Line sums over the y/z neighbours of row (i2, i3): faces and edges. */
-static inline void
+static inline __attribute__((always_inline)) void
 mg_sums(const double *restrict u, int m, int i3, int i2, double *restrict s1,
 	double *restrict s2)
 {
@@ -153,7 +153,7 @@ mg_sums(const double *restrict u, int m, int i3, int i2, double *restrict s1,
 }
 
 /* r = v - A u on the interior (v may be r itself), then comm3(r). */
-static void
+static inline __attribute__((always_inline)) void
 mg_resid(const struct mg_state *s, const double *u, const double *v, double *r,
 	 int n)
 {
@@ -185,7 +185,7 @@ mg_resid(const struct mg_state *s, const double *u, const double *v, double *r,
 }
 
 /* u = u + S r (the smoother), then comm3(u). */
-static void
+static inline __attribute__((always_inline)) void
 mg_psinv(const struct mg_state *s, const double *r, double *u, int n)
 {
 	int m = n + 2, i3, lo, hi;
@@ -215,7 +215,7 @@ mg_psinv(const struct mg_state *s, const double *r, double *u, int n)
 }
 
 /* Restrict fine residual rf (nf) to the coarse grid rc (nf/2), comm3. */
-static void
+static inline __attribute__((always_inline)) void
 mg_rprj3(const double *rf, int nf, double *rc)
 {
 	int mf = nf + 2, nc = nf / 2, mc = nc + 2, j3, lo, hi;
@@ -249,7 +249,7 @@ mg_rprj3(const double *rf, int nf, double *rc)
 }
 
 /* Add one interpolated fine row: t at coarse points, w = its weight. */
-static inline void
+static inline __attribute__((always_inline)) void
 mg_interp_row(double *restrict f, const double *restrict t, int mc, double w)
 {
 	int i;
@@ -261,7 +261,7 @@ mg_interp_row(double *restrict f, const double *restrict t, int mc, double w)
 }
 
 /* u (fine, 2nc) += trilinear interpolation of z (coarse, nc). */
-static void
+static inline __attribute__((always_inline)) void
 mg_interp(const double *z, int nc, double *u)
 {
 	int mc = nc + 2, mf = 2 * nc + 2, i3, lo, hi;
@@ -297,7 +297,7 @@ mg_interp(const double *z, int nc, double *u)
 	mg_sync(2 * nc);
 }
 
-static void
+static inline __attribute__((always_inline)) void
 mg_zero(double *u, int n)
 {
 	long m = n + 2;
@@ -311,7 +311,7 @@ mg_zero(double *u, int n)
 }
 
 /* One V-cycle (mg3P); runs inside a parallel region. */
-static void
+static inline __attribute__((always_inline)) void
 mg_vcycle(const struct mg_state *s)
 {
 	const struct mg_lev *L = s->lev;
@@ -337,6 +337,23 @@ mg_vcycle(const struct mg_state *s)
 	mg_resid(s, L[lt].u, s->v, L[lt].r, L[lt].n);
 	mg_psinv(s, L[lt].r, L[lt].u, L[lt].n);
 }
+
+/* The timed iterations, inside a parallel region: residual, then nit
+ * V-cycles each followed by the residual. */
+static inline __attribute__((always_inline)) void
+mg_iterate_body(const struct mg_state *s, int nit)
+{
+	const struct mg_lev *F = &s->lev[s->lt];
+	int it;
+
+	mg_resid(s, F->u, s->v, F->r, F->n);
+	for (it = 1; it <= nit; it++) {
+		mg_vcycle(s);
+		mg_resid(s, F->u, s->v, F->r, F->n);
+	}
+}
+
+HV_NPB_MULTIVERSION(mg_iterate, (const struct mg_state *s, int nit), (s, nit))
 
 /* Keep the 10 extreme values: best[0] is the weakest of them. */
 struct mg_top {
@@ -480,7 +497,7 @@ mg_run(char cls, int threads, struct hv_npb_result *r)
 	struct mg_state s = {0};
 	struct mg_lev *F;
 	double t0, rnm2, rnmu;
-	int it, n;
+	int n;
 
 	(void)threads;
 	if (!p)
@@ -491,21 +508,11 @@ mg_run(char cls, int threads, struct hv_npb_result *r)
 	n = F->n;
 	mg_reset(&s);
 #pragma omp parallel
-	{ /* untimed warm-up: one V-cycle */
-		mg_resid(&s, F->u, s.v, F->r, n);
-		mg_vcycle(&s);
-		mg_resid(&s, F->u, s.v, F->r, n);
-	}
+	mg_iterate(&s, 1); /* untimed warm-up: one V-cycle */
 	mg_reset(&s);
 	t0 = hv_npb_wtime();
-#pragma omp parallel private(it)
-	{
-		mg_resid(&s, F->u, s.v, F->r, n);
-		for (it = 1; it <= p->nit; it++) {
-			mg_vcycle(&s);
-			mg_resid(&s, F->u, s.v, F->r, n);
-		}
-	}
+#pragma omp parallel
+	mg_iterate(&s, p->nit);
 	mg_norm(F->r, n, &rnm2, &rnmu);
 	r->time_s = hv_npb_wtime() - t0;
 	snprintf(r->size, sizeof(r->size), "%dx%dx%d", n, n, n);

@@ -22,6 +22,42 @@ hv_npb_wtime(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+enum hv_npb_isa hv_npb_isa = HV_NPB_ISA_BASE;
+
+const char *
+hv_npb_isa_name(enum hv_npb_isa isa)
+{
+	return isa == HV_NPB_ISA_AVX2 ? "avx2" : "base";
+}
+
+bool
+hv_npb_isa_avx2_ok(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+	return false;
+#endif
+}
+
+int
+hv_npb_isa_select(const char *s)
+{
+	if (strcmp(s, "base") == 0) {
+		hv_npb_isa = HV_NPB_ISA_BASE;
+	} else if (strcmp(s, "avx2") == 0 || strcmp(s, "auto") == 0) {
+		bool ok = hv_npb_isa_avx2_ok();
+
+		if (!ok && s[0] == 'a' && s[1] == 'v')
+			return -ENOTSUP;
+		hv_npb_isa = ok ? HV_NPB_ISA_AVX2 : HV_NPB_ISA_BASE;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 hv_npb_ref_get(const char *bench, char cls, const char *name, int index,
 	       double *value, double *epsilon)
@@ -176,6 +212,7 @@ hv_npb_print_block(const struct hv_npb_run *run, const struct hv_npb_result *r,
 	printf("Mop/s total = %.2f\n", r->mops_total);
 	printf("Mop/s/%s = %.2f\n", who, r->mops_total / n);
 	printf("Operation type = %s\n", r->op_type);
+	printf("Instruction set = %s\n", hv_npb_isa_name(hv_npb_isa));
 	for (i = 0; i < r->nchecks; i++) {
 		c = &r->checks[i];
 		printf("Check %s[%d] = %.13e", c->name, c->index, c->value);
@@ -229,6 +266,7 @@ hv_npb_print_json(const struct hv_npb_run *run, const struct hv_npb_result *r,
 	hv_k_json_str(&j, "benchmark", run->bench);
 	hv_k_json_str(&j, "class", cls);
 	hv_k_json_str(&j, "variant", run->variant);
+	hv_k_json_str(&j, "isa", hv_npb_isa_name(hv_npb_isa));
 	if (run->ranks)
 		hv_k_json_i64(&j, "ranks", run->ranks);
 	hv_k_json_i64(&j, "threads", run->threads);

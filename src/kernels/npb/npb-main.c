@@ -2,7 +2,7 @@
  * npb-main.c - command line of hpcvirt-npb and hpcvirt-npb-omp:
  *
  *   hpcvirt-npb[-omp] BENCH [--class S|W|A|B|C|D] [--threads N] [--json]
- *                           [--ops]
+ *                           [--isa auto|base|avx2] [--ops]
  *
  * It checks the arguments and that the class fits in memory (before
  * anything is allocated), runs one benchmark, prints the NPB-style
@@ -49,12 +49,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " BENCH [--class C] [--threads N] [--json]\n"
+		"usage: " PROG
+		" BENCH [--class C] [--threads N] [--isa I] [--json]\n"
 		"  BENCH       ep, is, cg, mg, ft, bt, sp or lu\n"
 		"  --class C   problem class S, W, A, B, C or D (default S)\n"
 		"  --threads N OpenMP threads, 1..%d (serial build: 1 only;\n"
 		"              default: OMP_NUM_THREADS or the CPU count)\n"
-		"  --json      also print one HPCVIRT-RESULT {json} line\n"
+		"  --json      also print one HPCVIRT-RESULT {json} "
+		"line\n" HV_NPB_ISA_HELP
 		"  --ops       run nothing: print the class's operation count "
 		"(Mop)\n"
 		"Exit status: 0 verified; 1 verification failed or runtime "
@@ -115,6 +117,21 @@ parse_threads(struct opts *o, const char *s)
 	o->threads = (int)v;
 }
 
+static void
+parse_isa(const char *s)
+{
+	int err = hv_npb_isa_select(s);
+
+	if (err == -ENOTSUP)
+		hv_k_die(HV_K_EXIT_USAGE,
+			 "bad --isa '%s': this CPU has no AVX2 and FMA "
+			 "(expected auto or base)",
+			 s);
+	if (err < 0)
+		hv_k_die(HV_K_EXIT_USAGE,
+			 "bad --isa '%s': expected auto, base or avx2", s);
+}
+
 static const char *
 need_arg(int argc, char **argv, int i)
 {
@@ -132,6 +149,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->cls = 'S';
 	o->threads = default_threads();
+	parse_isa("auto");
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -146,6 +164,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			parse_threads(o, need_arg(argc, argv, i++));
 		} else if (!strncmp(a, "--threads=", 10)) {
 			parse_threads(o, a + 10);
+		} else if (!strcmp(a, "--isa")) {
+			parse_isa(need_arg(argc, argv, i++));
+		} else if (!strncmp(a, "--isa=", 6)) {
+			parse_isa(a + 6);
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
 		} else if (!strcmp(a, "--ops")) {

@@ -114,6 +114,64 @@ bool hv_npb_verified(const struct hv_npb_result *r);
 double hv_npb_wtime(void);
 
 /*
+ * The instruction set of the hot loops, chosen once before a run: the
+ * x86-64-v2 baseline every guest of a study has (the build's -march),
+ * or AVX2 and FMA where the CPU, or the virtual CPU of a box, has them.
+ * One binary carries both: a hot function is written once as an
+ * always_inline NAME_body and HV_NPB_MULTIVERSION compiles it twice.
+ * Its name goes in the result ("isa"), since two boxes that run
+ * different code do not compare the layer alone.
+ */
+enum hv_npb_isa { HV_NPB_ISA_BASE, HV_NPB_ISA_AVX2 };
+extern enum hv_npb_isa hv_npb_isa;
+/* "base" or "avx2" (the names --isa takes). */
+const char *hv_npb_isa_name(enum hv_npb_isa isa);
+/* Does this CPU run the AVX2+FMA code? */
+bool hv_npb_isa_avx2_ok(void);
+/*
+ * Set hv_npb_isa from --isa's value: "auto" (AVX2+FMA where the CPU has
+ * them), "base" or "avx2". Returns 0; -EINVAL for another word;
+ * -ENOTSUP for avx2 on a CPU without it.
+ */
+int hv_npb_isa_select(const char *s);
+#define HV_NPB_ISA_HELP                                                   \
+	"  --isa I     instruction set of the hot loops: auto (default: " \
+	"avx2 where\n"                                                    \
+	"              the CPU has AVX2 and FMA), base (x86-64-v2) or avx2\n"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * static void NAME PARAMS, which runs NAME_body ARGS compiled for the
+ * chosen instruction set. The body and everything it calls in the hot
+ * path must be always_inline: GCC inlines a baseline function into an
+ * AVX2 one only then (and a function it does not inline runs the
+ * baseline code).
+ */
+#define HV_NPB_MULTIVERSION(name, params, args)                            \
+	static __attribute__((target("avx2,fma"))) void name##_avx2 params \
+	{                                                                  \
+		name##_body args;                                          \
+	}                                                                  \
+	static void name##_base params                                     \
+	{                                                                  \
+		name##_body args;                                          \
+	}                                                                  \
+	static void name params                                            \
+	{                                                                  \
+		if (hv_npb_isa == HV_NPB_ISA_AVX2)                         \
+			name##_avx2 args;                                  \
+		else                                                       \
+			name##_base args;                                  \
+	}
+#else
+#define HV_NPB_MULTIVERSION(name, params, args) \
+	static void name params                 \
+	{                                       \
+		name##_body args;               \
+	}
+#endif
+
+/*
  * How a run was parallelised, for its report: variant "ser", "omp" or
  * "mpi", and the count of its workers (threads, or MPI ranks when
  * ranks > 0).

@@ -57,7 +57,7 @@ sp_mops(char cls)
 #define SP_BT 0.70710678118654752440 /* sqrt(0.5) */
 
 /* rhs = T_x^-1 rhs at every interior point of plane k. */
-static void
+static inline __attribute__((always_inline)) void
 sp_txinvr(struct hv_cfd *c, int k)
 {
 	int n = c->n, i, j;
@@ -84,7 +84,7 @@ sp_txinvr(struct hv_cfd *c, int k)
 }
 
 /* From x to y characteristic variables (N^-1) at one point. */
-static inline void
+static inline __attribute__((always_inline)) void
 sp_ninvr(double *r)
 {
 	double r1 = r[0], r2 = r[1], r3 = r[2], r4 = r[3], r5 = r[4];
@@ -98,7 +98,7 @@ sp_ninvr(double *r)
 }
 
 /* From y to z characteristic variables (P^-1) at one point. */
-static inline void
+static inline __attribute__((always_inline)) void
 sp_pinvr(double *r)
 {
 	double r1 = r[0], r2 = r[1], r3 = r[2], r4 = r[3], r5 = r[4];
@@ -112,7 +112,7 @@ sp_pinvr(double *r)
 }
 
 /* From z characteristic to conserved variables (T_z) at point p. */
-static inline void
+static inline __attribute__((always_inline)) void
 sp_tzetar(const struct hv_cfd *c, size_t p)
 {
 	double *r = c->rhs + 5 * p;
@@ -130,8 +130,18 @@ sp_tzetar(const struct hv_cfd *c, size_t p)
 	       ac * ac / CFD_C2 * t1 + zv * t3;
 }
 
+/*
+ * The larger of a and b; the values are finite, and unlike fmax (a libm
+ * call at -O2/-O3 without -ffinite-math-only) this compiles to maxsd.
+ */
+static inline __attribute__((always_inline)) double
+sp_max(double a, double b)
+{
+	return a > b ? a : b;
+}
+
 /* rho_i -> the spectral radius bound of the viscous terms (in place). */
-static void
+static inline __attribute__((always_inline)) void
 sp_rhon(const struct hv_cfd *c, int dir, int cnt, double *rho)
 {
 	double dm = 0.0, d1 = c->d[dir][0], dn = c->d[dir][dir + 1];
@@ -140,12 +150,12 @@ sp_rhon(const struct hv_cfd *c, int dir, int cnt, double *rho)
 
 	for (m = 1; m < 4; m++)
 		if (m != dir + 1)
-			dm = fmax(dm, c->d[dir][m]);
+			dm = sp_max(dm, c->d[dir][m]);
 	for (x = 0; x < cnt; x++) {
 		double ru1 = c->c3c4 * rho[x];
 
-		rho[x] = fmax(fmax(dn + c->con43 * ru1, d5 + c->c1c5 * ru1),
-			      fmax(dm + ru1, d1));
+		rho[x] = sp_max(sp_max(dn + c->con43 * ru1, d5 + c->c1c5 * ru1),
+				sp_max(dm + ru1, d1));
 	}
 }
 
@@ -217,7 +227,7 @@ sp_work_carve(struct sp_work *w, double *buf, size_t ls)
 }
 
 /* 4th-order dissipation stencil at line position l (of n), times z. */
-static void
+static inline __attribute__((always_inline)) void
 sp_diss(int n, int l, double z, double dz[5])
 {
 	static const double st[5][5] = {
@@ -236,7 +246,7 @@ sp_diss(int n, int l, double z, double dz[5])
  * position l (which sets the dissipation stencil); it reads the aux of
  * rows pos-1..pos+1.
  */
-static void
+static inline __attribute__((always_inline)) void
 sp_build(const struct hv_cfd *c, int dir, int l, int pos, int nb,
 	 const struct sp_work *w)
 {
@@ -275,7 +285,7 @@ sp_build(const struct hv_cfd *c, int dir, int l, int pos, int nb,
  * the rhs carry what back substitution needs. Every inner loop runs
  * over the lines of the batch (unit stride).
  */
-static inline void
+static inline __attribute__((always_inline)) void
 sp_norm(const struct sp_sys *s, int l, int nb)
 {
 	const double *c = s->x[2] + SP_E(l, 0);
@@ -337,7 +347,7 @@ sp_elim2(const struct sp_sys *s, int l, int nb)
 }
 
 /* Forward elimination of rows l0..l1-1, into rows below l1 only. */
-static void
+static inline __attribute__((always_inline)) void
 sp_forward(const struct sp_sys *s, int l0, int l1, int nb)
 {
 	int l;
@@ -356,7 +366,7 @@ sp_forward(const struct sp_sys *s, int l0, int l1, int nb)
  * last of the line (already solved); otherwise rows l1 and l1+1 hold
  * the solution above.
  */
-static void
+static inline __attribute__((always_inline)) void
 sp_back(const struct sp_sys *s, int l0, int l1, bool last, int nb)
 {
 	const double *d = s->x[3], *e = s->x[4];
@@ -385,7 +395,7 @@ sp_back(const struct sp_sys *s, int l0, int l1, bool last, int nb)
  * pos of line b is point q0 + pos*s + b*t. rho_i becomes the viscous
  * bound.
  */
-static void
+static inline __attribute__((always_inline)) void
 sp_aux(const struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t, int pos0,
        int pos1, int nb, const struct sp_work *w)
 {
@@ -408,7 +418,7 @@ sp_aux(const struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t, int pos0,
  * Build rows pos0..pos1-1 (line position pos + g) and gather their rhs;
  * points as in sp_aux.
  */
-static void
+static inline __attribute__((always_inline)) void
 sp_load(const struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t,
 	int pos0, int pos1, int g, int nb, const struct sp_work *w)
 {
@@ -426,7 +436,7 @@ sp_load(const struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t,
 }
 
 /* Scatter the solution of rows pos0..pos1-1, changing basis after dir. */
-static void
+static inline __attribute__((always_inline)) void
 sp_store(struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t, int pos0,
 	 int pos1, int nb, const struct sp_work *w)
 {
@@ -452,7 +462,7 @@ sp_store(struct hv_cfd *c, int dir, size_t q0, size_t s, size_t t, int pos0,
  * Solve nb whole lines starting at point p0 (positions stride s, lines
  * stride t) in direction dir, then change basis for the next direction.
  */
-static void
+static inline __attribute__((always_inline)) void
 sp_batch(struct hv_cfd *c, size_t p0, size_t s, size_t t, int nb, int dir,
 	 struct sp_work *w)
 {
@@ -468,7 +478,7 @@ sp_batch(struct hv_cfd *c, size_t p0, size_t s, size_t t, int nb, int dir,
 }
 
 /* All lines of direction dir in plane b (k for x and y, j for z). */
-static void
+static inline __attribute__((always_inline)) void
 sp_plane(struct hv_cfd *c, int dir, int pl, struct sp_work *w)
 {
 	size_t sy = (size_t)c->ni, sz = sy * c->nj;
@@ -486,7 +496,7 @@ sp_plane(struct hv_cfd *c, int dir, int pl, struct sp_work *w)
 }
 
 /* u += rhs at the interior points of plane k. */
-static void
+static inline __attribute__((always_inline)) void
 sp_add(struct hv_cfd *c, int k)
 {
 	int n = c->n, i, j, m;
@@ -500,8 +510,9 @@ sp_add(struct hv_cfd *c, int k)
 		}
 }
 
-static void
-sp_adi(struct hv_cfd *c, struct sp_work *w)
+/* One step: the rhs, the x, y and z line solves, u += the correction. */
+static inline __attribute__((always_inline)) void
+sp_adi_body(struct hv_cfd *c, struct sp_work *w)
 {
 	int n = c->n, b;
 
@@ -521,6 +532,8 @@ sp_adi(struct hv_cfd *c, struct sp_work *w)
 	for (b = 1; b < n - 1; b++)
 		sp_add(c, b);
 }
+
+HV_NPB_MULTIVERSION(sp_adi, (struct hv_cfd * c, struct sp_work *w), (c, w))
 
 static int
 sp_steps(struct hv_cfd *c, int nsteps)
