@@ -4,8 +4,8 @@
 # mpi_yield_when_idle 1, shared memory) and print one table row per
 # benchmark, class and rank count: best time, Mop/s, the serial
 # (hpcvirt-npb) or OpenMP (hpcvirt-npb-omp, same thread count) Mop/s of
-# the same round for comparison, the NPB 3.4 MPI reference where
-# reference-perf.md has one (classes S and W only), and the load. Every
+# the same round for comparison, and the load (no stored reference
+# figures: a ratio counts only between runs of the same session). Every
 # run holds /tmp/hpcvirt-bench.lock; configurations run ROUNDS times in
 # interleaved rounds and the best is kept. Exit 1 if a run failed
 # verification, 77 if the MPI programs are not built.
@@ -32,21 +32,6 @@ for p in hpcvirt-npb-mpi hpcvirt-mpirun hpcvirt-npb; do
 		exit 77
 	fi
 done
-
-# NPB 3.4 MPI reference Mop/s, best of 2 (reference-perf.md section 5).
-ref() { # bench class ranks
-	case "$1.$2.$3" in
-	ep.W.1) echo 74.93 ;; ep.W.2) echo 149.03 ;; ep.W.4) echo 146.35 ;;
-	is.W.1) echo 189.95 ;; is.W.2) echo 285.63 ;; is.W.4) echo 190.17 ;;
-	cg.W.1) echo 1821.69 ;; cg.W.2) echo 3266.12 ;; cg.W.4) echo 2494.85 ;;
-	mg.W.1) echo 3752.66 ;; mg.W.2) echo 5869.39 ;; mg.W.4) echo 5480.94 ;;
-	ft.W.1) echo 2449.95 ;; ft.W.2) echo 4021.83 ;; ft.W.4) echo 2757.66 ;;
-	bt.W.1) echo 3365.88 ;; bt.W.4) echo 6342.55 ;;
-	sp.W.1) echo 3053.90 ;; sp.W.4) echo 4189.64 ;;
-	lu.W.1) echo 4504.78 ;; lu.W.2) echo 7936.54 ;; lu.W.4) echo 6635.74 ;;
-	*) echo - ;;
-	esac
-}
 
 ranks_of() { # bench -> the rank counts to run (NPB's rules)
 	local n out=""
@@ -115,8 +100,8 @@ for ((r = 1; r <= rounds; r++)); do
 	cut -d' ' -f1 /proc/loadavg >>"$tmp/load"
 done
 
-printf '%-6s %-5s %5s %10s %10s %10s %7s %8s\n' bench class ranks \
-	best_s mpi_Mop/s ser/omp2 ratio ref_mpi
+printf '%-6s %-5s %5s %10s %10s %10s %7s\n' bench class ranks \
+	best_s mpi_Mop/s ser/omp2 ratio
 for c in $classes; do
 	for b in $benches; do
 		for n in $(ranks_of "$b"); do
@@ -133,10 +118,9 @@ for c in $classes; do
 			[ -n "$s" ] && [ "$mm" != FAIL ] &&
 				ratio=$(awk -v a="$mm" -v b="$s" \
 					'BEGIN {printf "%.3f", a / b}')
-			printf '%-6s %-5s %5s %10s %10s %10s %7s %8s\n' \
+			printf '%-6s %-5s %5s %10s %10s %10s %7s\n' \
 				"$b" "$c" "$n" "$(num 4 "${m%% *}")" \
-				"$(num 1 "$mm")" "$(num 1 "${s:--}")" \
-				"$ratio" "$(ref "$b" "$c" "$n")"
+				"$(num 1 "$mm")" "$(num 1 "${s:--}")" "$ratio"
 		done
 	done
 done

@@ -87,8 +87,14 @@ fi
 build_ref() {
 	local v=$1 d=$refdir/$1 omp='' b c
 	[ "$v" = omp ] && omp=-fopenmp
-	mkdir -p "$d"
-	cp -a "$src/." "$d/"
+	# a fresh copy only for another source tree: copying over the
+	# build would put back the tree's own make.def
+	if [ "$(cat "$d/.npb-src" 2>/dev/null)" != "$(realpath "$src")" ]; then
+		rm -rf "$d"
+		mkdir -p "$d"
+		cp -a "$src/." "$d/"
+		realpath "$src" >"$d/.npb-src"
+	fi
 	cat >"$d/config/make.def.new" <<-EOF
 		# written by hpcvirt scripts/bench-npb.sh ($v)
 		FC = gfortran
@@ -250,6 +256,13 @@ fi
 echo "# $started to $(date -u +%TZ), $(nproc) CPUs, OMP_WAIT_POLICY=$OMP_WAIT_POLICY, load average at start $load0"
 printf '%-5s %-5s %-7s %7s %9s %9s %10s %10s %6s\n' bench class variant \
 	threads ours_s ref_s ours_mops ref_mops ratio
+num() { # decimals value: a number rounded, anything else as it is
+	case $2 in
+	'') echo - ;;
+	*[!0-9.e+-]*) echo "$2" ;;
+	*) printf "%.$1f" "$2" ;;
+	esac
+}
 declare -A logsum count low
 for c in "${configs[@]}"; do
 	# shellcheck disable=SC2086 # a list of words
@@ -267,7 +280,8 @@ for c in "${configs[@]}"; do
 		awk "BEGIN{exit !($om / $rm < 0.95)}" && low[$v]="${low[$v]:-} $bm.$cls"
 	fi
 	printf '%-5s %-5s %-7s %7s %9s %9s %10s %10s %6s\n' "$bm" "$cls" "$v" \
-		"$thr" "${ot:--}" "${rt:--}" "${om:--}" "${rm:--}" "$ratio"
+		"$thr" "$(num 3 "$ot")" "$(num 3 "$rt")" "$(num 1 "$om")" \
+		"$(num 1 "$rm")" "$ratio"
 done
 for v in $variants; do
 	[ -n "${count[$v]:-}" ] || continue

@@ -52,10 +52,12 @@ endif
 .PHONY: npb
 npb: $(BIN)/hpcvirt-npb $(if $(filter yes,$(HAVE_OPENMP)),$(BIN)/hpcvirt-npb-omp)
 
-# bench-npb: serial and OpenMP against the NPB reference, then the MPI
-# variant (1 and 2 ranks, 1 and 4 for BT and SP) where it is built.
+# bench-npb: serial and OpenMP side by side with NPB 3.4 built from
+# NPB_SRC (make bench-npb NPB_SRC=.../NPB3.4-OMP; without it ours
+# alone), then the MPI variant (1 and 2 ranks, 1 and 4 for BT and SP)
+# where it is built.
 .PHONY: bench-npb
 bench-npb: npb $(if $(filter yes,$(HAVE_MPI)),npb-mpi)
-	./scripts/bench-npb.sh $(BUILD)
+	NPB_SRC="$(NPB_SRC)" ./scripts/bench-npb.sh $(BUILD)
 	if [ -x $(BIN)/hpcvirt-npb-mpi ]; then \
 		./scripts/bench-npb-mpi.sh $(BUILD); fi
