@@ -114,8 +114,7 @@ btm_zfwd(struct btm *b, int q0, int nq, const double *in, double *out,
 			memcpy(r - 5 * s, in + BTM_UP * q + 25,
 			       5 * sizeof(double));
 		}
-		bt_jacobians(c, 2, c->u + 5 * (p0 - s), s, l1 - l0 + 3, b->w.fj,
-			     b->w.nj);
+		bt_jacobians(c, 2, c->u + 5 * (p0 - s), s, l1 - l0 + 3, &b->w);
 		bt_forward(c, 2, b->w.fj + 25, b->w.nj + 25, r, s, cp, l0, l1);
 		if (out) {
 			memcpy(out + BTM_UP * q, cp + 25 * (l1 - l0),
@@ -292,6 +291,8 @@ btm_init(struct btm *b, const struct bt_prm *p, int rank, int nranks)
 	b->w.fj = malloc(line * sizeof(double));
 	b->w.nj = malloc(line * sizeof(double));
 	b->w.cp = malloc(line * sizeof(double));
+	b->w.len = line;
+	b->w.dir = -1;
 	b->req = malloc((size_t)4 * b->nchunk * sizeof(MPI_Request));
 	if (above) {
 		b->cps = malloc(lines * 25 * (b->l1 - b->l0 + 2) *

@@ -131,9 +131,11 @@ void hv_cfd_report(struct hv_npb_result *r, const char *bench, char cls, int n,
 /*
  * The 5x5 Jacobians of the inviscid flux (fj) and of the viscous
  * "potential" (nj) in direction dir (0 x, 1 y, 2 z) at the state U.
- * Row-major: fj[r*5+col]. The implicit operator of BT is built from
- * these (LU applies them to vectors, lu.c). Inline: BT calls it for
- * every point of every line.
+ * Row-major: fj[r*5+col]. Only the entries that can be nonzero for dir
+ * are written (the same ones at every point): the others must be 0
+ * already. The implicit operator of BT is built from these (LU applies
+ * them to vectors, lu.c). Inline: BT calls it for every point of every
+ * line.
  */
 static inline __attribute__((always_inline)) void
 hv_cfd_jacobians(const struct hv_cfd *c, int dir, const double *U,
@@ -144,8 +146,6 @@ hv_cfd_jacobians(const struct hv_cfd *c, int dir, const double *U,
 	double c1345 = c->c1345;
 	int mc = dir + 1, q, x;
 
-	for (x = 0; x < 25; x++)
-		fj[x] = nj[x] = 0.0;
 	fj[mc] = 1.0;
 	nj[20] = -c1345 * r2 * U[4];
 	for (q = 1; q < 4; q++) {
