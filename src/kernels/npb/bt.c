@@ -172,24 +172,32 @@ bt_forward(const struct hv_cfd *c, int dir, const double *F, const double *N,
 	   double *r, size_t s, double *cp, int l0, int l1)
 {
 	int n = c->n, l, m, q, x;
-	double A[25], B[25], C[25];
+	double A[25], B[25], Clast[25];
 
 	for (l = l0; l <= l1; l++, F += 25, N += 25, r += 5 * s, cp += 25) {
-		bt_blocks(c, dir, F, N, A, B, C);
+		/* C goes straight to its room; the last one is not kept */
+		bt_blocks(c, dir, F, N, A, B, l < n - 2 ? cp : Clast);
 		if (l > 1) {
-			const double *rm = r - 5 * s, *cm = cp - 25;
+			const double *cm = cp - 25;
+			double rm[5], acc;
 
+			/* copies: r and r - 5s are the same array to gcc */
 #pragma GCC unroll 5
-			for (m = 0; m < 5; m++)
+			for (q = 0; q < 5; q++)
+				rm[q] = r[q - 5 * (long)s];
+#pragma GCC unroll 5
+			for (m = 0; m < 5; m++) {
+				acc = r[m];
 #pragma GCC unroll 5
 				for (q = 0; q < 5; q++)
-					r[m] -= A[m * 5 + q] * rm[q];
+					acc -= A[m * 5 + q] * rm[q];
+				r[m] = acc;
+			}
 #pragma GCC unroll 5
 			for (m = 0; m < 5; m++)
 #pragma GCC unroll 5
 				for (x = 0; x < 5; x++) {
-					double acc = 0.0;
-
+					acc = 0.0;
 #pragma GCC unroll 5
 					for (q = 0; q < 5; q++)
 						acc += A[m * 5 + q] *
@@ -198,7 +206,6 @@ bt_forward(const struct hv_cfd *c, int dir, const double *F, const double *N,
 				}
 		}
 		if (l < n - 2) {
-			memcpy(cp, C, sizeof(C));
 			bt_binv(B, cp, r, true);
 		} else {
 			bt_binv(B, NULL, r, false);
@@ -221,12 +228,21 @@ bt_back(int n, double *r, size_t s, const double *cp, int l0, int l1)
 	cp += 25 * (l1 - l0);
 	for (l = l1; l >= l0; l--, r -= 5 * s, cp -= 25) {
 		const double *rp = r + 5 * s;
+		double v[5], acc;
 
 		if (l == n - 2)
 			continue;
-		for (m = 0; m < 5; m++)
+#pragma GCC unroll 5
+		for (q = 0; q < 5; q++)
+			v[q] = rp[q];
+#pragma GCC unroll 5
+		for (m = 0; m < 5; m++) {
+			acc = r[m];
+#pragma GCC unroll 5
 			for (q = 0; q < 5; q++)
-				r[m] -= cp[m * 5 + q] * rp[q];
+				acc -= cp[m * 5 + q] * v[q];
+			r[m] = acc;
+		}
 	}
 }
 
