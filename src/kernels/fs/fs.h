@@ -74,8 +74,9 @@ int hv_fs_tag_check(const void *rec, size_t len, uint64_t seed,
 		    unsigned int pass, uint64_t off, char *why, size_t whylen);
 
 /*
- * Run the whole sweep (run.c): for each size, write, rewrite, read and
- * reread one file named hpcvirt-fs.PID.dat in cfg->dir, and remove it.
+ * Run the whole sweep (run.c): for each size, sync(), then write,
+ * rewrite, read and reread one file named hpcvirt-fs.PID.dat in
+ * cfg->dir, and remove it.
  * Fills res[] (room for 4 * nsizes) and *nres. Returns 0, or an exit
  * code (1 runtime failure, 2 bad input found only at run time) with a
  * sentence in msg. The file is removed in every case, also when SIGINT,
