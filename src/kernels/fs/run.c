@@ -227,6 +227,7 @@ write_pass(struct fs_run *r, uint64_t size, struct hv_fs_result *res)
 	 * 1 MiB write of a new file 15 % longer (docs/performance.md). */
 	if (fsync(fd) != 0)
 		err = -errno;
+	hv_fs_tag_fill(r->buf, c->record, r->seed, pass);
 	t0 = hv_k_now_ns();
 	c0 = hv_k_cpu_ns();
 	for (; off < size && err == 0; off += err == 0 ? c->record : 0) {
