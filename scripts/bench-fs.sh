@@ -8,7 +8,7 @@
 # flock /tmp/hpcvirt-bench.lock, so no two benchmarks overlap.
 #
 #   IOZONE=/path/to/iozone ROUNDS=8 SIZES="64 512" MODES="default fsync" \
-#       DIR=/var/tmp scripts/bench-fs.sh build
+#       SETTLE=3 DIR=/var/tmp scripts/bench-fs.sh build
 #   IOZONE=/path/to/iozone make bench-fs
 #
 # SIZES are MiB; DIR is where the scratch directory goes (on the disk,
@@ -42,9 +42,14 @@
 # faults in fio's fresh buffer (fio_lat1). In mode fsync only fio_rt
 # includes the fsync.
 #
-# Every tool run starts after a global `sync`, untimed, and, if SETTLE
-# is set, SETTLE seconds of sleep (docs/performance.md says why a
-# writer's first touch of memory can depend on it).
+# Every tool run starts after a global `sync` and SETTLE seconds (3 by
+# default) of sleep, untimed. On a guest that hands freed memory back to
+# its host (virtio-balloon free page reporting), a writer that starts
+# right after the other tool freed its file reuses pages the host still
+# backs and runs several times faster; IOZone's own start-up (0.14 s
+# here) makes that rarer for it than for ours, so without the pause the
+# 512 MiB writer compares start-up times (docs/performance.md). SETTLE=0
+# shows it.
 set -u
 if [ -z "${HV_BENCH_LOCKED:-}" ]; then
 	HV_BENCH_LOCKED=1 exec flock /tmp/hpcvirt-bench.lock "$0" "$@"
@@ -54,8 +59,10 @@ B=$BUILD/bin/hpcvirt-fs
 ROUNDS=${ROUNDS:-8}
 SIZES=${SIZES:-64 512}
 MODES=${MODES:-default fsync}
-SETTLE=${SETTLE:-0}
+SETTLE=${SETTLE:-3}
 IOZONE=${IOZONE:-}
+case $ROUNDS in '' | *[!0-9]* | 0) echo "bench-fs: bad ROUNDS '$ROUNDS': expected a whole number like 8" >&2; exit 2 ;; esac
+case $SETTLE in '' | *[!0-9.]* | *.*.*) echo "bench-fs: bad SETTLE '$SETTLE': expected seconds like 3 or 0.5" >&2; exit 2 ;; esac
 [ -x "$B" ] || { echo "bench-fs: $B not built (make $B)" >&2; exit 2; }
 if [ -n "$IOZONE" ]; then
 	[ -x "$IOZONE" ] || { echo "bench-fs: IOZONE='$IOZONE' is not an executable file: expected the path of an iozone binary" >&2; exit 2; }
