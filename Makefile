@@ -199,7 +199,8 @@ study:
 	./scripts/study.sh
 
 # Benchmarks, not tests: each compares a kernel or env with a reference
-# tool side by side, interleaved, and prints the ratios.
+# tool side by side, interleaved, and prints the ratios. bench-fs takes
+# IOZone from IOZONE=/path/to/iozone, and falls back to fio without it.
 .PHONY: bench-peers bench-net bench-fs bench-start bench-sys
 bench-peers: bench-net bench-fs bench-start bench-sys
 bench-net: all

@@ -1,8 +1,11 @@
 /*
  * ktest-fs-tag.c - the record tags of hpcvirt-fs (src/kernels/fs/tag.c):
  * a stamped record checks clean, and each kind of corruption the reader
- * must catch (wrong offset, older pass, other run, torn head or tail,
- * record too short) is reported with a sentence naming the offset.
+ * must catch (wrong offset, older pass, other run, torn head or tail, a
+ * page inside the record of zeros or of another pass, record too short)
+ * is reported with a sentence naming the offset. The page words sit one
+ * per 4 KiB page, never on the head or the tail, also when the record
+ * is not a whole number of pages.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include "../../src/kernels/fs/fs.h"
 
 #define LEN 4096
+#define BIG (3 * 4096 + 100)
 #define SEED 0x1234567890abcdefULL
 
 static int
@@ -22,6 +26,49 @@ check(const unsigned char *rec, size_t len, unsigned int pass, uint64_t off,
 	return hv_fs_tag_check(rec, len, SEED, pass, off, why, whylen);
 }
 
+/* A record of more than one page: the page words. */
+static void
+pages(void)
+{
+	static unsigned char rec[BIG], copy[BIG];
+	char why[200];
+	size_t i, diff = 0;
+
+	for (i = 0; i < BIG; i++)
+		rec[i] = copy[i] = (unsigned char)(i * 7);
+	hv_fs_tag_fill(rec, BIG, SEED, 2);
+	hv_fs_tag_stamp(rec, BIG, SEED, 2, 5 * BIG);
+	is_int(check(rec, BIG, 2, 5 * BIG, why, sizeof(why)), 0,
+	       "a record of 3 pages and 100 bytes checks clean");
+	for (i = 0; i < BIG; i++)
+		diff += rec[i] != copy[i] &&
+			!(i < 16 || i >= BIG - 8 || (i % 4096) < 8);
+	is_int((int)diff, 0, "fill and stamp touch only the tag words");
+	ok(memcmp(rec + 4096, copy + 4096, 8) != 0 &&
+		   memcmp(rec + 3 * 4096, copy + 3 * 4096, 8) != 0,
+	   "pages 1 and 3 carry a word");
+	memcpy(copy, rec, BIG);
+	memset(rec + 2 * 4096, 0, 4096);
+	is_int(check(rec, BIG, 2, 5 * BIG, why, sizeof(why)), -1,
+	       "a page of zeros inside the record is caught");
+	ok(strstr(why, "offset 70132") != NULL,
+	   "message names the page's file offset (61940 + 2 * 4096): %s", why);
+	memcpy(rec, copy, BIG);
+	hv_fs_tag_fill(rec, BIG, SEED, 1);
+	is_int(check(rec, BIG, 2, 5 * BIG, why, sizeof(why)), -1,
+	       "pages of an older pass under this pass's head and tail are "
+	       "caught");
+	ok(strstr(why, "offset 66036") != NULL && strstr(why, "pass 2"),
+	   "message names the first such page and the pass: %s", why);
+	memset(rec, 0xaa, BIG);
+	hv_fs_tag_fill(rec, 4096 + 15, SEED, 2);
+	for (diff = 0, i = 0; i < BIG; i++)
+		diff += rec[i] != 0xaa;
+	is_int((int)diff, 0,
+	       "no page word where it would overlap the tail (a record of "
+	       "4111 bytes)");
+}
+
 int
 main(void)
 {
@@ -29,7 +76,7 @@ main(void)
 	char why[160];
 	size_t i;
 
-	plan(12);
+	plan(20);
 	for (i = 0; i < LEN; i++)
 		rec[i] = (unsigned char)(i * 7);
 	hv_fs_tag_stamp(rec, LEN, SEED, 1, 3 * LEN);
@@ -61,5 +108,6 @@ main(void)
 	       "an all-zero record (a hole) is caught, even at offset 0");
 	is_int(check(copy, HV_FS_TAG_MIN - 1, 1, 3 * LEN, why, sizeof(why)), -1,
 	       "a record shorter than the tags is refused");
+	pages();
 	return done_testing();
 }

@@ -54,28 +54,41 @@ const char *hv_fs_test_name(enum hv_fs_test t);
 /*
  * Record tags (tag.c). Every record the writer writes starts with 16
  * bytes, (magic ^ seed ^ pass << 56, file offset), and ends with 8 bytes,
- * ~(offset ^ seed), all in host byte order. The reader checks the three
- * words of every record it reads: a record from the wrong offset, from an
- * older pass (a lost rewrite), from another run, or cut short at either
- * end does not match. The body between the tags is not checked, which
- * keeps verification at 24 bytes per record (under 0.01 % of a 1 MiB
- * record copy). Records are at least HV_FS_TAG_MIN bytes.
+ * ~(offset ^ seed); every further 4 KiB page of it that ends before the
+ * tail starts with 8 bytes, (magic ^ seed ^ pass << 56 ^ page << 24),
+ * page being its index in the record. All in host byte order. The reader
+ * checks every one of these words in every record it reads: a record
+ * from the wrong offset, from an older pass (a lost rewrite), from
+ * another run, cut short at either end, or with a page of zeros or of
+ * another pass inside, does not match.
+ *
+ * That is IOZone's cost, too: its writer fills one word in each page of
+ * its buffer before its clock starts, and its reader checks one word per
+ * page of every record inside the timed loop (verify_buffer). So the
+ * page words go into the buffer once per pass (hv_fs_tag_fill, untimed)
+ * and the head and tail per record (hv_fs_tag_stamp, a few stores).
+ * Records are at least HV_FS_TAG_MIN bytes.
  */
 #define HV_FS_TAG_MIN 24
+#define HV_FS_TAG_PAGE 4096
 #define HV_FS_TAG_MAGIC 0x4856465354414731ULL /* "HVFSTAG1" */
 
+/* The page words of a pass, into a record buffer of len bytes. */
+void hv_fs_tag_fill(void *rec, size_t len, uint64_t seed, unsigned int pass);
+/* The head and tail of the record at file offset off. */
 void hv_fs_tag_stamp(void *rec, size_t len, uint64_t seed, unsigned int pass,
 		     uint64_t off);
 /*
- * 0 if rec carries the tag of (seed, pass, off); -1 if not, with a
+ * 0 if rec carries the tags of (seed, pass, off); -1 if not, with a
  * sentence saying what differs in why.
  */
 int hv_fs_tag_check(const void *rec, size_t len, uint64_t seed,
 		    unsigned int pass, uint64_t off, char *why, size_t whylen);
 
 /*
- * Run the whole sweep (run.c): for each size, write, rewrite, read and
- * reread one file named hpcvirt-fs.PID.dat in cfg->dir, and remove it.
+ * Run the whole sweep (run.c): for each size, sync(), then write,
+ * rewrite, read and reread one file named hpcvirt-fs.PID.dat in
+ * cfg->dir, and remove it.
  * Fills res[] (room for 4 * nsizes) and *nres. Returns 0, or an exit
  * code (1 runtime failure, 2 bad input found only at run time) with a
  * sentence in msg. The file is removed in every case, also when SIGINT,
