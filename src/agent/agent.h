@@ -74,6 +74,15 @@ void hv_agent_cmd_result(const struct hv_agent_cmd *c, struct hv_proto_exit *x);
 /* Forget a finished command (closes what is left). */
 void hv_agent_cmd_reset(struct hv_agent_cmd *c);
 
+/*
+ * --guest-init (guest.c), for PID 1 of a VM or UML guest: mount /proc,
+ * /sys, /dev and /dev/shm, load the modules of hv.mods=, set hv.ip= on
+ * hv.if=, mount hv.disk= on /scratch and arm hv.crash=, from the kernel
+ * command line, and write "tcp:IP:PORT" (hv.ip=, hv.port=) to listen.
+ * What fails is reported as an "HV-INIT-ERROR ..." console line.
+ */
+void hv_agent_guest_init(char *listen, size_t len);
+
 /* Serve one connection until it closes. Returns an exit status. */
 int hv_agent_session(const struct hv_agent_cfg *cfg, int rfd, int wfd);
 

@@ -33,7 +33,8 @@ struct agent {
 	struct hv_agent_cfg cfg;
 	char kernels[PATH_MAX];
 	char workdir[PATH_MAX];
-	char addr[160]; /* actual address, for the READY line */
+	char addr[160];		/* actual address, for the READY line */
+	char guest_listen[160]; /* --guest-init: from hv.ip= and hv.port= */
 	int lfd;
 	int sigfd;
 	pid_t sessions[MAX_SESSIONS];
@@ -46,8 +47,12 @@ struct agent {
 static const char usage[] =
 	"usage: hpcvirt-agent --kernels DIR --listen ADDR [--workdir DIR]\n"
 	"                     [--once] [--idle-timeout SECS]\n"
+	"       hpcvirt-agent --guest-init --kernels DIR [--workdir DIR]\n"
 	"  ADDR: unix:/PATH | tcp:IPV4:PORT | tcp:[IPV6]:PORT | stdio\n"
-	"        (numeric addresses only; port 0 picks a free port)\n";
+	"        (numeric addresses only; port 0 picks a free port)\n"
+	"  --guest-init: as PID 1 of a VM or UML guest, set it up from\n"
+	"        its kernel command line (hv.ip= hv.if= hv.port= hv.mods=\n"
+	"        hv.disk= hv.crash=) and listen on tcp:IP:PORT\n";
 
 static const struct option options[] = {
 	{"kernels", required_argument, NULL, 'k'},
@@ -55,6 +60,7 @@ static const struct option options[] = {
 	{"workdir", required_argument, NULL, 'w'},
 	{"once", no_argument, NULL, 'o'},
 	{"idle-timeout", required_argument, NULL, 'i'},
+	{"guest-init", no_argument, NULL, 'g'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -88,6 +94,7 @@ static void
 parse_args(struct agent *a, int argc, char **argv)
 {
 	const char *kernels = NULL, *workdir = ".";
+	bool guest = false;
 	char *end;
 	long v;
 	int c;
@@ -116,6 +123,9 @@ parse_args(struct agent *a, int argc, char **argv)
 					  optarg);
 			a->cfg.idle_timeout_s = (int)v;
 			break;
+		case 'g':
+			guest = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -129,6 +139,16 @@ parse_args(struct agent *a, int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (guest) {
+		/* It mounts over /proc and /dev: never on a host. */
+		if (getpid() != 1)
+			die_usage("--guest-init is for PID 1 of a guest, "
+				  "not pid %d",
+				  (int)getpid());
+		hv_agent_guest_init(a->guest_listen, sizeof(a->guest_listen));
+		if (!a->cfg.listen)
+			a->cfg.listen = a->guest_listen;
+	}
 	if (!kernels)
 		die_usage("missing --kernels DIR");
 	if (!a->cfg.listen)

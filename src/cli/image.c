@@ -78,8 +78,8 @@ hv_cmd_image(int argc, char **argv)
 		return err.code == EINVAL ? HV_EXIT_USAGE : HV_EXIT_FAIL;
 	}
 	printf("image   %s (%s)\nkernel  %s (%s)\nvmlinux %s\ninitrd  %s\n"
-	       "static  %s\n",
+	       "initrd  %s (UML: no modules)\nstatic  %s\n",
 	       img.hash, img.built ? "built" : "cached", img.vmlinuz, img.kver,
-	       img.vmlinux, img.initrd, img.static_dir);
+	       img.vmlinux, img.initrd, img.initrd_nomods, img.static_dir);
 	return HV_EXIT_OK;
 }

@@ -266,6 +266,7 @@ hv_vm_spawn(struct hv_vm *vm, struct hv_box *box, char *const argv[],
 		.cwd = box->workdir,
 		.netns_fd = vm->lab->nsfd,
 		.own_pgrp = true, /* UML forks a host process per guest mm */
+		.no_aslr = vm->no_aslr,
 	};
 	struct hv_proc_opts vo = {.pipe_stdout = true, .die_with_parent = true};
 	char *ver[] = {argv[0], "--version", NULL};

@@ -30,6 +30,7 @@ struct hv_vm {
 	char disk[600];		/* ext4 image for /scratch */
 	char console[600];	/* guest console (and host process stderr) */
 	int boot_timeout_ms;
+	bool no_aslr; /* spawn the program with ADDR_NO_RANDOMIZE (UML) */
 	/* The groups (no limits) that hold the program and every host
 	 * process it forks, so that a stop, or the stale cleanup after a
 	 * SIGKILLed run, kills them all: UML forks one per guest address

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,6 +48,7 @@ enum child_step {
 	STEP_CGROUP,
 	STEP_CWD,
 	STEP_NETNS,
+	STEP_PERSONALITY,
 	STEP_EXEC,
 };
 
@@ -56,6 +58,7 @@ static const char *const step_names[] = {
 	[STEP_CGROUP] = "joining its cgroups",
 	[STEP_CWD] = "chdir",
 	[STEP_NETNS] = "entering the network namespace",
+	[STEP_PERSONALITY] = "personality(ADDR_NO_RANDOMIZE)",
 	[STEP_EXEC] = "exec",
 };
 
@@ -103,6 +106,13 @@ child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
 		child_fail(err_w, STEP_CWD);
 	if (opts->netns_fd > 0 && setns(opts->netns_fd, CLONE_NEWNET) != 0)
 		child_fail(err_w, STEP_NETNS);
+	if (opts->no_aslr) {
+		int pers = personality(0xffffffff);
+
+		if (pers < 0 ||
+		    personality((unsigned long)pers | ADDR_NO_RANDOMIZE) < 0)
+			child_fail(err_w, STEP_PERSONALITY);
+	}
 	execv(argv[0], argv);
 	child_fail(err_w, STEP_EXEC);
 }

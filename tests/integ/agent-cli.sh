@@ -42,6 +42,9 @@ done
 for v in -1 abc 1.5 ''; do
 	check "bad --idle-timeout '$v'" usage_err "bad --idle-timeout" --kernels "$T/k" --listen stdio --idle-timeout "$v"
 done
+# It mounts over /proc and /dev: refused anywhere but as a guest's PID 1,
+# before it touches anything.
+check "--guest-init refused outside PID 1" usage_err "--guest-init is for PID 1 of a guest" --guest-init --kernels "$T/k"
 check "--help exits 0" bash -c "\"$AGENT\" --help >/dev/null"
 
 # tcp port 0: the READY line names the real port; --idle-timeout 1 ends it.

@@ -1,13 +1,14 @@
 /*
  * image.h - the guest image that hpcvirt builds for its VM and UML boxes:
  * an uncompressed PVH vmlinux extracted from Debian's /boot/vmlinuz-* (so
- * QEMU boots it directly, without firmware or decompressor) and one
+ * QEMU boots it directly, without firmware or decompressor) and an
  * initramfs (cpio newc, uncompressed, written by our own code) holding
- * busybox-static, an /init script, the static hpcvirt-agent and kernels
- * under /opt/hpcvirt/bin, and the guest kernel modules the devices need,
+ * busybox-static, an /init that becomes the agent (hpcvirt-agent
+ * --guest-init sets the guest up), the static agent and kernels under
+ * /opt/hpcvirt/bin, and the guest kernel modules the devices need,
  * with one load-order list per device set (/etc/hv/mods.SET). UML boots
- * the same initramfs with its own kernel (every driver it needs is built
- * in, so it loads no module).
+ * the same initramfs less the modules and their lists (initrd_nomods)
+ * with its own kernel: every driver it needs is built in.
  *
  * Cache: $HPCVIRT_IMAGE_CACHE, else /var/cache/hpcvirt/images, one
  * directory per image named by the SHA-256 of a manifest of its inputs
@@ -45,11 +46,13 @@ struct hv_image_opts {
 
 struct hv_image {
 	char hash[65];
-	char dir[512];	   /* cache dir of this image */
-	char vmlinux[600]; /* uncompressed PVH ELF */
-	char initrd[600];  /* cpio newc, uncompressed */
-	char kver[64];	   /* guest kernel release, "6.1.0-56-amd64" */
-	char vmlinuz[300]; /* the kernel it came from */
+	char dir[512];		 /* cache dir of this image */
+	char vmlinux[600];	 /* uncompressed PVH ELF */
+	char initrd[600];	 /* cpio newc, uncompressed */
+	char initrd_nomods[600]; /* the same without the guest kernel's
+				    modules, for UML (which loads none) */
+	char kver[64];		 /* guest kernel release, "6.1.0-56-amd64" */
+	char vmlinuz[300];	 /* the kernel it came from */
 	char static_dir[300];
 	bool built; /* built by this call (not taken from the cache) */
 };

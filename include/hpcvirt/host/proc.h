@@ -31,6 +31,7 @@ struct hv_proc_opts {
 	const char *cwd;      /* chdir before exec, may be NULL */
 	int netns_fd;	      /* > 0: setns(CLONE_NEWNET) into it before exec */
 	bool own_pgrp;	      /* the child leads a process group of its own */
+	bool no_aslr;	      /* personality ADDR_NO_RANDOMIZE, as setarch -R */
 	/* cgroup.procs files (hv_cg_open_procs) the child joins by writing
 	 * "0" before exec, so that all it forks is in its groups. */
 	const int *cg_fds;
