@@ -61,6 +61,9 @@ host_state() {
 		2>/dev/null | sort) /tmp/hpcvirt-run.* /tmp/hpcvirt-[0-9]*; do
 		[ -e "$d" ] && ours "$d" && echo "$d"
 	done
+	# UML's umid directories (pid file, management socket) in ~/.uml:
+	# a box keeps its own in its workdir (uml_dir=)
+	ls -A "${HOME:-/root}/.uml" 2>/dev/null | sed 's|^|~/.uml/|'
 	# processes running a program of this build, and any process (a
 	# guest kernel, QEMU) whose working directory is in a run directory
 	for p in /proc/[0-9]*; do

@@ -131,8 +131,9 @@ static int
 uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 {
 	char mem[32], initrd[640], ubd[640], vec[64], ip[40], v[32], lpj[40];
+	char umldir[640];
 	char *argv[] = {
-		NULL, mem, initrd, ubd, vec,
+		NULL, mem, initrd, ubd, vec, umldir,
 		/* start-up, see the top of the file; con0 after con */
 		"con=none", "con0=fd:0,fd:2", "ssl=none", "pty.legacy_count=0",
 		"initcall_blacklist=raid6_select_algo", lpj, "quiet",
@@ -154,6 +155,10 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 	snprintf(mem, sizeof(mem), "mem=%dM", mib);
 	snprintf(initrd, sizeof(initrd), "initrd=%s", ub->vm.img.initrd_nomods);
 	snprintf(ubd, sizeof(ubd), "ubd0=%s", ub->vm.disk);
+	/* UML's pid file and management socket (umid directory): in the
+	 * workdir, which goes with the box, not in ~/.uml, where every
+	 * killed UML left one behind */
+	snprintf(umldir, sizeof(umldir), "uml_dir=%s", box->workdir);
 	snprintf(vec, sizeof(vec), "vec0:transport=hybrid,ifname=%s,gro=1",
 		 ub->vm.tap);
 	snprintf(ip, sizeof(ip), "hv.ip=%s/24", ub->vm.ip);
