@@ -116,15 +116,9 @@ parse_one(struct opts *o, int argc, char **argv, int *i)
 		if (!v)
 			v = argv[++*i];
 		err = hv_npb_isa_select(v);
-		if (err == -ENOTSUP)
-			usage_die(o,
-				  "bad --isa '%s': this CPU has no AVX2 and "
-				  "FMA (expected auto or base)",
-				  v);
 		if (err < 0)
-			usage_die(o,
-				  "bad --isa '%s': expected auto, base or avx2",
-				  v);
+			usage_die(o, "bad --isa '%s': %s", v,
+				  hv_npb_isa_why(err));
 	} else if (!strcmp(a, "--json")) {
 		o->json = true;
 	} else if (a[0] == '-') {

@@ -41,6 +41,14 @@ hv_npb_isa_avx2_ok(void)
 #endif
 }
 
+const char *
+hv_npb_isa_why(int err)
+{
+	return err == -ENOTSUP
+		       ? "this CPU has no AVX2 and FMA (expected auto or base)"
+		       : "expected auto, base or avx2";
+}
+
 int
 hv_npb_isa_select(const char *s)
 {

@@ -122,14 +122,9 @@ parse_isa(const char *s)
 {
 	int err = hv_npb_isa_select(s);
 
-	if (err == -ENOTSUP)
-		hv_k_die(HV_K_EXIT_USAGE,
-			 "bad --isa '%s': this CPU has no AVX2 and FMA "
-			 "(expected auto or base)",
-			 s);
 	if (err < 0)
-		hv_k_die(HV_K_EXIT_USAGE,
-			 "bad --isa '%s': expected auto, base or avx2", s);
+		hv_k_die(HV_K_EXIT_USAGE, "bad --isa '%s': %s", s,
+			 hv_npb_isa_why(err));
 }
 
 static const char *

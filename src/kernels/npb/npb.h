@@ -134,6 +134,8 @@ bool hv_npb_isa_avx2_ok(void);
  * -ENOTSUP for avx2 on a CPU without it.
  */
 int hv_npb_isa_select(const char *s);
+/* What "bad --isa 'X': ..." goes on with for an error of the above. */
+const char *hv_npb_isa_why(int err);
 #define HV_NPB_ISA_HELP                                                   \
 	"  --isa I     instruction set of the hot loops: auto (default: " \
 	"avx2 where\n"                                                    \
