@@ -274,10 +274,10 @@ hv_npb_print_json(const struct hv_npb_run *run, const struct hv_npb_result *r,
 	hv_k_json_str(&j, "benchmark", run->bench);
 	hv_k_json_str(&j, "class", cls);
 	hv_k_json_str(&j, "variant", run->variant);
-	hv_k_json_str(&j, "isa", hv_npb_isa_name(hv_npb_isa));
 	if (run->ranks)
 		hv_k_json_i64(&j, "ranks", run->ranks);
 	hv_k_json_i64(&j, "threads", run->threads);
+	hv_k_json_str(&j, "isa", hv_npb_isa_name(hv_npb_isa));
 	hv_k_json_i64(&j, "iterations", r->iterations);
 	hv_k_json_str(&j, "size", r->size);
 	hv_k_json_dbl(&j, "time_s", r->time_s);
