@@ -16,8 +16,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -164,67 +162,22 @@ link_up(int sock, const char *ifname)
 	return ioctl(sock, SIOCSIFFLAGS, &ifr);
 }
 
-static void
-put_attr(struct nlmsghdr *nh, unsigned short type, const void *data, size_t len)
-{
-	struct rtattr *rta =
-		(struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
-
-	rta->rta_type = type;
-	rta->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
-	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
-}
-
-/* RTM_NEWADDR as "ip addr add ADDR/PREFIX dev IF" sends it. */
+/* ADDR/PREFIX on ifname (its first IPv4 address), as ifconfig sets it. */
 static int
-addr_add(unsigned int ifindex, struct in_addr a, int prefix)
+addr_set(int sock, const char *ifname, struct in_addr a, int prefix)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifaddrmsg ifa;
-		char attrs[64];
-	} req;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	union {
-		struct nlmsghdr nh;
-		char buf[512];
-	} ack;
-	struct nlmsgerr *e;
-	ssize_t n;
-	int fd, rc = -1;
+	struct sockaddr_in *sin;
+	struct ifreq ifr;
 
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
-	req.nh.nlmsg_type = RTM_NEWADDR;
-	req.nh.nlmsg_flags =
-		NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-	req.nh.nlmsg_seq = 1;
-	req.ifa.ifa_family = AF_INET;
-	req.ifa.ifa_prefixlen = (unsigned char)prefix;
-	req.ifa.ifa_index = ifindex;
-	/* as ip(8): host scope for 127/8, universe for the rest */
-	req.ifa.ifa_scope = (ntohl(a.s_addr) >> 24) == 127 ? RT_SCOPE_HOST : 0;
-	put_attr(&req.nh, IFA_LOCAL, &a, sizeof(a));
-	put_attr(&req.nh, IFA_ADDRESS, &a, sizeof(a));
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr = a;
+	if (ioctl(sock, SIOCSIFADDR, &ifr) < 0)
 		return -1;
-	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) < 0)
-		goto out;
-	n = recv(fd, &ack, sizeof(ack), 0);
-	if (n < (ssize_t)NLMSG_LENGTH(sizeof(*e)) ||
-	    ack.nh.nlmsg_type != NLMSG_ERROR) {
-		errno = EPROTO;
-		goto out;
-	}
-	e = NLMSG_DATA(&ack.nh);
-	errno = -e->error;
-	rc = e->error ? -1 : 0;
-out:
-	close(fd);
-	return rc;
+	sin->sin_addr.s_addr = prefix ? htonl(~0U << (32 - prefix)) : 0;
+	return ioctl(sock, SIOCSIFNETMASK, &ifr);
 }
 
 /* lo up, then ADDR[/PREFIX] on ifname and ifname up. */
@@ -234,7 +187,6 @@ network(const struct guest *g)
 	char addr[64], *slash, *end;
 	struct in_addr a;
 	long prefix = 32;
-	unsigned int idx;
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (sock < 0 || link_up(sock, "lo") < 0)
@@ -249,11 +201,10 @@ network(const struct guest *g)
 		    prefix > 32)
 			prefix = -1;
 	}
-	idx = if_nametoindex(g->ifname);
 	if (inet_pton(AF_INET, addr, &a) != 1 || prefix < 0)
 		init_error("network %s %s: expected hv.ip=IPV4[/PREFIX]",
 			   g->ifname, g->ip ? g->ip : "(none)");
-	else if (!idx || addr_add(idx, a, (int)prefix) < 0 ||
+	else if (sock < 0 || addr_set(sock, g->ifname, a, (int)prefix) < 0 ||
 		 link_up(sock, g->ifname) < 0)
 		init_error("network %s %s: %s", g->ifname, g->ip,
 			   strerror(errno));

@@ -52,17 +52,15 @@ hv_npb_isa_why(int err)
 int
 hv_npb_isa_select(const char *s)
 {
-	if (strcmp(s, "base") == 0) {
-		hv_npb_isa = HV_NPB_ISA_BASE;
-	} else if (strcmp(s, "avx2") == 0 || strcmp(s, "auto") == 0) {
-		bool ok = hv_npb_isa_avx2_ok();
+	bool avx2 = strcmp(s, "avx2") == 0;
 
-		if (!ok && s[0] == 'a' && s[1] == 'v')
-			return -ENOTSUP;
-		hv_npb_isa = ok ? HV_NPB_ISA_AVX2 : HV_NPB_ISA_BASE;
-	} else {
+	if (!avx2 && strcmp(s, "auto") != 0 && strcmp(s, "base") != 0)
 		return -EINVAL;
+	if (strcmp(s, "base") == 0 || !hv_npb_isa_avx2_ok()) {
+		hv_npb_isa = HV_NPB_ISA_BASE;
+		return avx2 ? -ENOTSUP : 0;
 	}
+	hv_npb_isa = HV_NPB_ISA_AVX2;
 	return 0;
 }
 
