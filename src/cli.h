@@ -24,6 +24,7 @@ int hv_cmd_image(int argc, char **argv);
 int hv_cmd_model(int argc, char **argv);
 int hv_cmd_compare(int argc, char **argv);
 int hv_cmd_history(int argc, char **argv);
+int hv_cmd_node(int argc, char **argv);
 
 /* One option of a subcommand: --name [ARG], with its help line. */
 struct hv_cli_opt {

@@ -42,6 +42,8 @@ static const struct {
 	 "changed"},
 	{"history", hv_cmd_history,
 	 "list the studies under a results directory"},
+	{"node", hv_cmd_node,
+	 "one box on this host for 'run --launcher slurm' (srun starts it)"},
 };
 
 static void

@@ -22,6 +22,7 @@
 #include "hpcvirt/results/store.h"
 #include "hpcvirt/study/estimate.h"
 #include "hpcvirt/study/sched.h"
+#include "hpcvirt/study/slurm.h"
 #include "proto/npb-rules.h"
 
 #define MAX_SEL 64
@@ -69,6 +70,7 @@ enum {
 	O_BUDGET,
 	O_MIN_REPS,
 	O_MAX_REPS,
+	O_LAUNCHER,
 };
 
 static const struct hv_cli_opt run_opts[] = {
@@ -140,6 +142,10 @@ static const struct hv_cli_opt run_opts[] = {
 		     "virtual cluster"},
 	[O_RPN] = {"ranks-per-node", "LIST",
 		   "MPI ranks in each box with --nodes (default 1)"},
+	[O_LAUNCHER] = {"launcher", "NAME",
+			"local (the default: this host), or slurm: the hosts "
+			"of the Slurm allocation this runs in, through srun "
+			"(docs/slurm.md)"},
 	[O_LOG] = {"log", "FILE",
 		   "append a line per repetition started and stored "
 		   "(for batch jobs)"},
@@ -166,6 +172,8 @@ struct run_args {
 	char *env_list, *bench_list;
 	const char *json, *csv, *log;
 	const char *link; /* --link NAME, checked */
+	bool slurm;	  /* --launcher slurm */
+	struct hv_slurm alloc;
 	FILE *logf;
 	bool draw; /* the progress line on a terminal */
 	char out[512];
@@ -415,6 +423,16 @@ on_opt(void *ctx, size_t idx, const char *v)
 	case O_LOG:
 		a->log = v;
 		return 0;
+	case O_LAUNCHER:
+		if (strcmp(v, "local") && strcmp(v, "slurm")) {
+			fprintf(stderr,
+				"hpcvirt run: bad --launcher '%s': expected "
+				"local or slurm\n",
+				v);
+			return HV_EXIT_USAGE;
+		}
+		a->slurm = strcmp(v, "slurm") == 0;
+		return 0;
 	}
 	return HV_EXIT_USAGE;
 }
@@ -529,6 +547,40 @@ link_args(struct run_args *a)
 		return HV_EXIT_USAGE;
 	}
 	a->o.lab.delay_optional = true;
+	return 0;
+}
+
+/*
+ * --launcher slurm: the allocation this runs in, or a clear error (exit
+ * 2) saying how to get one. A cluster's own network is what a study
+ * across hosts measures: no link emulation there.
+ */
+static int
+launcher_args(struct run_args *a)
+{
+	static const size_t links[] = {O_LINK, O_LINK_RATE, O_LINK_DELAY};
+	struct hv_err err;
+	size_t k;
+
+	if (!a->slurm)
+		return 0;
+	for (k = 0; k < sizeof(links) / sizeof(links[0]); k++) {
+		if (!(a->given & BIT(links[k])))
+			continue;
+		fprintf(stderr,
+			"hpcvirt run: --%s with --launcher slurm: a study "
+			"across hosts measures the cluster's own network; "
+			"leave out --%s\n",
+			run_opts[links[k]].name, run_opts[links[k]].name);
+		return HV_EXIT_USAGE;
+	}
+	hv_err_init(&err);
+	if (hv_slurm_open(&a->alloc, &err) < 0) {
+		fprintf(stderr, "hpcvirt run: %s\n", err.msg);
+		return err.code == ENOENT || err.code == EINVAL ? HV_EXIT_USAGE
+								: HV_EXIT_FAIL;
+	}
+	a->o.slurm = &a->alloc;
 	return 0;
 }
 
@@ -1073,6 +1125,8 @@ hv_cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = link_args(&a);
 	if (rc == 0)
+		rc = launcher_args(&a);
+	if (rc == 0)
 		rc = reps_args(&a);
 	if (rc == 0 && hv_cli_bin_dir(bin, sizeof(bin)) < 0) {
 		fprintf(stderr, "hpcvirt run: hpcvirt-agent not found next "
@@ -1129,6 +1183,8 @@ hv_cmd_run(int argc, char **argv)
 	}
 	rc = run_and_render(&a, &plan);
 out:
+	if (a.o.slurm)
+		hv_slurm_close(&a.alloc);
 	hv_plan_release(&plan);
 	hv_params_release(&a.sets);
 	cJSON_Delete(a.recorded);

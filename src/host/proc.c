@@ -92,8 +92,13 @@ child_exec(char *const argv[], const struct hv_proc_opts *opts, int out_w,
 	for (int i = 0; i < opts->ncg_fds; i++)
 		if (write(opts->cg_fds[i], "0", 1) != 1)
 			child_fail(err_w, STEP_CGROUP);
-	dup2(devnull, STDIN_FILENO);
-	dup2(out_w >= 0 ? out_w : devnull, STDOUT_FILENO);
+	if (opts->stdio_fd > 0) {
+		dup2(opts->stdio_fd, STDIN_FILENO);
+		dup2(opts->stdio_fd, STDOUT_FILENO);
+	} else {
+		dup2(devnull, STDIN_FILENO);
+		dup2(out_w >= 0 ? out_w : devnull, STDOUT_FILENO);
+	}
 	if (opts->log_path) {
 		int lfd = open(opts->log_path,
 			       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -159,7 +164,8 @@ hv_proc_spawn(struct hv_proc *p, char *const argv[],
 		return hv_err_sys(err, errno, "cannot run '%s'", argv[0]);
 	if (pipe2(efd, O_CLOEXEC) != 0)
 		return hv_err_sys(err, errno, "pipe");
-	if (opts->pipe_stdout && pipe2(pfd, O_CLOEXEC) != 0) {
+	if (opts->pipe_stdout && opts->stdio_fd <= 0 &&
+	    pipe2(pfd, O_CLOEXEC) != 0) {
 		rc = hv_err_sys(err, errno, "pipe");
 		goto out;
 	}

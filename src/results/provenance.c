@@ -153,3 +153,102 @@ hv_host_load_read(struct hv_host_load *l)
 	if ((p = strstr(buf, "total=")) != NULL)
 		l->psi_some_total_us = strtod(p + 6, NULL);
 }
+
+/* Append to buf (used so far: *n), cut at len. */
+static void
+put(char *buf, size_t len, size_t *n, const char *fmt, const char *a,
+    const char *b)
+{
+	int w;
+
+	if (*n >= len)
+		return;
+	w = snprintf(buf + *n, len - *n, fmt, a, b);
+	if (w > 0)
+		*n += (size_t)w;
+}
+
+/* A provenance value as text: a string as it is, anything else as JSON. */
+static char *
+val_text(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return strdup(v->valuestring);
+	return v ? cJSON_PrintUnformatted(v) : strdup("null");
+}
+
+int
+hv_provenance_hosts_differ(const char *info, char *buf, size_t len)
+{
+	static const char *const keys[] = {
+		"kernel",   "cpu_model", "ncpus",   "mem_total_bytes",
+		"governor", "smt",	 "hpcvirt", "git_rev",
+	};
+	cJSON *o = info ? cJSON_Parse(info) : NULL, *h, *first, *b, *ob;
+	size_t n = 0, k;
+	int hosts = 0, bins = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return 0;
+	}
+	first = o->child;
+	cJSON_ArrayForEach(h, o) hosts++;
+	for (k = 0; first && k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const cJSON *v0 =
+			cJSON_GetObjectItemCaseSensitive(first, keys[k]);
+		bool same = true;
+
+		cJSON_ArrayForEach(h, o)
+		{
+			const cJSON *v =
+				cJSON_GetObjectItemCaseSensitive(h, keys[k]);
+
+			if (!v0 != !v || (v && !cJSON_Compare(v0, v, true)))
+				same = false;
+		}
+		if (same)
+			continue;
+		put(buf, len, &n, "%s%s (", n ? "; " : "", keys[k]);
+		cJSON_ArrayForEach(h, o)
+		{
+			char *t = val_text(
+				cJSON_GetObjectItemCaseSensitive(h, keys[k]));
+
+			put(buf, len, &n, h == first ? "%s: %s" : ", %s: %s",
+			    h->string, t ? t : "?");
+			free(t);
+		}
+		put(buf, len, &n, "%s%s", ")", "");
+	}
+	ob = first ? cJSON_GetObjectItemCaseSensitive(first, "binaries") : NULL;
+	cJSON_ArrayForEach(b, ob)
+	{
+		bool same = true;
+
+		cJSON_ArrayForEach(h, o)
+		{
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(h, "binaries"),
+				b->string);
+
+			if (!v || !cJSON_Compare(b, v, true))
+				same = false;
+		}
+		if (same)
+			continue;
+		if (bins++ == 0)
+			put(buf, len, &n, "%sbinaries (%s", n ? "; " : "",
+			    b->string);
+		else
+			put(buf, len, &n, ", %s%s", b->string, "");
+	}
+	if (bins)
+		put(buf, len, &n, "%s%s", ")", "");
+	if (n >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+	cJSON_Delete(o);
+	return hosts;
+}

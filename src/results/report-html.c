@@ -13,6 +13,7 @@
 
 #include "hpcvirt/results/explain.h"
 #include "hpcvirt/results/html.h"
+#include "hpcvirt/results/provenance.h"
 #include "hpcvirt/results/report.h"
 
 const char hv_html_css[] =
@@ -489,12 +490,27 @@ provenance(FILE *f, const struct hv_study *s)
 		"seed",	     "reps",	"warmup",
 		"spec",	     "link",	"precision",
 		"adaptive",  "cmdline", "selected_envs",
-		"binaries",  "envs"};
+		"binaries",  "envs",	"launcher",
+		"host_info"};
+	char diff[1024];
 	size_t i;
+	int n = hv_provenance_hosts_differ(hv_context_get(s, "host_info"), diff,
+					   sizeof(diff));
 
-	fputs("<h2 id=\"provenance\">Provenance</h2>\n<table>\n", f);
+	fputs("<h2 id=\"provenance\">Provenance</h2>\n", f);
+	if (n > 1 && diff[0]) {
+		fputs("<p><b>The hosts differ:</b> ", f);
+		hv_html_esc(f, diff);
+		fputs(". A ratio on one host is against native on that "
+		      "host.</p>\n",
+		      f);
+	}
+	fputs("<table>\n", f);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		prov_row(f, s, keys[i]);
+		if (hv_context_get(s, keys[i]) ||
+		    (strcmp(keys[i], "launcher") &&
+		     strcmp(keys[i], "host_info")))
+			prov_row(f, s, keys[i]);
 	fputs("</table>\n<details><summary>Run order (each block runs "
 	      "every unit once, in a seeded random order)</summary>"
 	      "<p><code>",

@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "hpcvirt/results/explain.h"
+#include "hpcvirt/results/provenance.h"
 #include "hpcvirt/results/report.h"
 #include "hpcvirt/util/opt.h"
 
@@ -744,6 +745,28 @@ seen_before(const cJSON *list, const cJSON *stop, const char *why,
 	return false;
 }
 
+/* A study across hosts: which, and what differs between them. */
+static void
+print_hosts(FILE *f, const struct hv_study *s)
+{
+	char diff[1024];
+	int n = hv_provenance_hosts_differ(hv_context_get(s, "host_info"), diff,
+					   sizeof(diff));
+
+	if (n < 2)
+		return;
+	if (!diff[0]) {
+		fprintf(f,
+			"hosts: %d, alike in kernel, CPU, memory, versions "
+			"and binaries\n",
+			n);
+		return;
+	}
+	fputs("hosts differ: ", f);
+	put_clean(f, diff, 0);
+	fputs(" (a ratio on one host is against native on that host)\n", f);
+}
+
 /*
  * The parameter sets envs left out of a reduced study, and why: one line
  * per reason, with the envs it holds for and the set when it is one.
@@ -784,7 +807,13 @@ print_reduced(FILE *f, const struct hv_study *s)
 		}
 		fputs(": ", f);
 		put_clean(f, why, 0);
-		fputs(" (--full runs them)\n", f);
+		/* What a study across hosts cannot run, --full does not
+		 * run either. */
+		fputs(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			      e, "across_hosts"))
+			      ? "\n"
+			      : " (--full runs them)\n",
+		      f);
 	}
 	cJSON_Delete(list);
 }
@@ -1012,6 +1041,7 @@ hv_render_table(FILE *f, const struct hv_study *s, struct hv_err *err)
 	}
 	print_link(f, s);
 	print_reduced(f, s);
+	print_hosts(f, s);
 	print_teardown(f, s);
 	for (g = 0; g < s->ncells && !hv_cell_contended(&s->cells[g]); g++)
 		;

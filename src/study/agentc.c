@@ -301,6 +301,21 @@ hv_agent_peer_info(const struct hv_agent_conn *c)
 	return c->peer;
 }
 
+int
+hv_agent_conn_fds(struct hv_agent_conn *c, int *rfd, int *wfd)
+{
+	if (c->broken)
+		return -EPIPE;
+	if (c->pending) /* the last frame read is done with */
+		hv_proto_in_pop(&c->in);
+	c->pending = false;
+	if (c->in.have > 0)
+		return -EBUSY;
+	*rfd = c->rfd;
+	*wfd = c->wfd;
+	return 0;
+}
+
 void
 hv_agent_close(struct hv_agent_conn *c)
 {

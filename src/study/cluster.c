@@ -139,6 +139,94 @@ collect(struct hv_proc *p, const struct hv_exec_req *req,
 	}
 }
 
+/*
+ * Run the launcher argv (in the network namespace netns_fd, or here
+ * when 0) with req's deadline and cancel flag, its stderr in errlog;
+ * fill res as hv_box_exec() does.
+ */
+static int
+launch(char *const argv[], int netns_fd, const char *errlog,
+       const struct hv_exec_req *req, struct hv_exec_res *res,
+       struct hv_err *err)
+{
+	struct hv_proc_opts opts = {
+		.pipe_stdout = true,
+		.die_with_parent = true,
+		.netns_fd = netns_fd,
+		.own_pgrp = true,
+		.log_path = errlog,
+	};
+	struct hv_proc p;
+	int64_t t0;
+	int rc;
+
+	unlink(errlog);
+	hv_proc_init(&p);
+	t0 = hv_now_ns();
+	rc = hv_proc_spawn(&p, argv, &opts, err);
+	if (rc < 0)
+		return rc;
+	collect(&p, req, res);
+	/* mpirun and what it forked (rsh relays, srun) go as one group. */
+	if (res->timed_out || (req->cancel && *req->cancel))
+		kill(-p.pid, SIGKILL);
+	hv_proc_stop(&p, 5000, 1000);
+	hv_proc_kill_group(p.pid, 2000);
+	res->wall_ns = hv_now_ns() - t0;
+	if (WIFSIGNALED(p.status)) {
+		res->exit_code = -1;
+		res->term_signal = WTERMSIG(p.status);
+	} else {
+		res->exit_code = WEXITSTATUS(p.status);
+	}
+	if (!res->out)
+		res->out = calloc(1, 1);
+	read_err(errlog, res);
+	if (!res->err)
+		res->err = calloc(1, 1);
+	unlink(errlog);
+	return 0;
+}
+
+int
+hv_cluster_exec_slurm(const char *run_dir, const char *bin_dir,
+		      const char *const *names, int nodes, int rpn,
+		      const struct hv_exec_req *req, struct hv_exec_res *res,
+		      struct hv_err *err)
+{
+	char errlog[600], prog[600], hosts[4096];
+	char *argv[MAX_ARGS + 10];
+	size_t used = 0;
+	int i, k = 0, rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!req->argv[0] || strcmp(req->argv[0], "hpcvirt-mpirun") != 0)
+		return hv_err_set(err, EINVAL,
+				  "a cluster runs hpcvirt-mpirun, not '%s'",
+				  req->argv[0] ? req->argv[0] : "");
+	for (i = 0; i < nodes; i++) {
+		int w = snprintf(hosts + used, sizeof(hosts) - used, "%s%s:%d",
+				 i ? "," : "", names[i], rpn);
+
+		if (w < 0 || (size_t)w >= sizeof(hosts) - used)
+			return hv_err_set(err, E2BIG, "too many hosts: %d",
+					  nodes);
+		used += (size_t)w;
+	}
+	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
+	snprintf(prog, sizeof(prog), "%s/hpcvirt-mpirun", bin_dir);
+	argv[k++] = prog;
+	argv[k++] = "--slurm";
+	argv[k++] = "--hosts";
+	argv[k++] = hosts;
+	argv[k++] = "--show-map";
+	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
+		argv[k++] = (char *)req->argv[i];
+	argv[k] = NULL;
+	rc = launch(argv, 0, errlog, req, res, err);
+	return rc < 0 ? hv_err_prefix(err, "mpirun under Slurm: ") : 0;
+}
+
 int
 hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
 		struct hv_box *const *boxes, int n, int rpn,
@@ -147,14 +235,6 @@ hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
 {
 	char map[600], errlog[600], prog[600], hosts[2048], net[32];
 	char *argv[MAX_ARGS + 10];
-	struct hv_proc_opts opts = {
-		.pipe_stdout = true,
-		.die_with_parent = true,
-		.netns_fd = lab->nsfd,
-		.own_pgrp = true,
-	};
-	struct hv_proc p;
-	int64_t t0;
 	int i, k = 0, rc;
 
 	memset(res, 0, sizeof(*res));
@@ -181,34 +261,9 @@ hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
 	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
 		argv[k++] = (char *)req->argv[i];
 	argv[k] = NULL;
-	unlink(errlog);
-	opts.log_path = errlog;
-	hv_proc_init(&p);
-	t0 = hv_now_ns();
-	rc = hv_proc_spawn(&p, argv, &opts, err);
-	if (rc < 0)
-		return hv_err_prefix(err, "mpirun in the lab: ");
-	collect(&p, req, res);
-	/* mpirun and what it forked (rsh relays) go as one group. */
-	if (res->timed_out || (req->cancel && *req->cancel))
-		kill(-p.pid, SIGKILL);
-	hv_proc_stop(&p, 5000, 1000);
-	hv_proc_kill_group(p.pid, 2000);
-	res->wall_ns = hv_now_ns() - t0;
-	if (WIFSIGNALED(p.status)) {
-		res->exit_code = -1;
-		res->term_signal = WTERMSIG(p.status);
-	} else {
-		res->exit_code = WEXITSTATUS(p.status);
-	}
-	if (!res->out)
-		res->out = calloc(1, 1);
-	read_err(errlog, res);
-	if (!res->err)
-		res->err = calloc(1, 1);
-	unlink(errlog);
+	rc = launch(argv, lab->nsfd, errlog, req, res, err);
 	unlink(map);
-	return 0;
+	return rc < 0 ? hv_err_prefix(err, "mpirun in the lab: ") : 0;
 }
 
 /* Add rank to node's array in o unless it is there. */

@@ -85,6 +85,8 @@ push_set(struct hv_plan *pl, const struct hv_bench *b,
 		pl->cap = cap;
 	}
 	pl->sets[pl->n].bench = b;
+	pl->sets[pl->n].host = -1;
+	pl->sets[pl->n].peer_host = -1;
 	hv_params_init(&pl->sets[pl->n].params);
 	if (hv_params_copy(&pl->sets[pl->n].params, p) < 0)
 		return -ENOMEM;
@@ -222,4 +224,86 @@ hv_plan_build(struct hv_plan *pl, const struct hv_bench *const *benches,
 	}
 	free(L);
 	return rc;
+}
+
+/* One set of the spread plan: set's params plus host = label. */
+static int
+push_placed(struct hv_plan *pl, const struct hv_plan_set *set,
+	    const char *label, int host, int peer)
+{
+	int rc = push_set(pl, set->bench, &set->params);
+
+	if (rc < 0)
+		return rc;
+	pl->sets[pl->n - 1].host = host;
+	pl->sets[pl->n - 1].peer_host = peer;
+	return hv_params_set(&pl->sets[pl->n - 1].params, "host", label);
+}
+
+int
+hv_plan_spread(struct hv_plan *pl, const char *const *names, size_t n,
+	       struct hv_err *err)
+{
+	struct hv_plan out;
+	char label[512];
+	size_t i, h, len;
+	long nodes;
+	int rc = 0;
+
+	if (n == 0 || n > 64)
+		return hv_err_set(err, EINVAL, "%zu hosts: expected 1 to 64",
+				  n);
+	hv_plan_init(&out);
+	for (i = 0; i < pl->n && rc == 0; i++) {
+		const struct hv_plan_set *s = &pl->sets[i];
+		const char *v = hv_params_get(&s->params, "nodes");
+
+		nodes = v ? strtol(v, NULL, 10) : 1;
+		if (nodes > 1 && (size_t)nodes > n) {
+			rc = hv_err_set(err, EINVAL,
+					"--nodes %ld: the allocation has %zu "
+					"host%s (%s%s); expected at most %zu "
+					"(ask salloc or sbatch for more, "
+					"-N %ld)",
+					nodes, n, n == 1 ? "" : "s", names[0],
+					n > 1 ? ", ..." : "", n, nodes);
+			break;
+		}
+		if (nodes > 1) {
+			for (h = 0, len = 0; h < (size_t)nodes; h++)
+				len += (size_t)snprintf(
+					label + len,
+					len < sizeof(label)
+						? sizeof(label) - len
+						: 0,
+					"%s%s", h ? "+" : "", names[h]);
+			if (len >= sizeof(label))
+				rc = hv_err_set(err, EINVAL,
+						"host names too long for one "
+						"label");
+			else
+				rc = push_placed(&out, s, label, 0, -1);
+			continue;
+		}
+		for (h = 0; h < n && rc == 0; h++) {
+			size_t p = (h + 1) % n;
+
+			if (s->bench->needs_peer)
+				snprintf(label, sizeof(label), "%s>%s",
+					 names[h], names[p]);
+			else
+				snprintf(label, sizeof(label), "%s", names[h]);
+			rc = push_placed(&out, s, label, (int)h,
+					 s->bench->needs_peer ? (int)p : -1);
+		}
+	}
+	if (rc == -ENOMEM)
+		hv_err_set(err, ENOMEM, "plan");
+	if (rc < 0) {
+		hv_plan_release(&out);
+		return rc;
+	}
+	hv_plan_release(pl);
+	*pl = out;
+	return 0;
 }

@@ -26,6 +26,7 @@
 #include "hpcvirt/host/runstate.h"
 #include "hpcvirt/study/result-line.h"
 #include "hpcvirt/study/sched.h"
+#include "hpcvirt/study/slurm.h"
 #include "proto/npb-rules.h"
 #include "hpcvirt/results/store.h"
 #include "hpcvirt/util/opt.h"
@@ -36,8 +37,11 @@ struct unit {
 	size_t cell0; /* first of its bench's metric cells */
 	bool failed;
 	int nodes; /* boxes its MPI job spans (params nodes), 1 for one */
-	int rpn;   /* MPI ranks per box then (params ranks_per_node) */
-	int nrep;  /* repetitions stored, warm-ups included: the next index */
+	/* Across hosts (o->slurm): the host it runs on (its box is node
+	 * host of its env) and its net peer's; 0 and -1 on one host. */
+	int host, peer_host;
+	int rpn;  /* MPI ranks per box then (params ranks_per_node) */
+	int nrep; /* repetitions stored, warm-ups included: the next index */
 	/* Adaptive rounds: the unit of the same set in env native (SIZE_MAX
 	 * if none), and the time its repetitions took in this run. */
 	size_t native;
@@ -55,7 +59,9 @@ struct runner {
 	bool lab_up;
 	struct hv_env_ctx ctx;
 	struct hv_box *boxes;
-	char (*box_err)[256]; /* why a box is down, "" if up */
+	/* Why a box is down, "" if up: [env * nhosts + host]. */
+	char (*box_err)[256];
+	size_t nhosts; /* the launcher's hosts; 1 on one host */
 	/* The other nodes of each env's virtual cluster, started when a
 	 * unit first needs them: [env * (max_nodes - 1) + k] is node k + 2. */
 	struct hv_box *nodes;
@@ -228,6 +234,26 @@ link_json(const struct hv_lab *lab)
 	return o;
 }
 
+/* {"name": "slurm", "job", "hosts": [{"name", "addr"}]}: where a study
+ * across hosts ran. */
+static cJSON *
+launcher_json(const struct hv_slurm *s)
+{
+	cJSON *o = cJSON_CreateObject(), *hosts, *h;
+	size_t i;
+
+	cJSON_AddStringToObject(o, "name", "slurm");
+	cJSON_AddStringToObject(o, "job", s->job);
+	hosts = cJSON_AddArrayToObject(o, "hosts");
+	for (i = 0; i < s->n; i++) {
+		h = cJSON_CreateObject();
+		cJSON_AddStringToObject(h, "name", s->hosts[i].name);
+		cJSON_AddStringToObject(h, "addr", s->hosts[i].addr);
+		cJSON_AddItemToArray(hosts, h);
+	}
+	return o;
+}
+
 /* The lab, with a warning if it cannot emulate all that was asked. */
 static int
 start_lab(struct runner *r, struct hv_err *err)
@@ -282,17 +308,89 @@ record_resume(struct runner *r, struct hv_err *err)
 }
 
 /* Has env i a repetition left to run? */
+/* Does unit u run in a box of its own env on its host? Not an MPI job
+ * across a Slurm allocation's hosts: Open MPI starts its ranks there. */
 static bool
-env_has_work(const struct runner *r, size_t i)
+uses_box(const struct runner *r, const struct unit *u)
+{
+	return !(r->o->slurm && u->nodes > 1);
+}
+
+/* Does env i have work left on host k (any host: k = SIZE_MAX)? */
+static bool
+env_has_work(const struct runner *r, size_t i, size_t k)
 {
 	size_t s;
 
-	for (s = 0; s < r->nsteps; s++)
-		if (r->units[r->order[s]].env == i &&
-		    !r->units[r->order[s]].failed &&
+	for (s = 0; s < r->nsteps; s++) {
+		const struct unit *u = &r->units[r->order[s]];
+
+		if (u->env == i && !u->failed && uses_box(r, u) &&
+		    (k == SIZE_MAX || (size_t)u->host == k) &&
 		    !r->done[r->order[s] * (size_t)r->blocks + s / r->nunits])
 			return true;
+	}
 	return false;
+}
+
+static char *
+box_err(struct runner *r, size_t env, size_t host)
+{
+	return r->box_err[env * r->nhosts + host];
+}
+
+static struct hv_box *
+node_box(struct runner *r, size_t env, int k)
+{
+	return k == 0 ? &r->boxes[env]
+		      : &r->nodes[env * (size_t)(r->max_nodes - 1) +
+				  (size_t)(k - 1)];
+}
+
+/* Start env's box on host k: here, or through the launcher there. */
+static int
+start_box(struct runner *r, size_t env, size_t k, struct hv_err *err)
+{
+	struct hv_box *b = node_box(r, env, (int)k);
+
+	if (r->o->slurm)
+		return hv_slurm_box_start(r->o->slurm, k, r->o->envs[env],
+					  &r->ctx, b, err);
+	return hv_box_start(r->o->envs[env], &r->ctx, b, err);
+}
+
+/* A started box in the context: start time, vCPUs, agent, config. */
+static void
+box_json(cJSON *e, const struct hv_box *b)
+{
+	cJSON *cfg;
+	size_t k;
+
+	cJSON_AddNumberToObject(e, "start_ns", (double)b->start_ns);
+	cJSON_AddNumberToObject(e, "vcpus", b->vcpus);
+	cJSON_AddStringToObject(e, "agent", hv_agent_peer_info(b->conn));
+	cfg = cJSON_AddObjectToObject(e, "config");
+	for (k = 0; k < b->config.n; k++) {
+		if (strcmp(b->config.v[k].key, "host_info") == 0)
+			continue; /* in the context's "launcher" */
+		cJSON_AddStringToObject(cfg, b->config.v[k].key,
+					b->config.v[k].value);
+	}
+}
+
+/* Across hosts: each host's provenance, from the first box started
+ * there, into the context's "launcher" object under "hosts". */
+static void
+note_host(cJSON *hosts, const char *name, const struct hv_box *b)
+{
+	const char *info = hv_params_get(&b->config, "host_info");
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(hosts, name);
+
+	if (h || !info)
+		return;
+	h = cJSON_Parse(info);
+	if (h)
+		cJSON_AddItemToObject(hosts, name, h);
 }
 
 /*
@@ -304,37 +402,51 @@ static int
 start_boxes(struct runner *r, struct hv_err *err)
 {
 	const struct hv_run_opts *o = r->o;
-	cJSON *envs = cJSON_CreateObject(), *e, *cfg;
+	cJSON *envs = cJSON_CreateObject(), *e, *where, *hosts = NULL;
 	struct hv_err berr;
 	size_t i, k;
+	int rc;
 
+	if (o->slurm)
+		hosts = cJSON_CreateObject();
 	for (i = 0; i < o->nenvs; i++) {
-		struct hv_box *b = &r->boxes[i];
-
 		e = cJSON_AddObjectToObject(envs, o->envs[i]->name);
 		cJSON_AddStringToObject(e, "paper_role",
 					o->envs[i]->paper_role);
-		if (!env_has_work(r, i)) {
+		if (!env_has_work(r, i, SIZE_MAX)) {
 			cJSON_AddStringToObject(e, "note", "nothing to run");
 			continue;
 		}
-		hv_err_init(&berr);
-		if (hv_box_start(o->envs[i], &r->ctx, b, &berr) < 0) {
-			snprintf(r->box_err[i], sizeof(r->box_err[i]), "%s",
-				 berr.msg);
-			cJSON_AddStringToObject(e, "error", berr.msg);
-			continue;
+		/* One host: the env's entry is its box; across hosts, it
+		 * has one entry per host under "hosts". */
+		where = o->slurm ? cJSON_AddObjectToObject(e, "hosts") : NULL;
+		for (k = 0; k < r->nhosts; k++) {
+			cJSON *b = e;
+
+			if (!env_has_work(r, i, k))
+				continue;
+			if (o->slurm)
+				b = cJSON_AddObjectToObject(
+					where, o->slurm->hosts[k].name);
+			hv_err_init(&berr);
+			if (start_box(r, i, k, &berr) < 0) {
+				snprintf(box_err(r, i, k), 256, "%s", berr.msg);
+				cJSON_AddStringToObject(b, "error", berr.msg);
+				continue;
+			}
+			box_json(b, node_box(r, i, (int)k));
+			if (hosts)
+				note_host(hosts, o->slurm->hosts[k].name,
+					  node_box(r, i, (int)k));
 		}
-		cJSON_AddNumberToObject(e, "start_ns", (double)b->start_ns);
-		cJSON_AddNumberToObject(e, "vcpus", b->vcpus);
-		cJSON_AddStringToObject(e, "agent",
-					hv_agent_peer_info(b->conn));
-		cfg = cJSON_AddObjectToObject(e, "config");
-		for (k = 0; k < b->config.n; k++)
-			cJSON_AddStringToObject(cfg, b->config.v[k].key,
-						b->config.v[k].value);
 	}
-	return put_ctx_cjson(r, o->resume ? "resumed_envs" : "envs", envs, err);
+	rc = put_ctx_cjson(r, o->resume ? "resumed_envs" : "envs", envs, err);
+	if (rc == 0 && hosts)
+		return put_ctx_cjson(
+			r, o->resume ? "resumed_host_info" : "host_info", hosts,
+			err);
+	cJSON_Delete(hosts);
+	return rc;
 }
 
 /*
@@ -456,6 +568,28 @@ env_skips(const struct runner *r, const struct hv_env *e,
 	       e->skip(set->bench, &set->params, why, len);
 }
 
+/*
+ * Across a Slurm allocation's hosts, only native boxes share a network
+ * (the hosts'), so a net peer on another host and an MPI job over
+ * several hosts run in native only; each host's other boxes sit in a
+ * lab of their own (docs/slurm.md).
+ */
+static bool
+slurm_skips(const struct runner *r, const struct hv_env *e,
+	    const struct hv_plan_set *set, char *why, size_t len)
+{
+	const char *nodes = hv_params_get(&set->params, "nodes");
+
+	if (!r->o->slurm || strcmp(e->name, "native") == 0 ||
+	    (!set->bench->needs_peer && (!nodes || strcmp(nodes, "1") == 0)))
+		return false;
+	snprintf(why, len,
+		 "runs across hosts, and %s boxes on different hosts have "
+		 "no network between them (only native does; docs/slurm.md)",
+		 e->name);
+	return true;
+}
+
 /* Position of an NPB class letter (S < W < A < ...), -1 for none. */
 static int
 class_rank(const struct hv_plan_set *set)
@@ -543,7 +677,9 @@ reduced(struct runner *r, size_t env, const struct hv_plan_set *set,
 	char why[256] = "", p[256];
 	cJSON *o;
 
-	if (!env_skips(r, e, set, why, sizeof(why))) {
+	bool across = slurm_skips(r, e, set, why, sizeof(why));
+
+	if (!across && !env_skips(r, e, set, why, sizeof(why))) {
 		big = larger_class(r, e, set);
 		if (!big ||
 		    (strcmp(e->name, "native") == 0 && base_of_other(r, set)))
@@ -559,6 +695,8 @@ reduced(struct runner *r, size_t env, const struct hv_plan_set *set,
 	cJSON_AddStringToObject(o, "bench", set->bench->name);
 	cJSON_AddStringToObject(o, "params", p);
 	cJSON_AddStringToObject(o, "why", why);
+	if (across)
+		cJSON_AddBoolToObject(o, "across_hosts", true);
 	cJSON_AddItemToArray(list, o);
 	return true;
 }
@@ -623,6 +761,8 @@ add_cells(struct runner *r, struct hv_err *err)
 			u->env = i;
 			u->set = &r->plan->sets[s];
 			u->nodes = param_int(&u->set->params, "nodes");
+			u->host = u->set->host > 0 ? u->set->host : 0;
+			u->peer_host = u->set->peer_host;
 			u->rpn = param_int(&u->set->params, "ranks_per_node");
 			v = hv_params_get(&u->set->params, "variant");
 			r->ctx.mpi |= v && strcmp(v, "mpi") == 0;
@@ -633,6 +773,9 @@ add_cells(struct runner *r, struct hv_err *err)
 	}
 	if (rc == 0)
 		link_natives(r);
+	/* Across hosts, node k of an env is its box on host k. */
+	if (r->max_nodes < (int)r->nhosts)
+		r->max_nodes = (int)r->nhosts;
 	if (rc == 0 && r->max_nodes > 1) {
 		r->nodes = calloc(o->nenvs * (size_t)(r->max_nodes - 1),
 				  sizeof(*r->nodes));
@@ -660,10 +803,11 @@ fail_down_boxes(struct runner *r, struct hv_err *err)
 	for (s = 0; s < r->nsteps; s++) {
 		struct unit *u = &r->units[r->order[s]];
 
-		if (u->failed || !r->box_err[u->env][0] ||
+		if (u->failed || !uses_box(r, u) ||
+		    !box_err(r, u->env, (size_t)u->host)[0] ||
 		    r->done[r->order[s] * (size_t)r->blocks + s / r->nunits])
 			continue;
-		rc = fail_unit(r, u, r->box_err[u->env], err);
+		rc = fail_unit(r, u, box_err(r, u->env, (size_t)u->host), err);
 		if (rc < 0)
 			return rc;
 	}
@@ -1041,14 +1185,6 @@ run_start_rep(struct runner *r, struct unit *u, struct hv_sample *smp,
 	return store_values(r, u, smp, values, err);
 }
 
-static struct hv_box *
-node_box(struct runner *r, size_t env, int k)
-{
-	return k == 0 ? &r->boxes[env]
-		      : &r->nodes[env * (size_t)(r->max_nodes - 1) +
-				  (size_t)(k - 1)];
-}
-
 /*
  * The boxes of u's virtual cluster: its env's box and nodes - 1 more of
  * the same env, started the first time a unit needs them and kept for
@@ -1125,7 +1261,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	size_t wlen, struct hv_err *err)
 {
 	const struct hv_bench *b = u->set->bench;
-	struct hv_box *box = &r->boxes[u->env];
+	struct hv_box *box = node_box(r, u->env, u->host);
 	struct hv_host_load before, after;
 	struct hv_exec_res res = {0};
 	struct hv_exec_req req = {0};
@@ -1146,20 +1282,33 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	hv_proc_init(&pp);
 	hv_err_init(&xerr);
 	why[0] = '\0';
-	if (b->needs_peer && peer_start(r, b, &pp, &bc.peer, &xerr) < 0)
+	if (b->needs_peer && r->o->slurm &&
+	    hv_slurm_peer_start(r->o->slurm, (size_t)u->peer_host,
+				r->o->bin_dir, r->rs.dir, b, &pp, &bc.peer,
+				&xerr) < 0)
+		goto fail;
+	if (b->needs_peer && !r->o->slurm &&
+	    peer_start(r, b, &pp, &bc.peer, &xerr) < 0)
 		goto fail;
 	if (b->argv(&u->set->params, &bc, &av, &xerr) < 0)
 		goto fail;
 	req.argv = (const char *const *)av.v;
 	req.timeout_ms = b->timeout_ms;
 	req.cancel = r->o->stop;
-	if (u->nodes > 1 && !cluster_ready(r, u, why, wlen))
+	if (u->nodes > 1 && !r->o->slurm && !cluster_ready(r, u, why, wlen))
 		goto out;
 	hv_host_load_read(&before);
-	if (u->nodes == 1)
+	if (u->nodes == 1 && !r->o->slurm) /* a remote box's is not here */
 		cpu0 = hv_proc_tree_cpu_ns(box->proc.pid);
 	smp->t_start_ns = hv_realtime_ns();
-	if (u->nodes > 1) {
+	if (u->nodes > 1 && r->o->slurm) {
+		if (hv_cluster_exec_slurm(r->rs.dir, r->o->bin_dir,
+					  r->o->slurm->names, u->nodes, u->rpn,
+					  &req, &res, &xerr) < 0) {
+			snprintf(why, wlen, "%s", xerr.msg);
+			goto out;
+		}
+	} else if (u->nodes > 1) {
 		if (cluster_exec(r, u, &req, &res, &xerr) < 0) {
 			snprintf(why, wlen, "%s", xerr.msg);
 			goto out;
@@ -1209,18 +1358,19 @@ out:
 
 /* Restart a box that went down mid-study; failing that, record why. */
 static bool
-box_ready(struct runner *r, size_t i)
+box_ready(struct runner *r, size_t i, size_t k)
 {
 	struct hv_err berr;
 
-	if (r->box_err[i][0])
+	if (box_err(r, i, k)[0])
 		return false;
-	if (r->boxes[i].env)
+	if (node_box(r, i, (int)k)->env)
 		return true;
 	hv_err_init(&berr);
-	if (hv_box_start(r->o->envs[i], &r->ctx, &r->boxes[i], &berr) == 0)
+	if (start_box(r, i, k, &berr) == 0)
 		return true;
-	snprintf(r->box_err[i], sizeof(r->box_err[i]), "restart: %s", berr.msg);
+	snprintf(box_err(r, i, k), 256, "%s: %s",
+		 r->o->slurm ? "start" : "restart", berr.msg);
 	return false;
 }
 
@@ -1267,8 +1417,9 @@ run_one(struct runner *r, struct unit *u, size_t step, int rep, bool *stop,
 	int rc;
 
 	progress(r, step, u, -1);
-	if (!box_ready(r, u->env))
-		return fail_unit(r, u, r->box_err[u->env], err);
+	if (uses_box(r, u) && !box_ready(r, u->env, (size_t)u->host))
+		return fail_unit(r, u, box_err(r, u->env, (size_t)u->host),
+				 err);
 	memset(&smp, 0, sizeof(smp));
 	smp.rep = rep;
 	smp.seq = (int)step;
@@ -1638,12 +1789,26 @@ int
 hv_run_validate(const struct hv_run_opts *o, struct hv_plan *plan,
 		struct hv_err *err)
 {
+	size_t i;
+	int rc;
+
 	hv_plan_init(plan);
 	if (o->nenvs == 0 || o->nbenches == 0)
 		return hv_err_set(err, EINVAL,
 				  "nothing to run: no env or "
 				  "bench selected");
-	return hv_plan_build(plan, o->benches, o->nbenches, o->sets, err);
+	rc = hv_plan_build(plan, o->benches, o->nbenches, o->sets, err);
+	for (i = 0; rc == 0 && o->slurm && i < o->nbenches; i++)
+		if (o->benches[i]->box_start)
+			rc = hv_err_set(
+				err, EINVAL,
+				"bench '%s' measures the start of boxes "
+				"on the host that runs the study; run "
+				"it without --launcher slurm",
+				o->benches[i]->name);
+	if (rc == 0 && o->slurm)
+		rc = hv_plan_spread(plan, o->slurm->names, o->slurm->n, err);
+	return rc;
 }
 
 static void
@@ -1694,8 +1859,9 @@ hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
 	r.ctx.run_dir = r.rs.dir;
 	r.ctx.spec = o->spec;
 	r.ctx.lab = &r.lab;
+	r.nhosts = o->slurm ? o->slurm->n : 1;
 	r.boxes = calloc(o->nenvs, sizeof(*r.boxes));
-	r.box_err = calloc(o->nenvs, sizeof(*r.box_err));
+	r.box_err = calloc(o->nenvs * r.nhosts, sizeof(*r.box_err));
 	if (!r.boxes || !r.box_err) {
 		rc = hv_err_set(err, ENOMEM, "boxes");
 		goto out;
@@ -1707,6 +1873,10 @@ hv_run_study(const struct hv_run_opts *o, const struct hv_plan *plan,
 	if (rc == 0)
 		rc = put_ctx_cjson(&r, o->resume ? "resumed_link" : "link",
 				   link_json(&r.lab), err);
+	if (rc == 0 && o->slurm)
+		rc = put_ctx_cjson(&r,
+				   o->resume ? "resumed_launcher" : "launcher",
+				   launcher_json(o->slurm), err);
 	if (rc == 0)
 		rc = add_cells(&r, err);
 	if (rc == 0)

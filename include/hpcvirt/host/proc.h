@@ -32,6 +32,9 @@ struct hv_proc_opts {
 	int netns_fd;	      /* > 0: setns(CLONE_NEWNET) into it before exec */
 	bool own_pgrp;	      /* the child leads a process group of its own */
 	bool no_aslr;	      /* personality ADDR_NO_RANDOMIZE, as setarch -R */
+	/* > 0: the child's stdin and stdout (one end of a socketpair, say);
+	 * pipe_stdout is then ignored. */
+	int stdio_fd;
 	/* cgroup.procs files (hv_cg_open_procs) the child joins by writing
 	 * "0" before exec, so that all it forks is in its groups. */
 	const int *cg_fds;

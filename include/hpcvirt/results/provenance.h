@@ -7,6 +7,7 @@
 #ifndef HPCVIRT_PROVENANCE_H
 #define HPCVIRT_PROVENANCE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -18,6 +19,16 @@
  * Values that cannot be read are null. NULL only if out of memory.
  */
 cJSON *hv_provenance_collect(const char *bin_dir, const char *const *cmdline);
+
+/*
+ * What differs between the hosts of a study across hosts: info is the
+ * context's "host_info" text ({host: provenance}). Writes "KEY (h1: v1,
+ * h2: v2); ..." for kernel, cpu_model, ncpus, mem_total_bytes,
+ * governor, smt, hpcvirt and git_rev, and "binaries (NAME, ...)" for
+ * binaries whose checksums differ, into buf ("" when alike). Returns
+ * the number of hosts (0: no such context, or not JSON).
+ */
+int hv_provenance_hosts_differ(const char *info, char *buf, size_t len);
 
 struct hv_host_load {
 	double load1;	       /* /proc/loadavg, 1 minute */

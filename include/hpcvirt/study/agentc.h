@@ -44,6 +44,14 @@ int hv_agent_connect(struct hv_agent_conn **out, const char *addr,
 int hv_agent_connect_fds(struct hv_agent_conn **out, int rfd, int wfd,
 			 int timeout_ms, struct hv_err *err);
 
+/*
+ * The connection's fds, for a relay that passes its frames on as bytes
+ * (`hpcvirt node`): -EBUSY when bytes past the last frame were read and
+ * would be lost, -EPIPE on a broken connection. The connection still
+ * owns the fds.
+ */
+int hv_agent_conn_fds(struct hv_agent_conn *c, int *rfd, int *wfd);
+
 /* From the agent's HELLO: "software host uname", e.g.
  * "hpcvirt-agent/0.1.0 box1 Linux 6.1.0-13-amd64 x86_64". */
 const char *hv_agent_peer_info(const struct hv_agent_conn *c);

@@ -28,6 +28,17 @@ int hv_cluster_exec(struct hv_lab *lab, const char *run_dir,
 		    struct hv_exec_res *res, struct hv_err *err);
 
 /*
+ * The same MPI job across the hosts of a Slurm allocation: the first
+ * nodes of names[] with rpn ranks each. hpcvirt-mpirun --slurm runs here
+ * (in the allocation), and Open MPI's mpirun starts its daemons with
+ * srun (its slurm launcher), so the ranks run natively on those hosts.
+ */
+int hv_cluster_exec_slurm(const char *run_dir, const char *bin_dir,
+			  const char *const *names, int nodes, int rpn,
+			  const struct hv_exec_req *req,
+			  struct hv_exec_res *res, struct hv_err *err);
+
+/*
  * Where the ranks ran, from the job map hpcvirt-mpirun --show-map prints
  * in out: {"10.201.0.11":[0],"10.201.0.12":[1]} (box address -> its
  * ranks, each once). A malloc'd JSON text, or NULL when out has no map.

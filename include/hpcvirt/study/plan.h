@@ -13,6 +13,10 @@
 struct hv_plan_set {
 	const struct hv_bench *bench;
 	struct hv_params params;
+	/* Across hosts (hv_plan_spread): the host the set runs on, and
+	 * the host of its net peer; -1 on one host. An MPI set of N nodes
+	 * runs on hosts 0..N-1. */
+	int host, peer_host;
 };
 
 struct hv_plan {
@@ -35,5 +39,17 @@ void hv_plan_release(struct hv_plan *pl);
 int hv_plan_build(struct hv_plan *pl, const struct hv_bench *const *benches,
 		  size_t nbenches, const struct hv_params *sets,
 		  struct hv_err *err);
+
+/*
+ * Spread the plan over hosts (a Slurm allocation's, in its order): each
+ * set becomes one set per host, with a "host" parameter naming it, so
+ * that each host's cells are its own and are compared with native on
+ * the same host. A bench with a peer runs between host pairs, each host
+ * to the next ("host" = "n1>n2"); an MPI set of N nodes runs once, over
+ * the first N hosts ("n1+n2"). More nodes than hosts is -EINVAL naming
+ * --nodes and the allocation. names[i] is host i's name.
+ */
+int hv_plan_spread(struct hv_plan *pl, const char *const *names, size_t n,
+		   struct hv_err *err);
 
 #endif

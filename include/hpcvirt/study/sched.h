@@ -19,6 +19,8 @@
 #include "hpcvirt/host/lab.h"
 #include "hpcvirt/results/result.h"
 
+struct hv_slurm;
+
 /* Where a study is, for a progress display: step (0-based) of nsteps,
  * what it runs, and the estimated seconds left (-1: not known yet). At
  * the end, once, with step == nsteps and label "". After a repetition's
@@ -87,6 +89,11 @@ struct hv_run_opts {
 	 * and order are checked against these; stored repetitions are kept
 	 * and only the missing ones run, at their original places. */
 	bool resume;
+	/* Across the hosts of a Slurm allocation (study/slurm.h), or NULL
+	 * for this host alone. Every set then runs on each host (a "host"
+	 * parameter), a net peer on the next host, an MPI job of N nodes
+	 * over the first N hosts; only native runs what spans hosts. */
+	struct hv_slurm *slurm;
 	/* Set asynchronously (SIGINT/SIGTERM): stop after the current rep. */
 	volatile sig_atomic_t *stop;
 };

@@ -17,6 +17,10 @@
  *   --mca plm isolated                     (one node: local launch, no
  *                                          ssh looked for)
  *
+ * With --slurm --hosts (ranks on the hosts of a Slurm allocation, where
+ * this runs) it adds the tcp BTL and Open MPI's own slurm launcher: its
+ * daemons start through srun, and the ranks natively on those hosts.
+ *
  * With --hosts (ranks in boxes) it adds the tcp BTL and the launch path
  * through the boxes' agents: plm_rsh_agent = hpcvirt-rsh --map FILE
  * (by name: every node finds it in its copy of the kernel dir),
@@ -35,7 +39,7 @@
 
 struct mr {
 	const char *np, *hosts, *map, *net;
-	int show_map;
+	int show_map, slurm;
 	int kernel; /* argv index of KERNEL */
 	char dir[PATH_MAX];
 	const char *v[MAXARGS + 1];
@@ -47,7 +51,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " --np N [--hosts H1,H2,... --map FILE "
-		"--net CIDR] KERNEL [ARGS...]\n"
+		"--net CIDR | --slurm --hosts H1,...] KERNEL [ARGS...]\n"
 		"  --np N      ranks, 1..256\n"
 		"  --hosts L   one rank slot per host (box addresses); "
 		"daemons are started\n"
@@ -55,6 +59,9 @@ usage(FILE *f)
 		"'HOST AGENT-ADDR')\n"
 		"  --net CIDR  subnet for MPI traffic with --hosts, e.g. "
 		"10.201.0.0/24\n"
+		"  --slurm     the --hosts are a Slurm allocation's (names), "
+		"and mpirun\n"
+		"              starts its daemons there with srun\n"
 		"  KERNEL      a program of this kernel directory, e.g. "
 		"hpcvirt-npb-mpi\n");
 }
@@ -94,6 +101,8 @@ parse(struct mr *m, int argc, char **argv)
 			m->hosts = need(argc, argv, i++);
 		} else if (!strcmp(a, "--map")) {
 			m->map = need(argc, argv, i++);
+		} else if (!strcmp(a, "--slurm")) {
+			m->slurm = 1;
 		} else if (!strcmp(a, "--show-map")) {
 			m->show_map = 1;
 		} else if (!strcmp(a, "--net")) {
@@ -112,7 +121,9 @@ parse(struct mr *m, int argc, char **argv)
 	if (!m->kernel)
 		hv_k_die(HV_K_EXIT_USAGE, "missing KERNEL (e.g. "
 					  "hpcvirt-npb-mpi)");
-	if (m->hosts && (!m->map || !m->net))
+	if (m->slurm && !m->hosts)
+		hv_k_die(HV_K_EXIT_USAGE, "--slurm needs --hosts");
+	if (m->hosts && !m->slurm && (!m->map || !m->net))
 		hv_k_die(HV_K_EXIT_USAGE, "--hosts needs --map FILE and "
 					  "--net CIDR");
 }
@@ -158,7 +169,15 @@ build(struct mr *m, char *mpirun, char *rsh, size_t rshlen)
 		add(m, "plm");
 		add(m, "isolated");
 	}
-	if (m->hosts) {
+	if (m->slurm) {
+		add(m, "--mca");
+		add(m, "plm");
+		add(m, "slurm");
+		add(m, "--host");
+		add(m, m->hosts);
+		add(m, "-wdir");
+		add(m, "/tmp");
+	} else if (m->hosts) {
 		if ((size_t)snprintf(rsh, rshlen, "hpcvirt-rsh --map %s",
 				     m->map) >= rshlen)
 			hv_k_die(HV_K_EXIT_USAGE, "--map path too long");

@@ -1,0 +1,281 @@
+/*
+ * node.c - "hpcvirt node": one box on this host for a study that runs
+ * elsewhere (`hpcvirt run --launcher slurm`, study/slurm.h). An srun
+ * step starts it with its stdin and stdout connected to the study's
+ * process. It starts the box with the env's own driver, as `hpcvirt run`
+ * would (the run directory, a lab unless the env is native, the stale
+ * cleanup of killed runs first), writes one line,
+ *
+ *   HPCVIRT-NODE-READY {"start_ns", "vcpus", "scratch", "config",
+ *                       "host_info"}      or   HPCVIRT-NODE-ERROR why
+ *
+ * and then passes bytes both ways between its stdin/stdout and the box's
+ * agent, which the study talks to as if it were local. It stops the box
+ * and ends when either side closes (the study stopped the box, or died:
+ * srun then closes our stdin), when the box's process dies, or on
+ * SIGINT/SIGTERM (scancel of the step).
+ *
+ * A native box here runs in the host's own network, so that its peer and
+ * its MPI ranks on other hosts reach it over the cluster's network; every
+ * other env gets a lab, as on one host.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "hpcvirt/host/lab.h"
+#include "hpcvirt/host/proc.h"
+#include "hpcvirt/host/runstate.h"
+#include "hpcvirt/registry.h"
+#include "hpcvirt/results/provenance.h"
+#include "hpcvirt/study/env.h"
+#include "hpcvirt/study/slurm.h"
+#include "hpcvirt/util/opt.h"
+
+#define RELAY_POLL_MS 500
+
+static volatile sig_atomic_t node_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	node_stop = 1;
+}
+
+struct node_args {
+	const char *env, *bin_dir;
+	struct hv_spec spec;
+	bool mpi;
+};
+
+static const struct hv_cli_opt node_opts[] = {
+	{"env", "NAME", "the box's environment (hpcvirt list)"},
+	{"bin-dir", "DIR", "the agent and kernels (default: beside hpcvirt)"},
+	{"cpus", "N", "the box's CPU limit (0: none)"},
+	{"mem", "MIB", "the box's memory limit in MiB (0: none)"},
+	{"mpi", NULL, "the box runs MPI (a guest boots the MPI image)"},
+};
+
+static int
+on_opt(void *ctx, size_t idx, const char *v)
+{
+	struct node_args *a = ctx;
+	struct hv_err err;
+	uint64_t u;
+
+	hv_err_init(&err);
+	switch (idx) {
+	case 0:
+		a->env = v;
+		return 0;
+	case 1:
+		a->bin_dir = v;
+		return 0;
+	case 2:
+	case 3:
+		if (hv_opt_u64(idx == 2 ? "cpus" : "mem", v, 0,
+			       idx == 2 ? 1024 : 1 << 24, &u, &err) < 0) {
+			fprintf(stderr, "hpcvirt node: %s\n", err.msg);
+			return HV_EXIT_USAGE;
+		}
+		if (idx == 2)
+			a->spec.cpus = (int)u;
+		else
+			a->spec.mem_mib = (int)u;
+		return 0;
+	default:
+		a->mpi = true;
+		return 0;
+	}
+}
+
+/* Write all of buf to fd; false when the other side is gone. */
+static bool
+put_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Move what one side has to the other; false at its end. */
+static bool
+pass(int from, int to)
+{
+	char buf[65536];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	return n > 0 && put_all(to, buf, (size_t)n);
+}
+
+/* Bytes both ways between the study (stdin/stdout) and the agent, until
+ * one side ends, the box dies or we are told to stop. Says why. */
+static const char *
+relay(struct hv_box *box, int rfd, int wfd)
+{
+	struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+			      {.fd = rfd, .events = POLLIN}};
+
+	while (!node_stop) {
+		int n = poll(p, 2, RELAY_POLL_MS);
+
+		if (n < 0 && errno != EINTR)
+			return "poll failed";
+		if (box->proc.pid > 0 && !hv_proc_alive(&box->proc))
+			return "the box's process ended";
+		if (n <= 0)
+			continue;
+		if (p[0].revents && !pass(STDIN_FILENO, wfd))
+			return "the study closed its end";
+		if (p[1].revents && !pass(rfd, STDOUT_FILENO))
+			return "the agent closed its end";
+	}
+	return "signalled";
+}
+
+/* The READY line: the box as the study needs it, and this host. */
+static int
+say_ready(const struct hv_box *box, const char *bin_dir)
+{
+	cJSON *o = cJSON_CreateObject(), *cfg;
+	char *txt;
+	size_t k;
+	int rc;
+
+	if (!o)
+		return -1;
+	cJSON_AddNumberToObject(o, "start_ns", (double)box->start_ns);
+	cJSON_AddNumberToObject(o, "vcpus", box->vcpus);
+	cJSON_AddStringToObject(o, "scratch", box->scratch);
+	cfg = cJSON_AddObjectToObject(o, "config");
+	for (k = 0; k < box->config.n; k++)
+		cJSON_AddStringToObject(cfg, box->config.v[k].key,
+					box->config.v[k].value);
+	cJSON_AddItemToObject(o, "host_info",
+			      hv_provenance_collect(bin_dir, NULL));
+	txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!txt)
+		return -1;
+	rc = printf(HV_NODE_READY_TAG "%s\n", txt) < 0 || fflush(stdout) ? -1
+									 : 0;
+	free(txt);
+	return rc;
+}
+
+int
+hv_cmd_node(int argc, char **argv)
+{
+	struct node_args a = {0};
+	const struct hv_env *env;
+	struct hv_runstate rs = {0};
+	struct hv_lab lab;
+	struct hv_env_ctx ctx = {0};
+	struct hv_box box;
+	struct hv_err err;
+	struct sigaction sa;
+	bool lab_up = false;
+	char bin[1024];
+	int first, rc, rfd, wfd;
+	const char *why;
+
+	rc = hv_cli_parse("hpcvirt node --env NAME [--bin-dir DIR] [--cpus N] "
+			  "[--mem MIB] [--mpi]   (started by srun for "
+			  "'hpcvirt run --launcher slurm')",
+			  node_opts, sizeof(node_opts) / sizeof(node_opts[0]),
+			  argc, argv, on_opt, &a, &first);
+	if (rc == -1)
+		return HV_EXIT_OK;
+	if (rc)
+		return rc;
+	if (first < argc || !a.env) {
+		fprintf(stderr, "hpcvirt node: %s\n",
+			first < argc ? "unexpected argument"
+				     : "missing --env NAME");
+		return HV_EXIT_USAGE;
+	}
+	env = hv_env_find(a.env);
+	if (!env) {
+		fprintf(stderr,
+			"hpcvirt node: unknown env '%s': expected a name "
+			"'hpcvirt list' shows\n",
+			a.env);
+		return HV_EXIT_USAGE;
+	}
+	if (!a.bin_dir) {
+		if (hv_cli_bin_dir(bin, sizeof(bin)) < 0) {
+			printf(HV_NODE_ERROR_TAG "no hpcvirt-agent beside "
+						 "hpcvirt on this host\n");
+			return HV_EXIT_FAIL;
+		}
+		a.bin_dir = bin;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	hv_err_init(&err);
+	rc = hv_env_probe(env, &err);
+	if (rc == 0)
+		rc = hv_runstate_create(&rs, &err);
+	if (rc == 0 && strcmp(env->name, "native") != 0) {
+		struct hv_lab_opts lo = {0};
+
+		rc = hv_lab_create(&lab, &lo, &err);
+		lab_up = rc == 0;
+	}
+	ctx.bin_dir = a.bin_dir;
+	ctx.run_dir = rs.dir;
+	ctx.spec = a.spec;
+	ctx.lab = lab_up ? &lab : NULL;
+	ctx.mpi = a.mpi;
+	if (rc == 0)
+		rc = hv_box_start(env, &ctx, &box, &err);
+	if (rc < 0) {
+		printf(HV_NODE_ERROR_TAG "%s\n", err.msg);
+		fflush(stdout);
+		goto out;
+	}
+	rc = hv_agent_conn_fds(box.conn, &rfd, &wfd);
+	if (rc < 0) {
+		printf(HV_NODE_ERROR_TAG "the agent's connection: %s\n",
+		       strerror(-rc));
+		fflush(stdout);
+	}
+	if (rc == 0)
+		rc = say_ready(&box, a.bin_dir);
+	if (rc == 0) {
+		why = relay(&box, rfd, wfd);
+		fprintf(stderr, "hpcvirt node: %s box on this host stops: %s\n",
+			env->name, why);
+	}
+	hv_err_init(&err);
+	if (hv_box_stop(&box, &err) < 0)
+		fprintf(stderr, "hpcvirt node: %s\n", err.msg);
+out:
+	if (lab_up)
+		hv_lab_destroy(&lab);
+	hv_runstate_remove(&rs);
+	return rc < 0 ? HV_EXIT_FAIL : HV_EXIT_OK;
+}

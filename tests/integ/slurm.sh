@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Real clusters (issue 20): a Slurm cluster from Debian's packages on this
+# machine (scripts/slurm-cluster.sh: slurmctld, munged and two slurmd, each
+# node in a network and UTS namespace of its own on a private bridge), and
+# `hpcvirt run --launcher slurm` inside an allocation of both nodes:
+#
+#   - outside an allocation, and with more --nodes than hosts, it exits 2
+#     saying what to do;
+#   - npb.ep and npb.cg (class S, serial per host and MPI over both
+#     nodes) and net.rr from each node to the other run in native and ns,
+#     every cell in the one study.db with its host; the MPI ranks report
+#     the two nodes; each net.rr client reached the other node's address;
+#     ns leaves out what spans hosts, and says so;
+#   - a node's job step killed mid-study (scancel) fails only the cells
+#     that were running there, with the host and srun's word, and every
+#     repetition logged as stored is in study.db;
+#   - docs/hpcvirt.sbatch runs the same way as a batch job;
+#   - the study's own process SIGKILLed: the nodes' processes end with
+#     their steps, and `hpcvirt clean` removes what they left;
+#   - nothing is left: no hpcvirt or srun process, no run directory, and
+#     the cluster's daemons and namespaces go with `slurm-cluster.sh down`.
+set -u
+. tests/lib.sh
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+[ -x "$HV" ] || skip_all "hpcvirt not built"
+for p in slurmctld slurmd munged srun salloc scontrol squeue scancel; do
+	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
+		skip_all "no $p (Debian's slurmctld, slurmd, slurm-client and munge)"
+done
+[ -x "$BIN/hpcvirt-npb-mpi" ] || skip_all "hpcvirt-npb-mpi not built (no mpicc)"
+command -v mpirun >/dev/null || skip_all "no mpirun (openmpi-bin)"
+command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
+
+SC=$PWD/scripts/slurm-cluster.sh
+C=$T/cluster
+# A /24 of its own, so that a cluster another test left cannot clash.
+export SLURM_CLUSTER_NET=10.213.$((RANDOM % 200 + 20))
+trap '"$SC" down "$C" >/dev/null 2>&1; rm -rf "$T"' EXIT
+
+"$SC" up "$C" 2 >"$T/up.out" 2>&1
+rc=$?
+ok $rc "slurmctld, munged and two slurmd start ($(tail -1 "$T/up.out"))"
+if [ $rc -ne 0 ]; then
+	sed 's/^/#   /' "$T/up.out" | tail -20
+	finish
+	exit
+fi
+"$SC" run "$C" scontrol -o show node >"$T/nodes"
+grep -o 'NodeName=[^ ]*\|NodeAddr=[^ ]*\|State=[^ ]*' "$T/nodes" |
+	paste -d' ' - - - | sed 's/^/# /'
+[ "$(grep -c 'State=IDLE' "$T/nodes")" -eq 2 ] &&
+	[ "$(grep -o 'NodeAddr=[^ ]*' "$T/nodes" | sort -u | wc -l)" -eq 2 ]
+ok $? "Slurm sees two idle nodes with two addresses"
+
+# 1. Bad input.
+expect_exit 2 "--launcher slurm outside an allocation" -- \
+	env -u SLURM_JOB_ID -u SLURM_JOB_NODELIST \
+	"$HV" run --launcher slurm --env native --bench npb.ep --class S
+stderr_has "run it under 'salloc -N 2' or in an sbatch script" \
+	"it says how to get an allocation"
+expect_exit 2 "--launcher mpi" -- "$HV" run --launcher mpi --env native
+stderr_has "bad --launcher 'mpi': expected local or slurm" \
+	"it names the value and the choices"
+expect_exit 2 "--nodes 4 on 2 hosts" -- "$SC" run "$C" salloc -N2 -Q \
+	"$HV" run --launcher slurm --env native --bench npb.ep --class S \
+	--variant mpi --nodes 4
+stderr_has "--nodes 4: the allocation has 2 hosts" \
+	"it names --nodes and the allocation's size"
+expect_exit 2 "--link with --launcher slurm" -- "$SC" run "$C" salloc -N2 -Q \
+	"$HV" run --launcher slurm --env native --bench net.rr --link gige
+stderr_has "--link with --launcher slurm" "it names the option"
+
+# 2. A small study across both nodes: MPI at 1 node runs on each host,
+# at 2 nodes over both.
+timeout -k 10 600 "$SC" run "$C" salloc -N2 -Q "$HV" run --launcher slurm \
+	--env native,ns --bench npb.ep,npb.cg,net.rr --variant mpi \
+	--nodes 1,2 --class S --sizes 1 --duration 0.3 --reps 2 --warmup 0 \
+	--out "$T/s" --json "$T/s.json" --quiet --no-progress >"$T/run.out" 2>&1
+rc=$?
+ok $rc "native,ns x npb.ep,npb.cg,net.rr runs through salloc -N2 ($(tail -1 "$T/run.out"))"
+[ $rc -eq 0 ] || sed 's/^/#   /' "$T/run.out" | tail -20
+
+python3 - "$T/s.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+cells = st["cells"]
+bad = [(c["env"], c["bench"], c["params"], c["reason"]) for c in cells
+       if c["status"] != "ok"]
+def hosts(env, bench, **kw):
+    return sorted(c["params"].get("host") for c in cells
+                  if c["env"] == env and c["bench"] == bench
+                  and all(str(c["params"].get(k)) == str(v)
+                          for k, v in kw.items()))
+got = {
+    "native ep 1": hosts("native", "npb.ep", nodes=1),
+    "native cg mpi 1": hosts("native", "npb.cg", variant="mpi", nodes=1),
+    "native cg mpi 2": hosts("native", "npb.cg", variant="mpi", nodes=2),
+    "ns ep 1": hosts("ns", "npb.ep", nodes=1),
+    "ns cg mpi 2": hosts("ns", "npb.cg", variant="mpi", nodes=2),
+    "native rr": hosts("native", "net.rr"),
+    "ns rr": hosts("ns", "net.rr"),
+}
+for k, v in got.items():
+    print("# %-16s %s" % (k, sorted(set(v))))
+want = {
+    "native ep 1": ["n1", "n2"], "native cg mpi 1": ["n1", "n2"],
+    "native cg mpi 2": ["n1+n2"], "ns ep 1": ["n1", "n2"],
+    "ns cg mpi 2": [], "native rr": ["n1>n2", "n2>n1"], "ns rr": [],
+}
+print("# not ok: %s" % bad)
+sys.exit(0 if not bad and all(sorted(set(got[k])) == want[k] for k in want)
+         else 1)
+PY
+ok $? "every cell verified, each with its host; MPI over n1+n2; net.rr each way; ns nothing across hosts"
+
+python3 - "$T/s.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+ctx = st["context"]
+get = lambda k: json.loads(ctx[k]) if isinstance(ctx.get(k), str) else ctx.get(k)
+red = get("reduced") or []
+lau = get("launcher") or {}
+info = get("host_info") or {}
+print("# launcher: %s" % lau)
+print("# host_info: %s" % {h: (v.get("host"), v.get("kernel"))
+                           for h, v in info.items()})
+across = [r for r in red if r.get("env") == "ns" and r.get("across_hosts")]
+print("# ns left out across hosts: %d sets: %s" % (len(across),
+      across[0]["why"] if across else None))
+sys.exit(0 if lau.get("name") == "slurm"
+         and [h["name"] for h in lau.get("hosts", [])] == ["n1", "n2"]
+         and sorted(info) == ["n1", "n2"]
+         and all(info[h].get("host") == h for h in info)
+         and across and "no network between them" in across[0]["why"]
+         else 1)
+PY
+ok $? "the context records the allocation, each host's provenance, and why ns left out the sets across hosts"
+
+# Where the ranks ran and where each net.rr client connected.
+sqlite3 "$T/s/study.db" "SELECT json_extract(s.raw, '$.result.ranks_at')
+	FROM sample s JOIN cell c ON c.id = s.cell_id WHERE c.metric = 'time_s'
+	AND json_extract(c.params, '$.nodes') = '2'" >"$T/place"
+sed 's/^/# /' "$T/place"
+python3 - "$T/place" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+good = [r for r in rows if sorted(x["host"] for x in r) == ["n1", "n2"]
+        and len({x["netns"] for x in r}) == 2]
+sys.exit(0 if rows and len(good) == len(rows) == 4 else 1)
+PY
+ok $? "in each 2-node repetition rank 0 and rank 1 ran on n1 and n2"
+addr() { grep -o "NodeName=$1 .*" "$T/nodes" | grep -o 'NodeAddr=[^ ]*' | cut -d= -f2; }
+sqlite3 "$T/s/study.db" "SELECT DISTINCT json_extract(c.params, '$.host') || ' ' ||
+	json_extract(s.raw, '$.result.peer') FROM sample s JOIN cell c
+	ON c.id = s.cell_id WHERE c.bench = 'net.rr' AND s.raw IS NOT NULL" |
+	sed 's/:[0-9]*$//' | sort -u >"$T/peers"
+sed 's/^/# /' "$T/peers"
+grep -qx "n1>n2 $(addr n2)" "$T/peers" &&
+	grep -qx "n2>n1 $(addr n1)" "$T/peers" &&
+	[ "$(wc -l <"$T/peers")" -eq 2 ]
+ok $? "each net.rr client reached the other node's address"
+
+# 3. A node's job step killed mid-study.
+timeout -k 10 600 "$SC" run "$C" salloc -N2 -Q "$HV" run --launcher slurm \
+	--env native --bench npb.ep,npb.cg --variant ser --class S --reps 8 \
+	--warmup 0 --out "$T/k" --log "$T/k.log" --quiet --no-progress \
+	>"$T/k.out" 2>&1 &
+study=$!
+step=""
+for _ in $(seq 300); do
+	if grep -q 'stored .*host=n2' "$T/k.log" 2>/dev/null; then
+		step=$("$SC" run "$C" squeue -s -h -o '%i %j %N' |
+			awk '$2 == "hpcvirt-node" && $3 == "n2" {print $1; exit}')
+		[ -n "$step" ] && break
+	fi
+	sleep 0.1
+done
+echo "# killing job step $step (hpcvirt node on n2)"
+[ -n "$step" ] && "$SC" run "$C" scancel "$step"
+ok $? "a repetition on n2 is stored, and its node's step is cancelled"
+wait "$study"
+rc=$?
+[ "$rc" -eq 1 ]
+ok $? "the study ends, with failed cells (exit $rc, want 1: $(tail -1 "$T/k.out"))"
+sqlite3 "$T/k/study.db" "SELECT env, bench, json_extract(params, '$.host'),
+	status, coalesce(reason, '') FROM cell WHERE metric = 'time_s'" >"$T/kc"
+sed 's/^/# /' "$T/kc"
+[ "$(grep -c '|ok|' "$T/kc")" -ge 2 ] &&
+	! grep '|failed|' "$T/kc" | grep -qv '|n2|failed|host n2 lost: .*srun step ended' &&
+	grep -q '|n2|failed|' "$T/kc" &&
+	! grep -q '|n1|failed|' "$T/kc"
+ok $? "only n2's running cells failed, naming the host and srun's word; n1's finished"
+logged=$(grep -c ' stored ' "$T/k.log")
+stored=$(sqlite3 "$T/k/study.db" "SELECT count(*) FROM sample s JOIN cell c
+	ON c.id = s.cell_id WHERE c.metric = 'time_s'")
+[ "$logged" -gt 0 ] && [ "$logged" -eq "$stored" ]
+ok $? "every repetition logged as stored is in study.db ($logged logged, $stored stored)"
+
+# 4. The sbatch template of docs/slurm.md, as a batch job: the script
+# runs on n1, and the study is stored there.
+HPCVIRT=$HV HPCVIRT_OUT=$T/b HPCVIRT_ARGS="--env native --bench npb.ep \
+--class S --variant mpi --nodes 1,2 --reps 2 --warmup 0" \
+	timeout -k 10 300 "$SC" run "$C" sbatch --wait -Q -N 2 --chdir="$T" \
+	"$PWD/docs/hpcvirt.sbatch" >"$T/sb.out" 2>&1
+rc=$?
+ok $rc "docs/hpcvirt.sbatch runs as a batch job (sbatch --wait: exit $rc)"
+[ $rc -eq 0 ] || cat "$T"/sb.out "$T"/hpcvirt-*.out 2>/dev/null | sed 's/^/#   /' | tail -20
+sqlite3 "$T/b/study.db" "SELECT json_extract(params, '$.host') FROM cell
+	WHERE metric = 'time_s' AND status = 'ok'" 2>/dev/null | sort >"$T/bc"
+[ "$(tr '\n' ' ' <"$T/bc")" = "n1 n1+n2 n2 " ]
+ok $? "its study has npb.ep on n1, on n2 and over n1+n2 ($(tr '\n' ' ' <"$T/bc"))"
+
+# 5. The study's own process SIGKILLed: srun dies with it, Slurm ends
+# the steps, and every hpcvirt node stops its box.
+timeout -k 10 300 "$SC" run "$C" salloc -N2 -Q "$HV" run --launcher slurm \
+	--env native,ns --bench npb.ep --variant ser --class S --reps 40 \
+	--warmup 0 --out "$T/x" --log "$T/x.log" --quiet --no-progress \
+	>/dev/null 2>&1 &
+killed=1
+for _ in $(seq 300); do
+	if grep -q 'stored .*host=n2' "$T/x.log" 2>/dev/null; then
+		pkill -KILL -f "^$HV run --launcher slurm .*$T/x" && killed=0
+		break
+	fi
+	sleep 0.1
+done
+wait
+ok $killed "the study is SIGKILLed after a repetition on n2 is stored"
+for _ in $(seq 100); do
+	pgrep -f "$HV node|$BIN/hpcvirt-agent" >/dev/null || break
+	sleep 0.1
+done
+! pgrep -af "$HV node|$BIN/hpcvirt-agent"
+ok $? "its nodes' hpcvirt node and agents end within 10 s"
+"$HV" clean >"$T/clean.out" 2>&1
+ok $? "hpcvirt clean removes what the killed processes left ($(cat "$T/clean.out"))"
+
+# 6. Nothing left.
+sleep 1
+# Live processes only: a zombie srun of Open MPI's, reparented to init,
+# holds nothing and is init's to reap.
+left=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' |
+	grep -E "[h]pcvirt (node|run)|[h]pcvirt-agent|/[s]run |^ *[0-9]+ +[^ ]+ +[s]run " |
+	grep -v awk || true)
+[ -z "$left" ]
+ok $? "no hpcvirt node, agent or srun process is left"
+[ -z "$left" ] || echo "$left" | sed 's/^/#   /'
+prefix=$(sed -n 's/^prefix=//p' "$C/state")
+"$SC" down "$C"
+ok $? "the cluster stops"
+[ -z "$(ip netns list | grep "^$prefix-")" ] &&
+	[ -z "$(pgrep -af "$C" | grep -v pgrep)" ]
+ok $? "its namespaces and daemons are gone"
+finish
