@@ -140,30 +140,46 @@ collect(struct hv_proc *p, const struct hv_exec_req *req,
 }
 
 /*
- * Run the launcher argv (in the network namespace netns_fd, or here
- * when 0) with req's deadline and cancel flag, its stderr in errlog;
- * fill res as hv_box_exec() does.
+ * Run hpcvirt-mpirun from bin_dir with the options head[0..nhead) before
+ * req's own arguments (req->argv is "hpcvirt-mpirun --np N KERNEL ..."),
+ * in the network namespace netns_fd (0: here), with req's deadline and
+ * cancel flag, its stderr in run_dir; fill res as hv_box_exec() does.
  */
 static int
-launch(char *const argv[], int netns_fd, const char *errlog,
-       const struct hv_exec_req *req, struct hv_exec_res *res,
-       struct hv_err *err)
+launch(const char *run_dir, const char *bin_dir, const char *const *head,
+       int nhead, int netns_fd, const struct hv_exec_req *req,
+       struct hv_exec_res *res, struct hv_err *err)
 {
 	struct hv_proc_opts opts = {
 		.pipe_stdout = true,
 		.die_with_parent = true,
 		.netns_fd = netns_fd,
 		.own_pgrp = true,
-		.log_path = errlog,
 	};
+	char errlog[600], prog[600];
+	const char *argv[MAX_ARGS + 16];
 	struct hv_proc p;
 	int64_t t0;
-	int rc;
+	int i, k = 0, rc;
 
+	memset(res, 0, sizeof(*res));
+	if (!req->argv[0] || strcmp(req->argv[0], "hpcvirt-mpirun") != 0)
+		return hv_err_set(err, EINVAL,
+				  "a cluster runs hpcvirt-mpirun, not '%s'",
+				  req->argv[0] ? req->argv[0] : "");
+	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
+	snprintf(prog, sizeof(prog), "%s/hpcvirt-mpirun", bin_dir);
+	argv[k++] = prog;
+	for (i = 0; i < nhead && i < 16 - 2; i++)
+		argv[k++] = head[i];
+	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
+		argv[k++] = req->argv[i];
+	argv[k] = NULL;
 	unlink(errlog);
+	opts.log_path = errlog;
 	hv_proc_init(&p);
 	t0 = hv_now_ns();
-	rc = hv_proc_spawn(&p, argv, &opts, err);
+	rc = hv_proc_spawn(&p, (char *const *)argv, &opts, err);
 	if (rc < 0)
 		return rc;
 	collect(&p, req, res);
@@ -194,16 +210,11 @@ hv_cluster_exec_slurm(const char *run_dir, const char *bin_dir,
 		      const struct hv_exec_req *req, struct hv_exec_res *res,
 		      struct hv_err *err)
 {
-	char errlog[600], prog[600], hosts[4096];
-	char *argv[MAX_ARGS + 10];
+	char hosts[4096];
+	const char *head[] = {"--slurm", "--hosts", hosts, "--show-map"};
 	size_t used = 0;
-	int i, k = 0, rc;
+	int i, rc;
 
-	memset(res, 0, sizeof(*res));
-	if (!req->argv[0] || strcmp(req->argv[0], "hpcvirt-mpirun") != 0)
-		return hv_err_set(err, EINVAL,
-				  "a cluster runs hpcvirt-mpirun, not '%s'",
-				  req->argv[0] ? req->argv[0] : "");
 	for (i = 0; i < nodes; i++) {
 		int w = snprintf(hosts + used, sizeof(hosts) - used, "%s%s:%d",
 				 i ? "," : "", names[i], rpn);
@@ -213,17 +224,7 @@ hv_cluster_exec_slurm(const char *run_dir, const char *bin_dir,
 					  nodes);
 		used += (size_t)w;
 	}
-	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
-	snprintf(prog, sizeof(prog), "%s/hpcvirt-mpirun", bin_dir);
-	argv[k++] = prog;
-	argv[k++] = "--slurm";
-	argv[k++] = "--hosts";
-	argv[k++] = hosts;
-	argv[k++] = "--show-map";
-	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
-		argv[k++] = (char *)req->argv[i];
-	argv[k] = NULL;
-	rc = launch(argv, 0, errlog, req, res, err);
+	rc = launch(run_dir, bin_dir, head, 4, 0, req, res, err);
 	return rc < 0 ? hv_err_prefix(err, "mpirun under Slurm: ") : 0;
 }
 
@@ -233,35 +234,18 @@ hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
 		const struct hv_exec_req *req, struct hv_exec_res *res,
 		struct hv_err *err)
 {
-	char map[600], errlog[600], prog[600], hosts[2048], net[32];
-	char *argv[MAX_ARGS + 10];
-	int i, k = 0, rc;
+	char map[600], hosts[2048], net[32];
+	const char *head[] = {"--hosts", hosts, "--map",     map,
+			      "--net",	 net,	"--show-map"};
+	int rc;
 
-	memset(res, 0, sizeof(*res));
-	if (!req->argv[0] || strcmp(req->argv[0], "hpcvirt-mpirun") != 0)
-		return hv_err_set(err, EINVAL,
-				  "a cluster runs hpcvirt-mpirun, not '%s'",
-				  req->argv[0] ? req->argv[0] : "");
 	snprintf(map, sizeof(map), "%s/cluster.map", run_dir);
-	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
-	snprintf(prog, sizeof(prog), "%s/hpcvirt-mpirun", bin_dir);
 	snprintf(net, sizeof(net), "%u.%u.%u.0/24", lab->net >> 24,
 		 (lab->net >> 16) & 255, (lab->net >> 8) & 255);
 	rc = write_map(boxes, n, rpn, map, hosts, sizeof(hosts), err);
-	if (rc < 0)
-		return rc;
-	argv[k++] = prog;
-	argv[k++] = "--hosts";
-	argv[k++] = hosts;
-	argv[k++] = "--map";
-	argv[k++] = map;
-	argv[k++] = "--net";
-	argv[k++] = net;
-	argv[k++] = "--show-map";
-	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
-		argv[k++] = (char *)req->argv[i];
-	argv[k] = NULL;
-	rc = launch(argv, lab->nsfd, errlog, req, res, err);
+	if (rc == 0)
+		rc = launch(run_dir, bin_dir, head, 7, lab->nsfd, req, res,
+			    err);
 	unlink(map);
 	return rc < 0 ? hv_err_prefix(err, "mpirun in the lab: ") : 0;
 }

@@ -1,11 +1,11 @@
 #!/bin/bash
 # fuzz.sh - a short run of every libFuzzer target (tests/fuzz/fuzz.mk) for
 # make check: builds them with clang under ASan/UBSan, then runs each for
-# FUZZ_SECONDS (default 6; five targets, about 30 s), one at a time in one
+# FUZZ_SECONDS (default 4; five targets, about 20 s), one at a time in one
 # process. Skips when clang, libFuzzer or the host libraries are missing.
 # `make fuzz` is the long run (10^6 inputs per target).
 set -u
-FUZZ_SECONDS=${FUZZ_SECONDS:-6}
+FUZZ_SECONDS=${FUZZ_SECONDS:-4}
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 CC=${FUZZ_CC:-clang}
 targets=${FUZZ_TARGETS:-proto result opt store store-sql}
