@@ -80,6 +80,26 @@ study_envs(const struct hv_study *s, const char **out)
 	return n;
 }
 
+/*
+ * A study across hosts draws the cells of its first host: those whose
+ * "host" (n1, n1>n2, n1+n2) starts with the first cell's. Cells without
+ * one always count.
+ */
+static bool
+on_first_host(const struct hv_study *s, const struct hv_cell *c)
+{
+	const char *h = hv_params_get(&c->params, "host"), *h0;
+	size_t n0;
+
+	if (!h || s->ncells == 0)
+		return true;
+	h0 = hv_params_get(&s->cells[0].params, "host");
+	if (!h0)
+		return true;
+	n0 = strcspn(h0, ">+");
+	return strncmp(h, h0, n0) == 0 && strchr(">+", h[n0]) != NULL;
+}
+
 /* The mean with its 95 % t-interval; false without a summary. */
 static bool
 mean_ci(const struct hv_cell *c, double *m, double *lo, double *hi)
@@ -245,7 +265,7 @@ sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
 
 			if (strcmp(c->env, envs[e]) ||
 			    strcmp(c->bench, bench) ||
-			    strcmp(c->metric, metric) ||
+			    strcmp(c->metric, metric) || !on_first_host(s, c) ||
 			    !(num_param(c, xkey) > 0) ||
 			    !first_at_x(s, c, xkey) ||
 			    !mean_ci(c, &r[1], &r[2], &r[3]))
@@ -386,7 +406,8 @@ relative(struct hv_figset *fs, const struct hv_study *s, const char *id,
 			const struct hv_cell *c = &s->cells[i];
 
 			if (strcmp(c->env, envs[e]) || !c->has_ratio ||
-			    !rel_match(c, bench, metric, variant))
+			    !rel_match(c, bench, metric, variant) ||
+			    !on_first_host(s, c))
 				continue;
 			cat_label(lab, sizeof(lab), c, variant);
 			for (j = 0; j < nc && strcmp(cats[j], lab); j++)
@@ -519,8 +540,8 @@ scaling(struct hv_figset *fs, const struct hv_study *s)
 				if (strcmp(c->env, envs[ei]) ||
 				    strcmp(c->bench, npb_order[r]) ||
 				    strcmp(c->metric, "time_s") ||
-				    !c->has_speedup || !ck ||
-				    strcmp(ck, "threads") == 0 ||
+				    !on_first_host(s, c) || !c->has_speedup ||
+				    !ck || strcmp(ck, "threads") == 0 ||
 				    d.ncurves >= MAX_ENVS)
 					continue;
 				key = key ? key : ck;

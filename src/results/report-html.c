@@ -102,6 +102,36 @@ is_native(const struct hv_cell *c)
 	return strcmp(c->env, "native") == 0;
 }
 
+/* A study across hosts: "Hosts n1, n2 (Slurm job 3; ...). "; false for
+ * a study on one host. */
+static bool
+hosts_line(FILE *f, const struct hv_study *s)
+{
+	const char *txt = hv_context_get(s, "launcher");
+	cJSON *l = txt ? cJSON_Parse(txt) : NULL, *h;
+	const cJSON *job = cJSON_GetObjectItemCaseSensitive(l, "job");
+	bool first = true;
+
+	if (!l)
+		return false;
+	fputs("<b>Hosts</b> ", f);
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(l, "hosts"))
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(h, "name");
+
+		if (!cJSON_IsString(n))
+			continue;
+		fputs(first ? "" : ", ", f);
+		hv_html_esc(f, n->valuestring);
+		first = false;
+	}
+	fputs(" (Slurm job ", f);
+	hv_html_esc(f, cJSON_IsString(job) ? job->valuestring : "?");
+	fputs("; each figure draws the cells of the first host), ", f);
+	cJSON_Delete(l);
+	return true;
+}
+
 static void
 summary(FILE *f, const struct hv_study *s, const struct hv_scorecard *sc)
 {
@@ -115,7 +145,8 @@ summary(FILE *f, const struct hv_study *s, const struct hv_scorecard *sc)
 	}
 	for (i = 0; sc && i < sc->n; i++)
 		vs[sc->v[i].verdict]++;
-	fputs("<div class=\"summary\"><p><b>Host</b> ", f);
+	fputs("<div class=\"summary\"><p>", f);
+	fputs(hosts_line(f, s) ? "<b>run from</b> " : "<b>Host</b> ", f);
 	esc_ctx(f, s, "host");
 	fputs(" (", f);
 	esc_ctx(f, s, "cpu_model");

@@ -348,7 +348,8 @@ in_list(const char *const *list, const char *key)
 	return false;
 }
 
-/* a equals b except that a's keys in skip are "1" whatever b's are. */
+/* a equals b except that a's keys in skip are "1" whatever b's are;
+ * a "host" in skip may differ (base_host decides). */
 static bool
 params_equal_but(const struct hv_params *a, const struct hv_params *b,
 		 const char *const *skip)
@@ -360,7 +361,11 @@ params_equal_but(const struct hv_params *a, const struct hv_params *b,
 	for (i = 0; i < a->n; i++) {
 		const char *v = hv_params_get(b, a->v[i].key);
 
-		if (in_list(skip, a->v[i].key)) {
+		if (in_list(skip, a->v[i].key) &&
+		    strcmp(a->v[i].key, "host") == 0) {
+			if (!v) /* which host: the caller's to say */
+				return false;
+		} else if (in_list(skip, a->v[i].key)) {
 			if (!v || strcmp(a->v[i].value, "1") != 0)
 				return false;
 		} else if (!v || strcmp(v, a->v[i].value) != 0) {
@@ -419,12 +424,30 @@ hv_study_native_of(const struct hv_study *s, const struct hv_cell *c)
  */
 static const struct {
 	const char *key;
-	const char *const base[4];
+	const char *const base[5];
 } scale_keys[] = {
-	{"nodes", {"nodes", "ranks", "ranks_per_node", NULL}},
+	{"nodes", {"nodes", "ranks", "ranks_per_node", "host", NULL}},
 	{"ranks", {"ranks", "ranks_per_node", NULL}},
 	{"threads", {"threads", NULL}},
 };
+
+/*
+ * Across hosts (a "host" parameter), a job over "n1+n2" is scaled from
+ * the one-node cell on its first host, n1: does t's host qualify as c's
+ * base? Cells without hosts always do.
+ */
+static bool
+base_host(const struct hv_cell *t, const struct hv_cell *c)
+{
+	const char *th = hv_params_get(&t->params, "host"),
+		   *ch = hv_params_get(&c->params, "host");
+	size_t n;
+
+	if (!th || !ch)
+		return !th && !ch;
+	n = strcspn(ch, "+");
+	return strlen(th) == n && strncmp(th, ch, n) == 0;
+}
 
 static size_t
 scale_index(const struct hv_cell *c)
@@ -463,7 +486,8 @@ hv_study_scale_base_of(const struct hv_study *s, const struct hv_cell *c)
 		if (strcmp(t->env, c->env) == 0 &&
 		    strcmp(t->bench, c->bench) == 0 &&
 		    strcmp(t->metric, c->metric) == 0 &&
-		    params_equal_but(&t->params, &c->params, skip))
+		    params_equal_but(&t->params, &c->params, skip) &&
+		    base_host(t, c))
 			return t;
 	}
 	return NULL;

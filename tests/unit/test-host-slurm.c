@@ -7,13 +7,16 @@
  * allocation. tests/integ/slurm.sh runs the real thing.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hpcvirt/registry.h"
+#include "hpcvirt/results/result.h"
 #include "hpcvirt/results/provenance.h"
 #include "hpcvirt/study/plan.h"
 #include "hpcvirt/study/slurm.h"
+#include "synth-study.h"
 #include "tap.h"
 
 static const char *const hosts[] = {"n1", "n2", "n3"};
@@ -131,6 +134,33 @@ differ(void)
 	   "no host_info, or not JSON: 0 hosts and nothing said");
 }
 
+/* A job over n2+n1 scales from the one-node cell on n2, its first host. */
+static void
+speedup_base(void)
+{
+	struct hv_study s;
+	struct hv_cell *c1, *c2, *j;
+	struct hv_err err;
+
+	hv_study_init(&s);
+	hv_err_init(&err);
+	c1 = synth_cell(&s, "native", "npb.cg", "nodes=1,ranks=1,host=n1",
+			"time_s", "s", false, 1.0, 0.01, 4);
+	c2 = synth_cell(&s, "native", "npb.cg", "nodes=1,ranks=1,host=n2",
+			"time_s", "s", false, 2.0, 0.01, 4);
+	j = synth_cell(&s, "native", "npb.cg", "nodes=2,ranks=2,host=n2+n1",
+		       "time_s", "s", false, 1.0, 0.01, 4);
+	ok(c1 && c2 && j && hv_study_analyze(&s, &err) == 0,
+	   "a study of one-node cells on n1 and n2 and a job over n2+n1");
+	ok(j && hv_study_scale_base_of(&s, j) == c2,
+	   "the job's speedup base is the one-node cell on n2");
+	ok(j && j->has_speedup && j->speedup.ratio > 1.9 &&
+		   j->speedup.ratio < 2.1,
+	   "and its speedup is T(n2) / T(job), about 2 (%.3f)",
+	   j ? j->speedup.ratio : 0);
+	hv_study_release(&s);
+}
+
 static void
 no_allocation(void)
 {
@@ -151,9 +181,10 @@ no_allocation(void)
 int
 main(void)
 {
-	plan(15);
+	plan(18);
 	spread();
 	differ();
+	speedup_base();
 	no_allocation();
 	return tap_failed ? 1 : 0;
 }
