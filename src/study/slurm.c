@@ -360,7 +360,7 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 		   const struct hv_env_ctx *ctx, struct hv_box *box,
 		   struct hv_err *err)
 {
-	char nodelist[80], cpus[32], mem[32], line[16384];
+	char nodelist[80], cpus[32], mem[32], line[65536];
 	const char *argv[32];
 	struct hv_proc_opts opts = {.die_with_parent = true};
 	struct remote *rm;
@@ -370,14 +370,12 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	memset(box, 0, sizeof(*box));
 	hv_proc_init(&box->proc);
 	hv_params_init(&box->config);
-	box->env = remote_ops(s, env);
-	if (!box->env)
+	if (!remote_ops(s, env))
 		return hv_err_set(err, E2BIG, "more than %d envs",
 				  HV_SLURM_MAX_ENVS);
 	rm = calloc(1, sizeof(*rm));
 	if (!rm)
 		return hv_err_set(err, ENOMEM, "remote box");
-	box->priv = rm;
 	snprintf(rm->host, sizeof(rm->host), "%s", s->hosts[h].name);
 	snprintf(rm->log, sizeof(rm->log), "%s/srun-%s-%s.log", ctx->run_dir,
 		 env->name, rm->host);
@@ -405,8 +403,13 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	if (ctx->mpi)
 		argv[k++] = "--mpi";
 	argv[k] = NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		free(rm);
 		return hv_err_sys(err, errno, "socketpair");
+	}
+	/* From here on a box: hv_box_stop undoes all of it. */
+	box->env = remote_ops(s, env);
+	box->priv = rm;
 	opts.stdio_fd = sv[1];
 	opts.log_path = rm->log;
 	rc = hv_proc_spawn(&box->proc, (char *const *)argv, &opts, err);
