@@ -161,7 +161,9 @@ tests: all $(UNIT_BINS) $(KUNIT_BINS)
 .PHONY: check
 check:
 	./scripts/setup-deps.sh --test
-	$(MAKE) -j$(NPROC) tests static asan-tests
+	$(MAKE) -j$(NPROC) tests
+	$(MAKE) -j$(NPROC) static
+	$(MAKE) -j$(NPROC) asan-tests
 	./tests/run.sh $(BUILD) build-asan
 
 # The dependency rule of docs/ARCHITECTURE.md (also a test in make check).
