@@ -16,7 +16,8 @@
 #     repetition logged as stored is in study.db;
 #   - docs/hpcvirt.sbatch runs the same way as a batch job;
 #   - the study's own process SIGKILLed: the nodes' processes end with
-#     their steps, and `hpcvirt clean` removes what they left;
+#     their steps, `hpcvirt clean` removes what they left, and
+#     `--resume` in a new allocation finishes the study;
 #   - nothing is left: no hpcvirt or srun process, no run directory, and
 #     the cluster's daemons and namespaces go with `slurm-cluster.sh down`.
 set -u
@@ -215,7 +216,7 @@ ok $? "its study has npb.ep on n1, on n2 and over n1+n2 ($(tr '\n' ' ' <"$T/bc")
 # 5. The study's own process SIGKILLed: srun dies with it, Slurm ends
 # the steps, and every hpcvirt node stops its box.
 timeout -k 10 300 "$SC" run "$C" salloc -N2 -Q "$HV" run --launcher slurm \
-	--env native,ns --bench npb.ep --variant ser --class S --reps 40 \
+	--env native,ns --bench npb.ep --variant ser --class S --reps 12 \
 	--warmup 0 --out "$T/x" --log "$T/x.log" --quiet --no-progress \
 	>/dev/null 2>&1 &
 killed=1
@@ -236,6 +237,14 @@ done
 ok $? "its nodes' hpcvirt node and agents end within 10 s"
 "$HV" clean >"$T/clean.out" 2>&1
 ok $? "hpcvirt clean removes what the killed processes left ($(cat "$T/clean.out"))"
+timeout -k 10 300 "$SC" run "$C" salloc -N2 -Q "$HV" run --resume "$T/x" \
+	--quiet --no-progress >"$T/xr.out" 2>&1
+rc=$?
+sqlite3 "$T/x/study.db" "SELECT count(*) FROM cell c WHERE c.metric = 'time_s'
+	AND c.status = 'ok' AND (SELECT count(*) FROM sample s
+	WHERE s.cell_id = c.id AND s.warmup = 0) = 12" >"$T/xr.n" 2>&1
+[ $rc -eq 0 ] && [ "$(cat "$T/xr.n")" = 4 ]
+ok $? "resumed in a new allocation, the study ends with its 4 cells of 12 samples ($(tail -1 "$T/xr.out"))"
 
 # 6. Nothing left.
 sleep 1
