@@ -348,8 +348,8 @@ in_list(const char *const *list, const char *key)
 	return false;
 }
 
-/* a equals b except that a's keys in skip are "1" whatever b's are;
- * a "host" in skip may differ (base_host decides). */
+/* a equals b except that a's keys in skip are "1" whatever b's are.
+ * Where they ran ("host") is base_host's to judge, not compared here. */
 static bool
 params_equal_but(const struct hv_params *a, const struct hv_params *b,
 		 const char *const *skip)
@@ -361,10 +361,8 @@ params_equal_but(const struct hv_params *a, const struct hv_params *b,
 	for (i = 0; i < a->n; i++) {
 		const char *v = hv_params_get(b, a->v[i].key);
 
-		if (in_list(skip, a->v[i].key) &&
-		    strcmp(a->v[i].key, "host") == 0) {
-			if (!v) /* which host: the caller's to say */
-				return false;
+		if (strcmp(a->v[i].key, "host") == 0) {
+			continue;
 		} else if (in_list(skip, a->v[i].key)) {
 			if (!v || strcmp(a->v[i].value, "1") != 0)
 				return false;
@@ -424,9 +422,9 @@ hv_study_native_of(const struct hv_study *s, const struct hv_cell *c)
  */
 static const struct {
 	const char *key;
-	const char *const base[5];
+	const char *const base[4];
 } scale_keys[] = {
-	{"nodes", {"nodes", "ranks", "ranks_per_node", "host", NULL}},
+	{"nodes", {"nodes", "ranks", "ranks_per_node", NULL}},
 	{"ranks", {"ranks", "ranks_per_node", NULL}},
 	{"threads", {"threads", NULL}},
 };

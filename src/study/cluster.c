@@ -170,7 +170,7 @@ launch(const char *run_dir, const char *bin_dir, const char *const *head,
 	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
 	snprintf(prog, sizeof(prog), "%s/hpcvirt-mpirun", bin_dir);
 	argv[k++] = prog;
-	for (i = 0; i < nhead && i < 16 - 2; i++)
+	for (i = 0; i < nhead; i++)
 		argv[k++] = head[i];
 	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
 		argv[k++] = req->argv[i];

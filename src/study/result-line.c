@@ -3,10 +3,28 @@
  * (study/result-line.h). Moved out of sched.c so that a fuzzer can feed
  * it what a hostile guest could print (tests/fuzz/fuzz-result.c).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hpcvirt/study/bench.h"
 #include "hpcvirt/study/result-line.h"
+
+int
+hv_listen_line_parse(const char *line, const char *who, struct hv_peer *peer,
+		     struct hv_err *err)
+{
+	char addr[64];
+	int port;
+
+	if (sscanf(line, "HPCVIRT-LISTEN %63s %d", addr, &port) != 2 ||
+	    port <= 0 || port > 65535)
+		return hv_err_set(err, EPROTO, "%s said '%s'", who, line);
+	snprintf(peer->addr, sizeof(peer->addr), "%s", addr);
+	peer->port = port;
+	return 0;
+}
 
 /* The JSON after "HPCVIRT-RESULT " on the last such line of out. */
 cJSON *

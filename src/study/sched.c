@@ -966,11 +966,11 @@ peer_start(struct runner *r, const struct hv_bench *b, struct hv_proc *pp,
 		.die_with_parent = true,
 		.netns_fd = r->lab.nsfd,
 	};
-	char path[512], life[32], line[256], addr[64];
+	char path[512], life[32], line[256], who[64];
 	char *argv[] = {path,	  "server", "--bind",	  r->lab.bridge_ip,
 			"--port", "0",	    "--lifetime", life,
 			NULL};
-	int port, rc;
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", r->o->bin_dir, b->kernel);
 	snprintf(life, sizeof(life), "%d", b->timeout_ms / 1000 + 30);
@@ -980,13 +980,8 @@ peer_start(struct runner *r, const struct hv_bench *b, struct hv_proc *pp,
 	rc = hv_proc_read_line(pp, line, sizeof(line), 5000, err);
 	if (rc < 0)
 		return hv_err_prefix(err, "%s server: ", b->kernel);
-	if (sscanf(line, "HPCVIRT-LISTEN %63s %d", addr, &port) != 2 ||
-	    port <= 0 || port > 65535)
-		return hv_err_set(err, EPROTO, "%s server said '%s'", b->kernel,
-				  line);
-	snprintf(peer->addr, sizeof(peer->addr), "%s", addr);
-	peer->port = port;
-	return 0;
+	snprintf(who, sizeof(who), "%s server", b->kernel);
+	return hv_listen_line_parse(line, who, peer, err);
 }
 
 /* Last line of a kernel's stderr that says something, for failure

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "hpcvirt/host/proc.h"
+#include "hpcvirt/study/result-line.h"
 #include "hpcvirt/study/slurm.h"
 
 #define TOOL_MS 30000	     /* scontrol's answer */
@@ -355,6 +356,30 @@ take_ready(struct hv_box *box, const char *json, struct hv_err *err)
 	return 0;
 }
 
+/*
+ * The start of an srun command line for one task on host: beside the
+ * other steps (MPI, peers, boxes: --overlap), its output passed on as
+ * it comes (--unbuffered: the agent's frames are binary). nodelist
+ * holds "--nodelist=HOST" for argv. Returns the count put in argv.
+ */
+static int
+srun_head(const struct hv_slurm *s, const char *host, const char *job,
+	  char *nodelist, size_t len, const char **argv)
+{
+	int k = 0;
+
+	snprintf(nodelist, len, "--nodelist=%s", host);
+	argv[k++] = s->srun;
+	argv[k++] = nodelist;
+	argv[k++] = "--nodes=1";
+	argv[k++] = "--ntasks=1";
+	argv[k++] = "--overlap";
+	argv[k++] = "--unbuffered";
+	argv[k++] = "--quiet";
+	argv[k++] = job;
+	return k;
+}
+
 int
 hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 		   const struct hv_env_ctx *ctx, struct hv_box *box,
@@ -379,17 +404,10 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	snprintf(rm->host, sizeof(rm->host), "%s", s->hosts[h].name);
 	snprintf(rm->log, sizeof(rm->log), "%s/srun-%s-%s.log", ctx->run_dir,
 		 env->name, rm->host);
-	snprintf(nodelist, sizeof(nodelist), "--nodelist=%s", rm->host);
 	snprintf(cpus, sizeof(cpus), "%d", ctx->spec.cpus);
 	snprintf(mem, sizeof(mem), "%d", ctx->spec.mem_mib);
-	argv[k++] = s->srun;
-	argv[k++] = nodelist;
-	argv[k++] = "--nodes=1";
-	argv[k++] = "--ntasks=1";
-	argv[k++] = "--overlap"; /* other steps (MPI, peers) run beside it */
-	argv[k++] = "--unbuffered";
-	argv[k++] = "--quiet";
-	argv[k++] = "--job-name=hpcvirt-node";
+	k = srun_head(s, rm->host, "--job-name=hpcvirt-node", nodelist,
+		      sizeof(nodelist), argv);
 	argv[k++] = s->self;
 	argv[k++] = "node";
 	argv[k++] = "--env";
@@ -456,46 +474,35 @@ hv_slurm_peer_start(const struct hv_slurm *s, size_t h, const char *bin_dir,
 		    struct hv_proc *pp, struct hv_peer *peer,
 		    struct hv_err *err)
 {
-	char nodelist[80], prog[4096], life[32], line[256], addr[64], log[600];
+	char nodelist[80], prog[4096], life[32], line[256], log[600], who[128];
 	struct hv_proc_opts opts = {.pipe_stdout = true,
 				    .die_with_parent = true};
-	char *argv[] = {(char *)s->srun,
-			nodelist,
-			"--nodes=1",
-			"--ntasks=1",
-			"--overlap",
-			"--unbuffered",
-			"--quiet",
-			"--job-name=hpcvirt-peer",
-			prog,
-			"server",
-			"--bind",
-			(char *)s->hosts[h].addr,
-			"--port",
-			"0",
-			"--lifetime",
-			life,
-			NULL};
-	int port, rc;
+	const char *argv[24];
+	int k, rc;
 
-	snprintf(nodelist, sizeof(nodelist), "--nodelist=%s", s->hosts[h].name);
 	snprintf(prog, sizeof(prog), "%s/%s", bin_dir, b->kernel);
 	snprintf(life, sizeof(life), "%d", b->timeout_ms / 1000 + 30);
 	snprintf(log, sizeof(log), "%s/srun-peer-%s.log", run_dir,
 		 s->hosts[h].name);
+	snprintf(who, sizeof(who), "%s server on host %s", b->kernel,
+		 s->hosts[h].name);
+	k = srun_head(s, s->hosts[h].name, "--job-name=hpcvirt-peer", nodelist,
+		      sizeof(nodelist), argv);
+	argv[k++] = prog;
+	argv[k++] = "server";
+	argv[k++] = "--bind";
+	argv[k++] = s->hosts[h].addr;
+	argv[k++] = "--port";
+	argv[k++] = "0";
+	argv[k++] = "--lifetime";
+	argv[k++] = life;
+	argv[k] = NULL;
 	opts.log_path = log;
-	rc = hv_proc_spawn(pp, argv, &opts, err);
+	rc = hv_proc_spawn(pp, (char *const *)argv, &opts, err);
 	if (rc == 0)
 		rc = hv_proc_read_line(pp, line, sizeof(line), PEER_READY_MS,
 				       err);
 	if (rc < 0)
-		return hv_err_prefix(err, "%s server on host %s: ", b->kernel,
-				     s->hosts[h].name);
-	if (sscanf(line, "HPCVIRT-LISTEN %63s %d", addr, &port) != 2 ||
-	    port <= 0 || port > 65535)
-		return hv_err_set(err, EPROTO, "%s server on host %s said '%s'",
-				  b->kernel, s->hosts[h].name, line);
-	snprintf(peer->addr, sizeof(peer->addr), "%s", addr);
-	peer->port = port;
-	return 0;
+		return hv_err_prefix(err, "%s: ", who);
+	return hv_listen_line_parse(line, who, peer, err);
 }

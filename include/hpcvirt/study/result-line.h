@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/util/err.h"
+
 /*
  * The JSON after "HPCVIRT-RESULT " on the last line of out that starts
  * with that tag, parsed; NULL when there is no such line, it is not
@@ -16,5 +18,13 @@
  * frees the result with cJSON_Delete().
  */
 cJSON *hv_result_line_find(const char *out);
+
+struct hv_peer;
+/*
+ * A peer server's first line, "HPCVIRT-LISTEN ADDR PORT", into peer: 0,
+ * or -EPROTO with err quoting the line (who: "hpcvirt-net server").
+ */
+int hv_listen_line_parse(const char *line, const char *who,
+			 struct hv_peer *peer, struct hv_err *err);
 
 #endif
