@@ -31,6 +31,7 @@
 
 #define LAB_BRIDGE "hvbr0"
 #define LAB_BOX_IF "eth0"
+#define LAB_VXLAN "hvvx0"
 #define LAB_MAX_INDEX 244	  /* .10 + 244 = .254 */
 #define LAB_N10 54		  /* 10.201.0.0/24 ... 10.254.0.0/24 */
 #define LAB_NCAND (LAB_N10 + 256) /* then 172.31.0.0/24 ... */
@@ -170,6 +171,62 @@ out:
 	return rc;
 }
 
+/* Overlaps of one given /24 with the caller's addresses and routes. */
+struct clash {
+	uint32_t net;
+	uint32_t with; /* the first prefix it overlaps */
+	int len;
+};
+
+static int
+clash_addr(const struct hv_nl_addr *a, void *arg)
+{
+	struct clash *c = arg;
+	int len = a->prefixlen > 0 ? a->prefixlen : 32;
+
+	if (!c->len && hv_lab_overlaps(a->addr, len, c->net, 24)) {
+		c->with = a->addr;
+		c->len = len;
+	}
+	return 0;
+}
+
+static int
+clash_route(const struct hv_nl_route *r, void *arg)
+{
+	struct clash *c = arg;
+
+	if (!c->len && r->dst_len > 0 &&
+	    hv_lab_overlaps(r->dst, r->dst_len, c->net, 24)) {
+		c->with = r->dst;
+		c->len = r->dst_len;
+	}
+	return 0;
+}
+
+/* A subnet given by the caller (a lab across hosts): -EADDRINUSE if it
+ * overlaps an address or route here. */
+static int
+subnet_free(uint32_t net, struct hv_err *err)
+{
+	struct clash c = {.net = net};
+	char a[16], b[16];
+	struct hv_nl nl;
+	int rc;
+
+	if ((rc = hv_nl_open(&nl, -1, err)) < 0)
+		return rc;
+	if ((rc = hv_nl_addr_dump(&nl, clash_addr, &c, err)) == 0 &&
+	    (rc = hv_nl_route_dump(&nl, clash_route, &c, err)) == 0 && c.len)
+		rc = hv_err_set(err, EADDRINUSE,
+				"lab: subnet %s/24 overlaps %s/%d on this "
+				"host",
+				hv_nl_ntoa(net, a, sizeof(a)),
+				hv_nl_ntoa(c.with, b, sizeof(b)), c.len);
+	hv_nl_close(&nl);
+	return rc;
+}
+
 /* The holder: owns the namespace, waits for SIGKILL; never returns. */
 static void
 holder_main(pid_t parent, int ready_w, const char *name)
@@ -257,7 +314,25 @@ check_opts(const struct hv_lab_opts *o, struct hv_err *err)
 				  "lab: bad link rate %llu "
 				  "bit/s: expected 0 (off) or at least 8",
 				  (unsigned long long)o->rate_bps);
+	if ((o->net & 255) || o->bridge_octet < 0 || o->bridge_octet > 254 ||
+	    o->first_index < 0 || o->first_index > LAB_MAX_INDEX)
+		return hv_err_set(err, EINVAL,
+				  "lab: bad addresses (subnet %u.%u.%u.%u, "
+				  "bridge .%d, first box %d): expected a /24, "
+				  "a bridge at .1-.254 and boxes 1-%d",
+				  o->net >> 24, (o->net >> 16) & 255,
+				  (o->net >> 8) & 255, o->net & 255,
+				  o->bridge_octet, o->first_index,
+				  LAB_MAX_INDEX);
 	return 0;
+}
+
+/* The bridge's (and the peer's) address. */
+static uint32_t
+bridge_addr(const struct hv_lab *lab)
+{
+	return lab->net |
+	       (uint32_t)(lab->opts.bridge_octet ? lab->opts.bridge_octet : 1);
 }
 
 /*
@@ -315,7 +390,8 @@ lab_setup(struct hv_lab *lab, struct hv_err *err)
 		return rc;
 	if ((rc = hv_nl_link_up(&nl, "lo", true, err)) < 0 ||
 	    (rc = hv_nl_bridge_add(&nl, LAB_BRIDGE, err)) < 0 ||
-	    (rc = hv_nl_addr_add(&nl, LAB_BRIDGE, lab->net | 1, 24, err)) < 0 ||
+	    (rc = hv_nl_addr_add(&nl, LAB_BRIDGE, bridge_addr(lab), 24, err)) <
+		    0 ||
 	    (rc = hv_nl_link_up(&nl, LAB_BRIDGE, true, err)) < 0)
 		goto out;
 	rc = probe_emulation(lab, &nl, err);
@@ -338,9 +414,15 @@ hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
 	lab->applied = lab->opts;
 	if ((rc = check_opts(&lab->opts, err)) < 0)
 		return rc;
-	if ((rc = hv_lab_choose_subnet(&lab->net, err)) < 0)
+	if (lab->opts.first_index)
+		lab->next_index = lab->opts.first_index;
+	rc = lab->opts.net ? subnet_free(lab->opts.net, err)
+			   : hv_lab_choose_subnet(&lab->net, err);
+	if (rc < 0)
 		return rc;
-	hv_nl_ntoa(lab->net | 1, lab->bridge_ip, sizeof(lab->bridge_ip));
+	if (lab->opts.net)
+		lab->net = lab->opts.net;
+	hv_nl_ntoa(bridge_addr(lab), lab->bridge_ip, sizeof(lab->bridge_ip));
 	if ((rc = hv_netns_hold("hv-lab-holder", &lab->holder, &lab->nsfd,
 				err)) < 0 ||
 	    (rc = lab_setup(lab, err)) < 0)
@@ -471,14 +553,14 @@ static int
 attach_box(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode, uint32_t ip,
 	   struct hv_err *err)
 {
-	struct hv_nl_route r = {.dst = lab->net | 1,
+	struct hv_nl_route r = {.dst = bridge_addr(lab),
 				.dst_len = 32,
 				.ifname = LAB_BOX_IF,
 				.prefsrc = ip};
 	struct hv_nl_route via = {.dst = lab->net,
 				  .dst_len = 24,
 				  .ifname = LAB_BOX_IF,
-				  .gateway = lab->net | 1,
+				  .gateway = bridge_addr(lab),
 				  .prefsrc = ip};
 	bool routed = mode == HV_NET_ROUTED;
 	struct hv_nl_batch b;
@@ -515,13 +597,13 @@ attach_lab(struct hv_lab *lab, struct hv_nl *nl, const char *ifname,
 	struct hv_nl_route r = {.dst = ip,
 				.dst_len = 32,
 				.ifname = ifname,
-				.prefsrc = lab->net | 1};
+				.prefsrc = bridge_addr(lab)};
 	struct hv_nl_batch b;
 	int rc = 0;
 
 	hv_nl_batch_begin(nl, &b);
 	if (mode == HV_NET_ROUTED &&
-	    (rc = hv_nl_addr_add(nl, ifname, lab->net | 1, 32, err)) == 0 &&
+	    (rc = hv_nl_addr_add(nl, ifname, bridge_addr(lab), 32, err)) == 0 &&
 	    (rc = hv_nl_route_add(nl, &r, err)) == 0)
 		rc = hv_nl_link_forward(nl, ifname, true, err);
 	if (rc == 0)
@@ -578,6 +660,7 @@ hv_lab_attach(struct hv_lab *lab, int netns_fd, enum hv_net_mode mode,
 	snprintf(port->lab_ifname, sizeof(port->lab_ifname), "hvp%d", i);
 	v.name = port->lab_ifname;
 	v.master = mode == HV_NET_BRIDGED ? LAB_BRIDGE : NULL;
+	v.mtu = lab->mtu;
 	if ((rc = hv_nl_open(&nl, lab->nsfd, err)) < 0)
 		return rc;
 	if ((rc = hv_nl_veth_create(&nl, &v, err)) < 0)
@@ -612,4 +695,61 @@ hv_lab_attach_pid(struct hv_lab *lab, pid_t pid, enum hv_net_mode mode,
 	rc = hv_lab_attach(lab, fd, mode, port, err);
 	close(fd);
 	return rc < 0 ? hv_err_prefix(err, "lab: ") : 0;
+}
+
+/* The index of the interface that holds addr here. */
+struct holder {
+	uint32_t addr;
+	int ifindex;
+};
+
+static int
+find_holder(const struct hv_nl_addr *a, void *arg)
+{
+	struct holder *h = arg;
+
+	if (a->addr == h->addr && !h->ifindex)
+		h->ifindex = a->ifindex;
+	return 0;
+}
+
+int
+hv_lab_join_overlay(struct hv_lab *lab, const struct hv_lab_overlay *ov,
+		    struct hv_err *err)
+{
+	struct hv_nl_vxlan x = {.name = LAB_VXLAN,
+				.nsfd = lab->nsfd,
+				.vni = ov->vni,
+				.local = ov->local,
+				.port = ov->port};
+	struct holder h = {.addr = ov->local};
+	struct hv_nl_link l;
+	struct hv_nl nl;
+	char a[16];
+	int i, rc;
+
+	if ((rc = hv_nl_open(&nl, -1, err)) < 0)
+		return hv_err_prefix(err, "lab overlay: ");
+	rc = hv_nl_addr_dump(&nl, find_holder, &h, err);
+	if (rc == 0 && !h.ifindex)
+		rc = hv_err_set(err, EADDRNOTAVAIL,
+				"this host has no address %s to send from",
+				hv_nl_ntoa(ov->local, a, sizeof(a)));
+	x.link = h.ifindex;
+	if (rc == 0)
+		rc = hv_nl_vxlan_create(&nl, &x, err);
+	hv_nl_close(&nl);
+	if (rc == 0 && (rc = hv_nl_open(&nl, lab->nsfd, err)) == 0) {
+		if ((rc = hv_nl_link_master(&nl, LAB_VXLAN, LAB_BRIDGE, err)) ==
+		    0)
+			rc = hv_nl_link_up(&nl, LAB_VXLAN, true, err);
+		for (i = 0; rc == 0 && i < ov->npeers; i++)
+			rc = hv_nl_fdb_append(&nl, LAB_VXLAN, ov->peers[i],
+					      err);
+		if (rc == 0 &&
+		    (rc = hv_nl_link_get(&nl, LAB_VXLAN, &l, err)) == 0)
+			lab->mtu = l.mtu;
+		hv_nl_close(&nl);
+	}
+	return rc < 0 ? hv_err_prefix(err, "lab overlay: ") : 0;
 }

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/ip.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -254,6 +255,10 @@ link_attr_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->master = (int)mnl_attr_get_u32(a);
 		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
 	case IFLA_ADDRESS:
 		if (mnl_attr_get_payload_len(a) == sizeof(l->mac))
 			memcpy(l->mac, mnl_attr_get_payload(a), sizeof(l->mac));
@@ -361,6 +366,8 @@ put_veth_peer(struct nlmsghdr *nlh, const struct hv_nl_veth *v)
 	 * (veth_open: ENOTCONN). */
 	pifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer);
+	if (v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
 	if (v->peer_nsfd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_nsfd);
 	mnl_attr_nest_end(nlh, pinfo);
@@ -398,6 +405,8 @@ link_add(struct hv_nl *nl, const char *name, const char *kind,
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	if (master > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	if (v && v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
 	if (v)
@@ -562,6 +571,76 @@ hv_nl_link_move(struct hv_nl *nl, const char *name, int nsfd,
 		 nsfd, newname ? " as " : "", newname ? newname : "");
 	return link_set(nl, idx, IFLA_NET_NS_FD, (uint32_t)nsfd, newname, what,
 			err);
+}
+
+/*
+ * A VXLAN link: made from this namespace, which keeps its UDP socket
+ * (the underlay), and put at once into x->nsfd under its name. No
+ * learning: the forwarding entries are the caller's (hv_nl_fdb_append).
+ */
+int
+hv_nl_vxlan_create(struct hv_nl *nl, const struct hv_nl_vxlan *x,
+		   struct hv_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[HV_NL_WHAT], a[16];
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	snprintf(what, sizeof(what), "add vxlan %s id %u local %s",
+		 x->name ? x->name : "", x->vni,
+		 hv_nl_ntoa(x->local, a, sizeof(a)));
+	if ((rc = check_ifname(x->name, err)) < 0)
+		return rc;
+	if (x->vni < 1 || x->vni > 0xffffff || x->port == 0 || x->nsfd < 0)
+		return hv_err_set(err, EINVAL,
+				  "netlink: %s port %u netns fd %d: expected "
+				  "an id 1-16777215, a port and a namespace",
+				  what, x->port, x->nsfd);
+	nlh = link_msg(nl, buf, RTM_NEWLINK,
+		       NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, x->name);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)x->nsfd);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, x->vni);
+	mnl_attr_put_u32(nlh, IFLA_VXLAN_LOCAL, htonl(x->local));
+	if (x->link > 0)
+		mnl_attr_put_u32(nlh, IFLA_VXLAN_LINK, (uint32_t)x->link);
+	mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(x->port));
+	mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return nl_do(nl, nlh, what, err);
+}
+
+int
+hv_nl_fdb_append(struct hv_nl *nl, const char *name, uint32_t dst,
+		 struct hv_err *err)
+{
+	static const uint8_t all[6];
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[HV_NL_WHAT], a[16];
+	struct nlmsghdr *nlh;
+	struct ndmsg *nd;
+	int idx;
+
+	snprintf(what, sizeof(what),
+		 "append fdb 00:00:00:00:00:00 dev %s "
+		 "dst %s",
+		 name ? name : "", hv_nl_ntoa(dst, a, sizeof(a)));
+	if ((idx = hv_nl_ifindex(nl, name, err)) < 0)
+		return idx;
+	nlh = nl_msg(nl, buf, RTM_NEWNEIGH,
+		     NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_BRIDGE;
+	nd->ndm_ifindex = idx;
+	nd->ndm_state = NUD_NOARP | NUD_PERMANENT;
+	nd->ndm_flags = NTF_SELF;
+	mnl_attr_put(nlh, NDA_LLADDR, sizeof(all), all);
+	mnl_attr_put_u32(nlh, NDA_DST, htonl(dst));
+	return nl_do(nl, nlh, what, err);
 }
 
 int

@@ -995,6 +995,132 @@ out:
 	return rc;
 }
 
+/* Host A or B of test_overlay: a namespace with an underlay address
+ * 198.18.0.1 or .2 (RFC 2544's benchmark range, inside this test). */
+#define UNDERLAY(i) (0xc6120001u + (uint32_t)(i))
+#define OVL_NET 0x0ae70000u /* 10.231.0.0/24 */
+
+/* In host h's namespace (back in self's after): its part of the lab
+ * across hosts, the box index 1 + h and the bridge .130 + h. */
+static int
+overlay_part(struct hv_lab *lab, const struct box *h, int self, int i,
+	     uint32_t local, struct hv_err *err)
+{
+	struct hv_lab_opts o = {
+		.net = OVL_NET, .bridge_octet = 130 + i, .first_index = 1 + i};
+	uint32_t peer = UNDERLAY(1 - i);
+	struct hv_lab_overlay ov = {.vni = 4242,
+				    .port = 4789,
+				    .local = local,
+				    .peers = &peer,
+				    .npeers = 1};
+	int rc;
+
+	lab->holder = 0;
+	if (setns(h->nsfd, CLONE_NEWNET) != 0)
+		return hv_err_sys(err, errno, "setns");
+	rc = hv_lab_create(lab, &o, err);
+	if (rc == 0 && (rc = hv_lab_join_overlay(lab, &ov, err)) < 0)
+		hv_lab_destroy(lab);
+	if (setns(self, CLONE_NEWNET) != 0)
+		abort(); /* the rest of the test would run elsewhere */
+	return rc;
+}
+
+/*
+ * Two labs in two "hosts" joined by a veth: one Ethernet segment over
+ * VXLAN. A box of each reaches the other's over TCP, also with full
+ * frames (1 MiB), and nothing of the overlay is left in the hosts.
+ */
+static void
+test_overlay(void)
+{
+	struct hv_nl_veth v = {.name = "hvtu0", .peer = "hvtu1", .up = true};
+	struct box h[2] = {{0, -1}, {0, -1}}, b[2] = {{0, -1}, {0, -1}};
+	struct hv_lab lab[2] = {{0}, {0}};
+	struct hv_lab_port p[2];
+	struct hv_nl_link l;
+	struct hv_err err = {0, ""};
+	struct hv_nl nl;
+	int self, c = -1, s = -1, i, rc;
+	double secs;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ok(self >= 0 && box_start(&h[0]) == 0 && box_start(&h[1]) == 0 &&
+		   box_start(&b[0]) == 0 && box_start(&b[1]) == 0,
+	   "overlay: two hosts and two boxes");
+	v.peer_nsfd = h[1].nsfd;
+	rc = hv_nl_open(&nl, h[0].nsfd, &err);
+	if (rc == 0) {
+		if ((rc = hv_nl_veth_create(&nl, &v, &err)) == 0)
+			rc = hv_nl_addr_add(&nl, "hvtu0", UNDERLAY(0), 24,
+					    &err);
+		hv_nl_close(&nl);
+	}
+	if (rc == 0 && (rc = hv_nl_open(&nl, h[1].nsfd, &err)) == 0) {
+		if ((rc = hv_nl_addr_add(&nl, "hvtu1", UNDERLAY(1), 24,
+					 &err)) == 0)
+			rc = hv_nl_link_up(&nl, "hvtu1", true, &err);
+		hv_nl_close(&nl);
+	}
+	ok(rc == 0, "overlay: the hosts' underlay (%s)", err.msg);
+
+	rc = overlay_part(&lab[0], &h[0], self, 0, UNDERLAY(0) + 7, &err);
+	ok(rc == -EADDRNOTAVAIL && strstr(err.msg, "198.18.0.8") &&
+		   lab[0].holder == 0,
+	   "overlay: a local address the host lacks is refused (%s)", err.msg);
+	hv_err_init(&err);
+	for (i = 0, rc = 0; i < 2 && rc == 0; i++)
+		rc = overlay_part(&lab[i], &h[i], self, i, UNDERLAY(i), &err);
+	ok(rc == 0 && lab[0].mtu == 1450 && lab[1].mtu == 1450,
+	   "overlay: each host's lab joins, MTU %u (%s)", lab[0].mtu, err.msg);
+	for (i = 0; i < 2 && rc == 0; i++)
+		rc = hv_lab_attach(&lab[i], b[i].nsfd, HV_NET_BRIDGED, &p[i],
+				   &err);
+	ok(rc == 0 && !strcmp(p[0].ip, "10.231.0.11") &&
+		   !strcmp(p[1].ip, "10.231.0.12") &&
+		   !strcmp(lab[1].bridge_ip, "10.231.0.131"),
+	   "overlay: host addresses of their own (%s, %s, bridge %s)",
+	   rc == 0 ? p[0].ip : err.msg, rc == 0 ? p[1].ip : "",
+	   lab[1].bridge_ip);
+	ok(rc == 0 && tcp_ok(NULL, b[1].nsfd, b[0].nsfd, OVL_NET | 12,
+			     "box on A to box on B"),
+	   "overlay: a box on host A reaches the box on host B over TCP");
+	if (rc == 0)
+		s = tcp_pair(NULL, b[1].nsfd, b[0].nsfd, OVL_NET | 12, &c);
+	secs = s >= 0 && c >= 0 ? transfer(c, s, 1 << 20) : -1;
+	ok(secs >= 0, "overlay: 1 MiB in full frames crosses (%.3f s)", secs);
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+	for (i = 0; i < 2; i++) {
+		hv_lab_destroy(&lab[i]);
+		box_stop(&b[i]);
+	}
+	rc = hv_nl_open(&nl, h[0].nsfd, &err);
+	ok(rc == 0 && hv_nl_link_get(&nl, "hvvx0", &l, &err) == -ENODEV,
+	   "overlay: no VXLAN link is left on the host");
+	if (rc == 0)
+		hv_nl_close(&nl);
+	if (setns(h[0].nsfd, CLONE_NEWNET) == 0) {
+		struct hv_lab_opts o = {.net = 0xc6120000u};
+
+		rc = hv_lab_create(&lab[0], &o, &err);
+		if (setns(self, CLONE_NEWNET) != 0)
+			abort();
+		ok(rc == -EADDRINUSE && strstr(err.msg, "198.18.0.0/24"),
+		   "overlay: a given subnet that the host uses is refused "
+		   "(%s)",
+		   err.msg);
+		hv_lab_destroy(&lab[0]);
+	}
+	box_stop(&h[0]);
+	box_stop(&h[1]);
+	if (self >= 0)
+		close(self);
+}
+
 static bool
 can_unshare_net(void)
 {
@@ -1047,6 +1173,7 @@ main(int argc, char **argv)
 	test_preset();
 	test_delay_optional(40000000);
 	test_delay_optional(0);
+	test_overlay();
 	ok(own_netns() == ns, "the test is still in its own namespace");
 	return done_testing();
 }

@@ -66,6 +66,15 @@ struct hv_lab_opts {
 	/* On a kernel without netem, drop the delay (and shape the rate,
 	 * if any, with tbf) instead of failing with -EOPNOTSUPP. */
 	bool delay_optional;
+	/* A lab that spans hosts (hv_lab_join_overlay) has the subnet all
+	 * hosts agreed on and addresses that differ per host: the /24 to
+	 * use (host byte order; 0: choose one here), the last byte of the
+	 * bridge's address (0: .1) and the first box index (0: 1). A given
+	 * subnet that overlaps this host's addresses or routes is
+	 * -EADDRINUSE at hv_lab_create(). */
+	uint32_t net;
+	int bridge_octet;
+	int first_index;
 };
 
 struct hv_lab {
@@ -78,6 +87,7 @@ struct hv_lab {
 	struct hv_lab_opts applied; /* what every box port gets */
 	bool no_netem; /* a delay was asked, the kernel has no netem, and
 			* applied has none (opts.delay_optional) */
+	unsigned mtu;  /* of box ports; 0: the kernel's default (1500) */
 };
 
 /*
@@ -166,6 +176,29 @@ int hv_lab_plug_tap(struct hv_lab *lab, const char *tap, int index, char *how,
 		    size_t how_len, struct hv_err *err);
 /* Delete the tap and the shaping bridge and veth of hv_lab_plug_tap. */
 void hv_lab_unplug_tap(struct hv_lab *lab, const char *tap, int index);
+
+/*
+ * A lab across hosts: the labs of several hosts, each with the same
+ * subnet, form one Ethernet segment over VXLAN (RFC 7348). The VXLAN
+ * link "hvvx0" is made in the caller's namespace, where its UDP socket
+ * stays (bound to port, sending from local, which must be an address
+ * of this host: its interface is the underlay), and put into the lab
+ * as a port of the bridge; it floods broadcast and unknown frames to
+ * every address of peers (the other hosts; head-end replication, no
+ * multicast needed) and learns nothing from what it receives. Box ports
+ * attached after this get its MTU (the underlay's less 50 bytes), so
+ * that a full frame from a box still fits. Everything goes with the lab.
+ */
+struct hv_lab_overlay {
+	uint32_t vni;	       /* VXLAN network identifier, 1..2^24-1 */
+	uint16_t port;	       /* UDP port (4789) */
+	uint32_t local;	       /* this host's address (host byte order) */
+	const uint32_t *peers; /* the other hosts' */
+	int npeers;
+};
+
+int hv_lab_join_overlay(struct hv_lab *lab, const struct hv_lab_overlay *ov,
+			struct hv_err *err);
 
 /*
  * A network namespace held by a holder process called name (which dies

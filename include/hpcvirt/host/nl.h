@@ -63,6 +63,7 @@ struct hv_nl_link {
 	char kind[16];	/* "bridge", "veth", "" if none */
 	char qdisc[16]; /* root qdisc kind: "noqueue", "netem", ... */
 	uint8_t mac[6]; /* hardware address, zeros if none */
+	unsigned mtu;
 };
 
 /* One IPv4 address, as dumped. */
@@ -126,6 +127,7 @@ struct hv_nl_veth {
 	const char *peer;   /* the other end's name, in peer_nsfd */
 	int peer_nsfd;	    /* namespace of peer (open /proc/PID/ns/net) */
 	bool up;	    /* name up at once (peer: always down) */
+	unsigned mtu;	    /* of both ends; 0: the kernel's default */
 };
 
 /*
@@ -157,6 +159,28 @@ int hv_nl_link_rename(struct hv_nl *nl, const char *name, const char *newname,
  */
 int hv_nl_link_move(struct hv_nl *nl, const char *name, int nsfd,
 		    const char *newname, struct hv_err *err);
+
+/* A VXLAN link for hv_nl_vxlan_create(). */
+struct hv_nl_vxlan {
+	const char *name; /* its name in nsfd */
+	int nsfd;	  /* where the link goes (its socket stays here) */
+	uint32_t vni;	  /* 1..2^24-1 */
+	uint32_t local;	  /* source address of its UDP packets */
+	int link;	  /* underlay interface index (its MTU - 50), or 0 */
+	uint16_t port;	  /* UDP destination port (4789: IANA's) */
+};
+
+/*
+ * Create a VXLAN link from nl's namespace directly into x->nsfd: the
+ * link's UDP socket is in nl's namespace (the kernel binds it where the
+ * link was made), the link itself in x->nsfd. Learning is off.
+ */
+int hv_nl_vxlan_create(struct hv_nl *nl, const struct hv_nl_vxlan *x,
+		       struct hv_err *err);
+/* "bridge fdb append 00:00:00:00:00:00 dev NAME dst DST": the VXLAN link
+ * NAME sends broadcast, unknown and multicast frames to DST too. */
+int hv_nl_fdb_append(struct hv_nl *nl, const char *name, uint32_t dst,
+		     struct hv_err *err);
 
 int hv_nl_addr_add(struct hv_nl *nl, const char *ifname, uint32_t addr,
 		   int prefixlen, struct hv_err *err);
