@@ -31,6 +31,7 @@ struct hv_agent_cfg {
 	const char *kernels; /* absolute path of the kernel directory */
 	const char *workdir; /* absolute path, the commands' cwd */
 	const char *listen;  /* as given: unix:, tcp: or stdio */
+	const char *listen2; /* a second unix: or tcp:, or NULL */
 	bool once;
 	int idle_timeout_s; /* 0 = never */
 };

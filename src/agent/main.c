@@ -3,6 +3,9 @@
  * command line, listens on a unix or TCP socket (or serves one session
  * over stdin/stdout for serial consoles), announces itself with one line
  * "HPCVIRT-AGENT-READY <addr>", and forks one session per connection.
+ * A second --listen serves the same sessions on a second socket: a box's
+ * own socket for the host, and a TCP port for hpcvirt-rsh, which mpirun
+ * in another box uses to start its daemons here.
  * It may be PID 1 of a VM or container, so it reaps every child, ignores
  * signals it does not expect, and powers off on SHUTDOWN when PID 1.
  */
@@ -33,9 +36,9 @@ struct agent {
 	struct hv_agent_cfg cfg;
 	char kernels[PATH_MAX];
 	char workdir[PATH_MAX];
-	char addr[160];		/* actual address, for the READY line */
+	char addr[2][160];	/* actual addresses; READY names the first */
 	char guest_listen[160]; /* --guest-init: from hv.ip= and hv.port= */
-	int lfd;
+	int lfd[2];		/* one per --listen, -1 when none or closed */
 	int sigfd;
 	pid_t sessions[MAX_SESSIONS];
 	int nsessions;
@@ -45,11 +48,14 @@ struct agent {
 };
 
 static const char usage[] =
-	"usage: hpcvirt-agent --kernels DIR --listen ADDR [--workdir DIR]\n"
-	"                     [--once] [--idle-timeout SECS]\n"
+	"usage: hpcvirt-agent --kernels DIR --listen ADDR [--listen ADDR]\n"
+	"                     [--workdir DIR] [--once] [--idle-timeout SECS]\n"
 	"       hpcvirt-agent --guest-init --kernels DIR [--workdir DIR]\n"
 	"  ADDR: unix:/PATH | tcp:IPV4:PORT | tcp:[IPV6]:PORT | stdio\n"
 	"        (numeric addresses only; port 0 picks a free port)\n"
+	"  --listen twice: serve both (not stdio), e.g. unix:/PATH and\n"
+	"        tcp:0.0.0.0:7100 for hpcvirt-rsh --port; READY names the\n"
+	"        first, --once closes both after one connection\n"
 	"  --guest-init: as PID 1 of a VM or UML guest, set it up from\n"
 	"        its kernel command line (hv.ip= hv.if= hv.port= hv.mods=\n"
 	"        hv.disk= hv.crash=) and listen on tcp:IP:PORT\n";
@@ -90,6 +96,43 @@ resolve_dir(const char *opt, const char *dir, char *out)
 			  dir);
 }
 
+/* At most two: a box's own socket and a port for hpcvirt-rsh. */
+static void
+add_listen(struct agent *a, const char *addr)
+{
+	if (!a->cfg.listen)
+		a->cfg.listen = addr;
+	else if (!a->cfg.listen2)
+		a->cfg.listen2 = addr;
+	else
+		die_usage("bad --listen '%s': at most two --listen", addr);
+}
+
+/*
+ * Both addresses are checked before either is bound, so that a bad
+ * second one leaves no socket file of the first behind.
+ */
+static void
+check_listen2(const struct hv_agent_cfg *cfg)
+{
+	const char *l[2] = {cfg->listen, cfg->listen2};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[128];
+
+	if (!cfg->listen2)
+		return;
+	if (!strcmp(cfg->listen, cfg->listen2))
+		die_usage("bad --listen '%s': given twice", cfg->listen2);
+	for (int i = 0; i < 2; i++) {
+		if (!strcmp(l[i], "stdio"))
+			die_usage("bad --listen 'stdio': it serves one session "
+				  "and takes no second --listen");
+		if (hv_proto_addr_parse(l[i], &ss, &len, why, sizeof(why)))
+			die_usage("bad --listen '%s': %s", l[i], why);
+	}
+}
+
 static void
 parse_args(struct agent *a, int argc, char **argv)
 {
@@ -105,7 +148,7 @@ parse_args(struct agent *a, int argc, char **argv)
 			kernels = optarg;
 			break;
 		case 'l':
-			a->cfg.listen = optarg;
+			add_listen(a, optarg);
 			break;
 		case 'w':
 			workdir = optarg;
@@ -153,6 +196,7 @@ parse_args(struct agent *a, int argc, char **argv)
 		die_usage("missing --kernels DIR");
 	if (!a->cfg.listen)
 		die_usage("missing --listen ADDR");
+	check_listen2(&a->cfg);
 	resolve_dir("--kernels", kernels, a->kernels);
 	resolve_dir("--workdir", workdir, a->workdir);
 	a->cfg.kernels = a->kernels;
@@ -165,20 +209,23 @@ static void __attribute__((noreturn)) die_sys(const char *what, const char *arg)
 	exit(1);
 }
 
+/* Listen on the first (i = 0) or second --listen address. */
 static void
-open_listener(struct agent *a)
+open_listener(struct agent *a, int i)
 {
+	const char *name = i ? a->cfg.listen2 : a->cfg.listen;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char why[128];
 	struct stat st;
-	int one = 1;
+	int one = 1, fd;
 
-	if (hv_proto_addr_parse(a->cfg.listen, &ss, &len, why, sizeof(why)))
-		die_usage("bad --listen '%s': %s", a->cfg.listen, why);
-	a->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (a->lfd < 0)
-		die_sys("socket for", a->cfg.listen);
+	if (hv_proto_addr_parse(name, &ss, &len, why, sizeof(why)))
+		die_usage("bad --listen '%s': %s", name, why);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die_sys("socket for", name);
+	a->lfd[i] = fd;
 	if (ss.ss_family == AF_UNIX) {
 		const char *path = ((struct sockaddr_un *)&ss)->sun_path;
 
@@ -186,19 +233,27 @@ open_listener(struct agent *a)
 		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 			unlink(path);
 	} else {
-		setsockopt(a->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	}
 	if (ss.ss_family == AF_INET6)
-		setsockopt(a->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-			   sizeof(one));
-	if (bind(a->lfd, (struct sockaddr *)&ss, len) < 0 ||
-	    listen(a->lfd, 64) < 0)
-		die_sys("cannot listen on", a->cfg.listen);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 64) < 0)
+		die_sys("cannot listen on", name);
 	len = sizeof(ss);
-	if (getsockname(a->lfd, (struct sockaddr *)&ss, &len) < 0 ||
-	    hv_proto_addr_format((struct sockaddr *)&ss, len, a->addr,
-				 sizeof(a->addr)) < 0)
-		snprintf(a->addr, sizeof(a->addr), "%s", a->cfg.listen);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    hv_proto_addr_format((struct sockaddr *)&ss, len, a->addr[i],
+				 sizeof(a->addr[i])) < 0)
+		snprintf(a->addr[i], sizeof(a->addr[i]), "%s", name);
+}
+
+static void
+close_listeners(struct agent *a)
+{
+	for (int i = 0; i < 2; i++) {
+		if (a->lfd[i] >= 0)
+			close(a->lfd[i]);
+		a->lfd[i] = -1;
+	}
 }
 
 /*
@@ -231,7 +286,7 @@ setup_signals(struct agent *a, bool want_fd)
 static void
 ready(const struct agent *a)
 {
-	printf("HPCVIRT-AGENT-READY %s\n", a->addr);
+	printf("HPCVIRT-AGENT-READY %s\n", a->addr[0]);
 	fflush(stdout);
 }
 
@@ -245,7 +300,7 @@ session_gone(struct agent *a, pid_t pid, int st)
 		a->sessions[i] = a->sessions[--a->nsessions];
 		if (WIFEXITED(st) && WEXITSTATUS(st) == HV_AGENT_EXIT_SHUTDOWN)
 			a->stop = a->shutdown = true;
-		if (a->cfg.once && a->lfd < 0)
+		if (a->cfg.once && a->lfd[0] < 0)
 			a->stop = true;
 		a->idle_since = hv_agent_now_ns();
 		return;
@@ -288,13 +343,14 @@ refuse(int fd, const char *msg)
 	close(fd);
 }
 
+/* A connection on listener i. */
 static void
-on_accept(struct agent *a)
+on_accept(struct agent *a, int i)
 {
 	pid_t pid;
 	int fd;
 
-	fd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(a->lfd[i], NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (a->nsessions == MAX_SESSIONS)
@@ -305,17 +361,15 @@ on_accept(struct agent *a)
 		return refuse(fd, "agent cannot fork a session");
 	}
 	if (pid == 0) {
-		close(a->lfd);
+		close_listeners(a);
 		close(a->sigfd);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		_exit(hv_agent_session(&a->cfg, fd, fd));
 	}
 	close(fd);
 	a->sessions[a->nsessions++] = pid;
-	if (a->cfg.once) {
-		close(a->lfd);
-		a->lfd = -1;
-	}
+	if (a->cfg.once)
+		close_listeners(a);
 }
 
 static int
@@ -335,25 +389,28 @@ idle_ms(const struct agent *a, int64_t now)
 static void
 serve(struct agent *a)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	int tmo;
 
 	a->idle_since = hv_agent_now_ns();
 	while (!a->stop) {
+		/* poll ignores a closed listener's fd of -1. */
 		pfd[0] = (struct pollfd){.fd = a->sigfd, .events = POLLIN};
-		pfd[1] = (struct pollfd){.fd = a->lfd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = a->lfd[0], .events = POLLIN};
+		pfd[2] = (struct pollfd){.fd = a->lfd[1], .events = POLLIN};
 		tmo = idle_ms(a, hv_agent_now_ns());
 		if (tmo == 0) {
 			hv_agent_log("idle for %d s: exiting",
 				     a->cfg.idle_timeout_s);
 			break;
 		}
-		if (poll(pfd, a->lfd >= 0 ? 2 : 1, tmo) <= 0)
+		if (poll(pfd, 3, tmo) <= 0)
 			continue;
 		if (pfd[0].revents)
 			on_signal(a);
-		if (a->lfd >= 0 && pfd[1].revents && !a->stop)
-			on_accept(a);
+		for (int i = 0; i < 2; i++)
+			if (a->lfd[i] >= 0 && pfd[i + 1].revents && !a->stop)
+				on_accept(a, i);
 	}
 }
 
@@ -389,8 +446,11 @@ stdio_raw(void)
 static void
 finish(const struct agent *a)
 {
-	if (!strncmp(a->cfg.listen, "unix:", 5))
-		unlink(a->cfg.listen + 5);
+	const char *l[2] = {a->cfg.listen, a->cfg.listen2};
+
+	for (int i = 0; i < 2; i++)
+		if (l[i] && !strncmp(l[i], "unix:", 5))
+			unlink(l[i] + 5);
 	if (a->shutdown && getpid() == 1) {
 		hv_agent_log("PID 1 shutting down: power off");
 		sync();
@@ -405,12 +465,12 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	a.lfd = -1;
+	a.lfd[0] = a.lfd[1] = -1;
 	parse_args(&a, argc, argv);
 	if (!strcmp(a.cfg.listen, "stdio")) {
 		setup_signals(&a, false);
 		stdio_raw();
-		snprintf(a.addr, sizeof(a.addr), "stdio");
+		snprintf(a.addr[0], sizeof(a.addr[0]), "stdio");
 		ready(&a);
 		rc = hv_agent_session(&a.cfg, STDIN_FILENO, STDOUT_FILENO);
 		a.shutdown = rc == HV_AGENT_EXIT_SHUTDOWN;
@@ -418,10 +478,13 @@ main(int argc, char **argv)
 		return rc == HV_AGENT_EXIT_SHUTDOWN ? 0 : rc;
 	}
 	setup_signals(&a, true);
-	open_listener(&a);
+	open_listener(&a, 0);
+	if (a.cfg.listen2)
+		open_listener(&a, 1);
 	ready(&a);
-	hv_agent_log("listening on %s, kernels %s, workdir %s", a.addr,
-		     a.kernels, a.workdir);
+	hv_agent_log("listening on %s%s%s, kernels %s, workdir %s", a.addr[0],
+		     a.cfg.listen2 ? " and " : "", a.addr[1], a.kernels,
+		     a.workdir);
 	serve(&a);
 	stop_sessions(&a);
 	finish(&a);

@@ -212,9 +212,9 @@ test_stream(void)
 static void
 test_addr(void)
 {
-	static const char *const good[] = {"unix:/tmp/a.sock",
-					   "tcp:127.0.0.1:4000",
-					   "tcp:[::1]:4000", "tcp:127.0.0.1:0"};
+	static const char *const good[] = {
+		"unix:/tmp/a.sock", "tcp:127.0.0.1:4000", "tcp:[::1]:4000",
+		"tcp:127.0.0.1:0", "tcp:0.0.0.0:7100"};
 	static const char *const bad[] = {"",
 					  "unix:",
 					  "tcp:",
