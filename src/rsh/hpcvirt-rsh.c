@@ -5,6 +5,11 @@
  * box's hpcvirt-agent (no ssh, no shell in the box). FILE maps each HOST
  * (the box's lab address) to its agent address, one "HOST ADDR" pair
  * per line, ADDR in the agent's --listen form (unix:/path, tcp:ip:port).
+ * With "--port P" instead of --map, every box's agent listens on TCP
+ * port P at the box's own address (its second --listen), and HOST, then
+ * a numeric IPv4 address, is reached at tcp:HOST:P: no map file has to
+ * be shared when mpirun in one box starts daemons in boxes on other
+ * hosts. Exactly one of --map and --port is given.
  *
  * Like ssh, mpirun passes a command line meant for a remote shell,
  * quoting words that hold shell characters (the daemon's contact URI has
@@ -14,6 +19,7 @@
  * tokenized, and its first word must be a kernel (hpcvirt-orted). The
  * output is relayed as it arrives; the exit status is the command's.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +136,27 @@ lookup(const char *map, const char *host, char *addr, size_t len)
 	return 0;
 }
 
+/* The agent address of host with --port: the box's own address. */
+static int
+at_port(const char *port, const char *host, char *addr, size_t len)
+{
+	struct in_addr ip;
+	char *end;
+	long p;
+
+	errno = 0;
+	p = strtol(port, &end, 10);
+	if (errno || end == port || *end || p < 1 || p > 65535)
+		return fail("bad --port '%s': expected a TCP port 1..65535%s",
+			    port, "");
+	if (inet_pton(AF_INET, host, &ip) != 1)
+		return fail("bad host '%s' with --port %s: expected a numeric "
+			    "IPv4 address",
+			    host, port);
+	snprintf(addr, len, "tcp:%s:%ld", host, p);
+	return 0;
+}
+
 /* The command line as ssh would send it: the words joined by spaces. */
 static char *
 join(int argc, char **argv)
@@ -198,19 +225,31 @@ out:
 int
 main(int argc, char **argv)
 {
-	const char *map = NULL;
+	const char *map = NULL, *port = NULL;
 	struct words w = {0};
 	char addr[768], *line;
 	int i = 1, rc;
 
-	if (argc > 2 && strcmp(argv[1], "--map") == 0) {
-		map = argv[2];
-		i = 3;
+	for (; i + 1 < argc && (strcmp(argv[i], "--map") == 0 ||
+				strcmp(argv[i], "--port") == 0);
+	     i += 2) {
+		if (map || port)
+			return fail("give --map FILE or --port P, not both "
+				    "(%s '%s' too)",
+				    argv[i], argv[i + 1]);
+		if (strcmp(argv[i], "--map") == 0)
+			map = argv[i + 1];
+		else
+			port = argv[i + 1];
 	}
-	if (!map || argc - i < 2)
-		return fail("usage: hpcvirt-rsh --map FILE HOST COMMAND...%s%s",
+	if ((!map && !port) || argc - i < 2)
+		return fail("usage: hpcvirt-rsh {--map FILE | --port P} HOST "
+			    "COMMAND...%s%s",
 			    "", "");
-	rc = lookup(map, argv[i], addr, sizeof(addr));
+	if (map)
+		rc = lookup(map, argv[i], addr, sizeof(addr));
+	else
+		rc = at_port(port, argv[i], addr, sizeof(addr));
 	if (rc)
 		return rc;
 	line = join(argc - i - 1, argv + i + 1);

@@ -4,7 +4,9 @@
 # and SP, which need a square: 4), the JSON line says variant mpi and the
 # rank count, bad rank counts and bad input exit 2 with a message naming
 # the valid counts or the class's limit, and the launcher refuses a
-# program outside the kernel directory.
+# program outside the kernel directory. With --hosts, the launcher takes
+# --map or --agent-port (not both) and hands either on to hpcvirt-rsh,
+# which reaches an agent at tcp:HOST:P with --port.
 set -u
 . tests/lib.sh
 MR=$BIN/hpcvirt-mpirun
@@ -76,6 +78,67 @@ stderr_has "bad KERNEL 'sh'" "the launcher names the bad kernel"
 expect_exit 2 "launcher: bad --np" -- "$MR" --np 0 hpcvirt-npb-mpi ep
 stderr_has "bad --np '0'" "the launcher names the bad rank count"
 
+# --hosts: --map FILE or --agent-port P, which a fake mpirun first on
+# PATH sees as the launch agent (the port in decimal, as rsh reads it).
+H=(--np 2 --hosts 10.9.9.8,10.9.9.9 --net 10.9.9.0/24)
+expect_exit 2 "launcher: --map and --agent-port" -- \
+	"$MR" "${H[@]}" --map "$T/map" --agent-port 7100 hpcvirt-npb-mpi ep
+stderr_has "not both (--map '$T/map', --agent-port '7100')" \
+	"the launcher names both values"
+expect_exit 2 "launcher: --hosts without --map or --agent-port" -- \
+	"$MR" "${H[@]}" hpcvirt-npb-mpi ep
+stderr_has "--hosts needs --map FILE (or --agent-port P)" \
+	"the launcher names what --hosts needs"
+expect_exit 2 "launcher: bad --agent-port" -- \
+	"$MR" "${H[@]}" --agent-port 65536 hpcvirt-npb-mpi ep
+stderr_has "bad --agent-port '65536'" "the launcher names the bad port"
+mkdir "$T/fake"
+printf '#!/bin/sh\necho "agent=$OMPI_MCA_plm_rsh_agent"\n' >"$T/fake/mpirun"
+chmod 755 "$T/fake/mpirun"
+expect_exit 0 "launcher: --agent-port 0x1bbc" -- env PATH="$T/fake:$PATH" \
+	"$MR" "${H[@]}" --agent-port 0x1bbc hpcvirt-npb-mpi ep
+grep -qx "agent=hpcvirt-rsh --port 7100" "$T/out"
+ok $? "the launch agent is hpcvirt-rsh --port 7100"
+expect_exit 0 "launcher: --map" -- env PATH="$T/fake:$PATH" \
+	"$MR" "${H[@]}" --map "$T/map" hpcvirt-npb-mpi ep
+grep -qx "agent=hpcvirt-rsh --map $T/map" "$T/out"
+ok $? "the launch agent is hpcvirt-rsh --map $T/map"
+
+# rsh --port P: the agent of HOST (numeric IPv4) at tcp:HOST:P, here an
+# agent's second --listen on a free port of 127.0.0.1.
+rsh_port() {
+	local port apid
+	port=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	expect_exit 2 "rsh --port: a host name is refused" -- \
+		"$BIN/hpcvirt-rsh" --port "$port" node1 hpcvirt-orted
+	stderr_has "bad host 'node1' with --port $port" \
+		"rsh names the host that is no IPv4 address"
+	expect_exit 2 "rsh: bad --port" -- \
+		"$BIN/hpcvirt-rsh" --port 70000 10.9.9.9 hpcvirt-orted
+	stderr_has "bad --port '70000'" "rsh names the bad port"
+	expect_exit 2 "rsh: --map and --port" -- \
+		"$BIN/hpcvirt-rsh" --map "$T/map" --port "$port" 10.9.9.9 x
+	stderr_has "not both (--port '$port' too)" "rsh names the second one"
+	expect_exit 255 "rsh --port: no agent there gives 255" -- \
+		"$BIN/hpcvirt-rsh" --port "$port" 127.0.0.1 x
+	stderr_has "tcp:127.0.0.1:$port" "rsh names the address it tried"
+	mkdir "$T/k"
+	printf '#!/bin/sh\necho "args:$*"\n' >"$T/k/say"
+	chmod 755 "$T/k/say"
+	"$BIN/hpcvirt-agent" --kernels "$T/k" --listen "unix:$T/a.sock" \
+		--listen "tcp:127.0.0.1:$port" --once --idle-timeout 60 \
+		>"$T/ready" 2>"$T/agent.log" &
+	apid=$!
+	for _ in $(seq 50); do [ -s "$T/ready" ] && break; sleep 0.1; done
+	expect_exit 0 "rsh --port: the command runs through the agent" -- \
+		"$BIN/hpcvirt-rsh" --port "$port" 127.0.0.1 say "'a b'" c
+	grep -qx "args:a b c" "$T/out"
+	ok $? "rsh --port: the words reach the kernel"
+	kill "$apid" 2>/dev/null
+	wait "$apid"
+}
+
 # The launch agent tokenizes without a shell and refuses shell syntax.
 if [ -x "$BIN/hpcvirt-rsh" ]; then
 	echo "10.9.9.9 unix:$T/no-such.sock" >"$T/map"
@@ -90,5 +153,6 @@ if [ -x "$BIN/hpcvirt-rsh" ]; then
 	stderr_has "unterminated quote" "rsh names the bad quoting"
 	expect_exit 255 "rsh: quoted ';' passes, dead agent gives 255" -- \
 		"$BIN/hpcvirt-rsh" --map "$T/map" 10.9.9.9 x '"a;b"'
+	rsh_port
 fi
 finish

@@ -28,6 +28,11 @@
  * and BTL traffic restricted to --net (the lab subnet). KERNEL is a file
  * name of the kernel directory, started by its bare name with that
  * directory first on PATH, so every node resolves it in its own copy.
+ *
+ * With --agent-port P instead of --map FILE, the agent is hpcvirt-rsh
+ * --port P: every box's agent also listens on TCP port P at the box's
+ * address, which is how mpirun in a box reaches boxes on other hosts
+ * without a map file they share.
  */
 #include <stdint.h>
 
@@ -38,9 +43,10 @@
 #define MAXARGS 96
 
 struct mr {
-	const char *np, *hosts, *map, *net;
+	const char *np, *hosts, *map, *port, *net;
 	int show_map, slurm;
-	int kernel; /* argv index of KERNEL */
+	unsigned int agent_port; /* of --agent-port, 0 when none */
+	int kernel;		 /* argv index of KERNEL */
 	char dir[PATH_MAX];
 	const char *v[MAXARGS + 1];
 	int n;
@@ -50,13 +56,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " --np N [--hosts H1,H2,... --map FILE "
-		"--net CIDR | --slurm --hosts H1,...] KERNEL [ARGS...]\n"
+		"usage: " PROG " --np N [--hosts H1,H2,... {--map FILE | "
+		"--agent-port P}\n"
+		"       --net CIDR | --slurm --hosts H1,...] KERNEL [ARGS...]\n"
 		"  --np N      ranks, 1..256\n"
 		"  --hosts L   one rank slot per host (box addresses); "
 		"daemons are started\n"
 		"              through hpcvirt-rsh, which needs --map (lines "
 		"'HOST AGENT-ADDR')\n"
+		"              or --agent-port (every box's agent listens on "
+		"tcp:ADDRESS:P)\n"
 		"  --net CIDR  subnet for MPI traffic with --hosts, e.g. "
 		"10.201.0.0/24\n"
 		"  --slurm     the --hosts are a Slurm allocation's (names), "
@@ -83,6 +92,31 @@ need(int argc, char **argv, int i)
 	return argv[i + 1];
 }
 
+/* --hosts in boxes: how hpcvirt-rsh finds their agents, and the net. */
+static void
+check_boxes(struct mr *m)
+{
+	uint64_t v;
+
+	if (m->map && m->port)
+		hv_k_die(HV_K_EXIT_USAGE,
+			 "--hosts takes --map FILE or --agent-port P, not "
+			 "both (--map '%s', --agent-port '%s')",
+			 m->map, m->port);
+	if ((!m->map && !m->port) || !m->net)
+		hv_k_die(HV_K_EXIT_USAGE, "--hosts needs --map FILE (or "
+					  "--agent-port P) and --net CIDR");
+	if (!m->port)
+		return;
+	if (hv_k_parse_u64(m->port, 1, 65535, &v) < 0)
+		hv_k_die(HV_K_EXIT_USAGE,
+			 "bad --agent-port '%s': expected a TCP port "
+			 "1..65535",
+			 m->port);
+	/* Passed on in decimal, as hpcvirt-rsh reads it (this took hex). */
+	m->agent_port = (unsigned int)v;
+}
+
 static void
 parse(struct mr *m, int argc, char **argv)
 {
@@ -101,6 +135,8 @@ parse(struct mr *m, int argc, char **argv)
 			m->hosts = need(argc, argv, i++);
 		} else if (!strcmp(a, "--map")) {
 			m->map = need(argc, argv, i++);
+		} else if (!strcmp(a, "--agent-port")) {
+			m->port = need(argc, argv, i++);
 		} else if (!strcmp(a, "--slurm")) {
 			m->slurm = 1;
 		} else if (!strcmp(a, "--show-map")) {
@@ -123,9 +159,8 @@ parse(struct mr *m, int argc, char **argv)
 					  "hpcvirt-npb-mpi)");
 	if (m->slurm && !m->hosts)
 		hv_k_die(HV_K_EXIT_USAGE, "--slurm needs --hosts");
-	if (m->hosts && !m->slurm && (!m->map || !m->net))
-		hv_k_die(HV_K_EXIT_USAGE, "--hosts needs --map FILE and "
-					  "--net CIDR");
+	if (m->hosts && !m->slurm)
+		check_boxes(m);
 }
 
 static void
@@ -178,8 +213,11 @@ build(struct mr *m, char *mpirun, char *rsh, size_t rshlen)
 		add(m, "-wdir");
 		add(m, "/tmp");
 	} else if (m->hosts) {
-		if ((size_t)snprintf(rsh, rshlen, "hpcvirt-rsh --map %s",
-				     m->map) >= rshlen)
+		if (m->agent_port)
+			snprintf(rsh, rshlen, "hpcvirt-rsh --port %u",
+				 m->agent_port);
+		else if ((size_t)snprintf(rsh, rshlen, "hpcvirt-rsh --map %s",
+					  m->map) >= rshlen)
 			hv_k_die(HV_K_EXIT_USAGE, "--map path too long");
 		/* Debian's Open MPI prepends PATH=/usr/bin:$PATH; ... to
 		 * the daemon's command line for a remote shell; boxes have
