@@ -19,6 +19,7 @@
  * its MPI ranks on other hosts reach it over the cluster's network; every
  * other env gets a lab, as on one host.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 
 #include "cli.h"
 #include "hpcvirt/host/lab.h"
+#include "hpcvirt/host/nl.h"
 #include "hpcvirt/host/proc.h"
 #include "hpcvirt/host/runstate.h"
 #include "hpcvirt/registry.h"
@@ -54,6 +56,11 @@ struct node_args {
 	const char *env, *bin_dir;
 	struct hv_spec spec;
 	bool mpi;
+	/* A lab across hosts (--lab-net): its subnet, VXLAN id, this host's
+	 * position and every host's address, in the allocation's order. */
+	uint32_t lab_net, vni;
+	int host, nhosts;
+	uint32_t addrs[HV_SLURM_MAX_HOSTS];
 };
 
 static const struct hv_cli_opt node_opts[] = {
@@ -62,7 +69,50 @@ static const struct hv_cli_opt node_opts[] = {
 	{"cpus", "N", "the box's CPU limit (0: none)"},
 	{"mem", "MIB", "the box's memory limit in MiB (0: none)"},
 	{"mpi", NULL, "the box runs MPI (a guest boots the MPI image)"},
+	{"lab-net", "A.B.C.0", "a lab across hosts: the /24 they share"},
+	{"vni", "N", "its VXLAN network identifier, 1-16777215"},
+	{"host-index", "K", "this host's position in --host-addrs, from 0"},
+	{"host-addrs", "A,B,...", "every host's IPv4 address"},
 };
+
+/* An IPv4 address into *out (host byte order); false if it is none. */
+static bool
+ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+static int
+bad(const char *opt, const char *v, const char *want)
+{
+	fprintf(stderr, "hpcvirt node: bad --%s '%s': expected %s\n", opt, v,
+		want);
+	return HV_EXIT_USAGE;
+}
+
+/* "A,B,...": at most HV_SLURM_MAX_HOSTS addresses. */
+static int
+parse_addrs(struct node_args *a, const char *v)
+{
+	char buf[HV_SLURM_MAX_HOSTS * 16 + 1], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return bad("host-addrs", v, "at most 64 IPv4 addresses");
+	snprintf(buf, sizeof(buf), "%s", v);
+	a->nhosts = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (a->nhosts == HV_SLURM_MAX_HOSTS ||
+		    !ipv4(tok, &a->addrs[a->nhosts++]))
+			return bad("host-addrs", v,
+				   "IPv4 addresses separated by commas");
+	return a->nhosts ? 0 : bad("host-addrs", v, "IPv4 addresses");
+}
 
 static int
 on_opt(void *ctx, size_t idx, const char *v)
@@ -79,6 +129,26 @@ on_opt(void *ctx, size_t idx, const char *v)
 	case 1:
 		a->bin_dir = v;
 		return 0;
+	case 5:
+		if (!ipv4(v, &a->lab_net) || (a->lab_net & 255))
+			return bad("lab-net", v, "a /24 such as 10.201.0.0");
+		return 0;
+	case 6:
+	case 7:
+		if (hv_opt_u64(idx == 6 ? "vni" : "host-index", v,
+			       idx == 6 ? 1 : 0,
+			       idx == 6 ? 0xffffff : HV_SLURM_MAX_HOSTS - 1, &u,
+			       &err) < 0) {
+			fprintf(stderr, "hpcvirt node: %s\n", err.msg);
+			return HV_EXIT_USAGE;
+		}
+		if (idx == 6)
+			a->vni = (uint32_t)u;
+		else
+			a->host = (int)u;
+		return 0;
+	case 8:
+		return parse_addrs(a, v);
 	case 2:
 	case 3:
 		if (hv_opt_u64(idx == 2 ? "cpus" : "mem", v, 0,
@@ -91,10 +161,11 @@ on_opt(void *ctx, size_t idx, const char *v)
 		else
 			a->spec.mem_mib = (int)u;
 		return 0;
-	default:
+	case 4:
 		a->mpi = true;
 		return 0;
 	}
+	return HV_EXIT_USAGE;
 }
 
 /* Write all of buf to fd; false when the other side is gone. */
@@ -181,6 +252,58 @@ say_ready(const struct hv_box *box, const char *bin_dir)
 	return rc;
 }
 
+/*
+ * The box's lab: on its own, or (--lab-net) this host's part of a lab
+ * across hosts, with the addresses of host K (box .11+K, bridge
+ * .130+K) and a VXLAN link to every other host's part.
+ */
+static int
+make_lab(struct hv_lab *lab, const struct node_args *a, struct hv_err *err)
+{
+	struct hv_lab_opts lo = {0};
+	struct hv_lab_overlay ov = {.vni = a->vni, .port = HV_OVERLAY_UDP_PORT};
+	uint32_t peers[HV_SLURM_MAX_HOSTS];
+	int k, rc;
+
+	if (!a->lab_net)
+		return hv_lab_create(lab, &lo, err);
+	lo.net = a->lab_net;
+	lo.bridge_octet = HV_OVERLAY_BRIDGE(a->host);
+	lo.first_index = HV_OVERLAY_BOX(a->host);
+	rc = hv_lab_create(lab, &lo, err);
+	if (rc < 0)
+		return rc;
+	ov.local = a->addrs[a->host];
+	for (k = 0; k < a->nhosts; k++)
+		if (k != a->host)
+			peers[ov.npeers++] = a->addrs[k];
+	ov.peers = peers;
+	rc = hv_lab_join_overlay(lab, &ov, err);
+	if (rc < 0)
+		hv_lab_destroy(lab);
+	return rc;
+}
+
+/* The lab across hosts in the box's record: the segment and the path. */
+static void
+note_overlay(struct hv_box *box, const struct node_args *a,
+	     const struct hv_lab *lab)
+{
+	char v[256], net[16], local[16];
+
+	snprintf(v, sizeof(v),
+		 "across hosts: %s/24, VXLAN id %u over UDP %d from %s to "
+		 "%d other hosts, MTU %u, bridge %s",
+		 hv_nl_ntoa(a->lab_net, net, sizeof(net)), a->vni,
+		 HV_OVERLAY_UDP_PORT,
+		 hv_nl_ntoa(a->addrs[a->host], local, sizeof(local)),
+		 a->nhosts - 1, lab->mtu, lab->bridge_ip);
+	hv_params_set(&box->config, "lab", v);
+	snprintf(v, sizeof(v), "TCP %d in the box, besides its socket",
+		 HV_OVERLAY_AGENT_PORT);
+	hv_params_set(&box->config, "agent_tcp", v);
+}
+
 int
 hv_cmd_node(int argc, char **argv)
 {
@@ -198,8 +321,9 @@ hv_cmd_node(int argc, char **argv)
 	const char *why;
 
 	rc = hv_cli_parse("hpcvirt node --env NAME [--bin-dir DIR] [--cpus N] "
-			  "[--mem MIB] [--mpi]   (started by srun for "
-			  "'hpcvirt run --launcher slurm')",
+			  "[--mem MIB] [--mpi] [--lab-net A.B.C.0 --vni N "
+			  "--host-index K --host-addrs A,B,...]   (started "
+			  "by srun for 'hpcvirt run --launcher slurm')",
 			  node_opts, sizeof(node_opts) / sizeof(node_opts[0]),
 			  argc, argv, on_opt, &a, &first);
 	if (rc == -1)
@@ -218,6 +342,21 @@ hv_cmd_node(int argc, char **argv)
 			"hpcvirt node: unknown env '%s': expected a name "
 			"'hpcvirt list' shows\n",
 			a.env);
+		return HV_EXIT_USAGE;
+	}
+	if (a.lab_net && (!a.vni || a.host >= a.nhosts)) {
+		fprintf(stderr,
+			"hpcvirt node: --lab-net needs --vni and "
+			"--host-addrs with an address for --host-index "
+			"%d\n",
+			a.host);
+		return HV_EXIT_USAGE;
+	}
+	if (a.lab_net && !env->spans_hosts) {
+		fprintf(stderr,
+			"hpcvirt node: --lab-net: %s boxes cannot join a lab "
+			"across hosts\n",
+			env->name);
 		return HV_EXIT_USAGE;
 	}
 	if (!a.bin_dir) {
@@ -240,11 +379,10 @@ hv_cmd_node(int argc, char **argv)
 	if (rc == 0)
 		rc = hv_runstate_create(&rs, &err);
 	if (rc == 0 && strcmp(env->name, "native") != 0) {
-		struct hv_lab_opts lo = {0};
-
-		rc = hv_lab_create(&lab, &lo, &err);
-		lab_up = rc == 0;
+		rc = make_lab(&lab, &a, &err);
+		lab_up = rc == 0 && lab.holder > 0;
 	}
+	ctx.agent_port = a.lab_net ? HV_OVERLAY_AGENT_PORT : 0;
 	ctx.bin_dir = a.bin_dir;
 	ctx.run_dir = rs.dir;
 	ctx.spec = a.spec;
@@ -252,6 +390,8 @@ hv_cmd_node(int argc, char **argv)
 	ctx.mpi = a.mpi;
 	if (rc == 0)
 		rc = hv_box_start(env, &ctx, &box, &err);
+	if (rc == 0 && a.lab_net)
+		note_overlay(&box, &a, &lab);
 	if (rc < 0) {
 		printf(HV_NODE_ERROR_TAG "%s\n", err.msg);
 		fflush(stdout);

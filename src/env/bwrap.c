@@ -34,6 +34,16 @@ build_argv(struct hv_rt_args *a, const char *bin, const struct hv_rt *rt)
 		hv_rt_arg(a, "%s", fixed[i]);
 	hv_rt_arg(a, "--hostname");
 	hv_rt_arg(a, "%s", rt->hostname);
+	/* The environment of the other boxes, not hpcvirt's: under srun,
+	 * mpirun in the box would take SLURM_* for its own allocation. */
+	hv_rt_arg(a, "--clearenv");
+	hv_rt_arg(a, "--setenv");
+	hv_rt_arg(a, "PATH");
+	hv_rt_arg(a, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
+		     "/bin");
+	hv_rt_arg(a, "--setenv");
+	hv_rt_arg(a, "HOME");
+	hv_rt_arg(a, "/root");
 	for (int i = 0; i < rt->nbinds; i++) {
 		hv_rt_arg(a, rt->binds[i].ro ? "--ro-bind" : "--bind");
 		hv_rt_arg(a, "%s", rt->binds[i].src);
@@ -52,7 +62,7 @@ build_argv(struct hv_rt_args *a, const char *bin, const struct hv_rt *rt)
 	hv_rt_arg(a, "/dev");
 	hv_rt_arg(a, "--chdir");
 	hv_rt_arg(a, "/");
-	hv_rt_agent_args(a);
+	hv_rt_agent_args(a, rt);
 }
 
 static int
@@ -95,6 +105,7 @@ const struct hv_env hv_env_bwrap = {
 	.summary = "bubblewrap sandbox, joined to the box's netns by setns; "
 		   "hpcvirt's cgroups",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = bwrap_probe,
 	.start = bwrap_start,
 	.explain = hv_rt_explain,

@@ -32,6 +32,7 @@ const struct hv_env hv_env_crun = {
 	.summary = "crun OCI runtime (config.json from hpcvirt), veth into "
 		   "the lab bridge",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = crun_probe,
 	.start = crun_start,
 	.explain = hv_rt_explain,

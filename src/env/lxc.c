@@ -91,6 +91,7 @@ limits(struct lxc_conf *c, const struct hv_rt *rt)
 static int
 build_conf(struct lxc_conf *c, const struct hv_rt *rt)
 {
+	char tcp[40];
 	int rc = 0;
 
 	rc |= set(c, "lxc.uts.name", "%s%s", rt->hostname, NULL);
@@ -112,10 +113,12 @@ build_conf(struct lxc_conf *c, const struct hv_rt *rt)
 	rc |= set(c, "lxc.mount.entry",
 		  "tmpfs tmp tmpfs rw,nosuid,nodev,mode=1777 0 0%s%s", NULL,
 		  NULL);
+	snprintf(tcp, sizeof(tcp), " --listen tcp:0.0.0.0:%d", rt->agent_port);
 	rc |= set(c, "lxc.init.cmd",
 		  HV_RT_AGENT " --kernels " HV_CT_BIN_DIR " --workdir "
-			      "%s --listen unix:%s/agent.sock",
-		  HV_CT_SCRATCH, HV_CT_SOCK_DIR);
+			      "%s --listen unix:" HV_CT_SOCK_DIR
+			      "/agent.sock%s",
+		  HV_CT_SCRATCH, rt->agent_port > 0 ? tcp : "");
 	rc |= set(c, "lxc.console.path", "none%s%s", NULL, NULL);
 	rc |= set(c, "lxc.tty.max", "0%s%s", NULL, NULL);
 	rc |= set(c, "lxc.cgroup.dir.container", "%s%s", rt->name, NULL);
@@ -205,6 +208,7 @@ const struct hv_env hv_env_lxc = {
 	.summary = "LXC (lxc-start), config from hpcvirt, netns shared by "
 		   "path into the lab bridge",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = lxc_probe,
 	.start = lxc_start,
 	.explain = hv_rt_explain,

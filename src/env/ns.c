@@ -164,14 +164,17 @@ static int
 ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 	      enum hv_net_mode mode, struct hv_err *err)
 {
-	char *const argv[] = {HV_CT_BIN_DIR "/hpcvirt-agent",
-			      "--kernels",
-			      HV_CT_BIN_DIR,
-			      "--workdir",
-			      HV_CT_SCRATCH,
-			      "--listen",
-			      "unix:" HV_CT_SOCK_DIR "/agent.sock",
-			      NULL};
+	char tcp[32];
+	char *argv[] = {HV_CT_BIN_DIR "/hpcvirt-agent",
+			"--kernels",
+			HV_CT_BIN_DIR,
+			"--workdir",
+			HV_CT_SCRATCH,
+			"--listen",
+			"unix:" HV_CT_SOCK_DIR "/agent.sock",
+			NULL,
+			NULL,
+			NULL};
 	struct hv_ct_opts o = {.ns_flags = NS_FLAGS, .new_root = true};
 	int fds[HV_CG_NCTRL], nfds = 0;
 	char host[64];
@@ -205,6 +208,13 @@ ns_start_mode(const struct hv_env_ctx *ctx, struct hv_box *box,
 	snprintf(host, sizeof(host), "hv-%s", nb->name);
 	if (strchr(host, '.'))
 		*strchr(host, '.') = '-';
+	/* In a lab across hosts, mpirun in another box reaches this one's
+	 * agent over the lab too; the box's only network is the lab. */
+	if (ctx->agent_port > 0) {
+		snprintf(tcp, sizeof(tcp), "tcp:0.0.0.0:%d", ctx->agent_port);
+		argv[7] = "--listen";
+		argv[8] = tcp;
+	}
 	o.root_dir = nb->root;
 	o.bin_dir = ctx->bin_dir;
 	o.sock_dir = nb->sock;
@@ -295,6 +305,7 @@ const struct hv_env hv_env_ns = {
 	.summary = "hpcvirt's own container: namespaces + cgroups, veth "
 		   "into the lab bridge",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = ns_probe,
 	.start = ns_start,
 	.explain = ns_explain,

@@ -45,7 +45,7 @@ build_argv(struct hv_rt_args *a, const char *bin, const struct hv_rt *rt)
 		hv_rt_arg(a, "--bind%s=%s:%s", rt->binds[i].ro ? "-ro" : "",
 			  rt->binds[i].src, rt->binds[i].dst);
 	hv_rt_arg(a, "--tmpfs=/tmp:mode=1777");
-	hv_rt_agent_args(a);
+	hv_rt_agent_args(a, rt);
 }
 
 static int
@@ -89,6 +89,7 @@ const struct hv_env hv_env_nspawn = {
 	.summary = "systemd-nspawn (--register=no --keep-unit), netns by "
 		   "path; hpcvirt's cgroups",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = nspawn_probe,
 	.start = nspawn_start,
 	.explain = hv_rt_explain,

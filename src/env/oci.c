@@ -71,19 +71,26 @@ split_opts(const char *opts)
 }
 
 static cJSON *
-process_obj(void)
+process_obj(const struct hv_rt *rt)
 {
 	static const char *const env[] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
 		"/bin",
 		"HOME=/root"};
-	cJSON *p = cJSON_CreateObject(), *u, *c, *rl, *r;
+	cJSON *p = cJSON_CreateObject(), *u, *c, *rl, *r, *args;
+	char tcp[32];
 
 	cJSON_AddFalseToObject(p, "terminal");
 	u = cJSON_AddObjectToObject(p, "user");
 	cJSON_AddNumberToObject(u, "uid", 0);
 	cJSON_AddNumberToObject(u, "gid", 0);
-	cJSON_AddItemToObject(p, "args", str_array(agent_args, N(agent_args)));
+	args = str_array(agent_args, N(agent_args));
+	if (rt->agent_port > 0) {
+		snprintf(tcp, sizeof(tcp), "tcp:0.0.0.0:%d", rt->agent_port);
+		cJSON_AddItemToArray(args, cJSON_CreateString("--listen"));
+		cJSON_AddItemToArray(args, cJSON_CreateString(tcp));
+	}
+	cJSON_AddItemToObject(p, "args", args);
 	cJSON_AddItemToObject(p, "env", str_array(env, N(env)));
 	cJSON_AddStringToObject(p, "cwd", "/");
 	c = cJSON_AddObjectToObject(p, "capabilities");
@@ -187,7 +194,7 @@ config_doc(const struct hv_rt *rt, const char *cgroups_path)
 	cJSON *doc = cJSON_CreateObject(), *root;
 
 	cJSON_AddStringToObject(doc, "ociVersion", "1.0.2");
-	cJSON_AddItemToObject(doc, "process", process_obj());
+	cJSON_AddItemToObject(doc, "process", process_obj(rt));
 	root = cJSON_AddObjectToObject(doc, "root");
 	cJSON_AddStringToObject(root, "path", rt->root);
 	cJSON_AddTrueToObject(root, "readonly");

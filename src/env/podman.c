@@ -74,7 +74,7 @@ run_args(struct hv_rt_args *a, const struct hv_rt *rt)
 	hv_rt_arg(a, "--tmpfs=/tmp:rw,nosuid,nodev,mode=1777");
 	hv_rt_arg(a, "--rootfs");
 	hv_rt_arg(a, "%s", rt->root);
-	hv_rt_agent_args(a);
+	hv_rt_agent_args(a, rt);
 }
 
 static int
@@ -116,6 +116,7 @@ const struct hv_env hv_env_podman = {
 	.summary = "podman --rootfs (runtime runc, cgroupfs), --network "
 		   "ns:PATH into the lab bridge",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = podman_probe,
 	.start = podman_start,
 	.explain = hv_rt_explain,

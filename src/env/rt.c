@@ -157,6 +157,7 @@ hv_rt_prepare(const struct hv_env_ctx *ctx, struct hv_box *box,
 	rt->env = box->env->name;
 	rt->cpus = ctx->spec.cpus;
 	rt->mem_mib = ctx->spec.mem_mib;
+	rt->agent_port = ctx->agent_port;
 	rt->oom_seen = -1;
 	hv_proc_init(&rt->version);
 	snprintf(box->workdir, sizeof(box->workdir), "%s/%s.XXXXXX",
@@ -572,7 +573,7 @@ hv_rt_arg(struct hv_rt_args *a, const char *fmt, ...)
 }
 
 void
-hv_rt_agent_args(struct hv_rt_args *a)
+hv_rt_agent_args(struct hv_rt_args *a, const struct hv_rt *rt)
 {
 	hv_rt_arg(a, "%s", HV_RT_AGENT);
 	hv_rt_arg(a, "--kernels");
@@ -581,4 +582,8 @@ hv_rt_agent_args(struct hv_rt_args *a)
 	hv_rt_arg(a, "%s", HV_CT_SCRATCH);
 	hv_rt_arg(a, "--listen");
 	hv_rt_arg(a, "unix:%s/agent.sock", HV_CT_SOCK_DIR);
+	if (rt->agent_port > 0) {
+		hv_rt_arg(a, "--listen");
+		hv_rt_arg(a, "tcp:0.0.0.0:%d", rt->agent_port);
+	}
 }

@@ -55,6 +55,7 @@ struct hv_rt {
 	char netns[64];	     /* "/proc/<holder>/ns/net" */
 	char hostname[64];
 	int cpus, mem_mib;
+	int agent_port; /* ctx->agent_port: the agent's TCP port, or 0 */
 	struct hv_rt_bind binds[HV_RT_MAX_BINDS];
 	int nbinds;
 	struct hv_rt_link links[8];
@@ -83,7 +84,7 @@ void hv_rt_arg(struct hv_rt_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Append the agent's command line as the box runs it. */
-void hv_rt_agent_args(struct hv_rt_args *a);
+void hv_rt_agent_args(struct hv_rt_args *a, const struct hv_rt *rt);
 
 /* How to start the runtime's process. */
 struct hv_rt_spawn {

@@ -31,6 +31,7 @@ const struct hv_env hv_env_runc = {
 	.summary = "runc OCI runtime (config.json from hpcvirt), veth into "
 		   "the lab bridge",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = runc_probe,
 	.start = runc_start,
 	.explain = hv_rt_explain,

@@ -20,38 +20,51 @@
 #define MAX_ARGS 64
 #define POLL_MS 200
 
-/* "IP AGENT-ADDR" per box, and "IP:rpn,..." for --hosts. */
+/* "IP:rpn,..." for --hosts: each box's lab address. */
 static int
-write_map(struct hv_box *const *boxes, int n, int rpn, const char *path,
-	  char *hosts, size_t hlen, struct hv_err *err)
+host_list(struct hv_box *const *boxes, int n, int rpn, char *hosts, size_t hlen,
+	  struct hv_err *err)
 {
 	size_t used = 0;
+	int i, w;
+
+	hosts[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const char *ip = hv_params_get(&boxes[i]->config, "ip");
+
+		if (!ip)
+			return hv_err_set(err, ENXIO,
+					  "%s box %d has no lab address",
+					  boxes[i]->env->name, i + 1);
+		w = snprintf(hosts + used, hlen - used, "%s%s:%d", i ? "," : "",
+			     ip, rpn);
+		if (w < 0 || (size_t)w >= hlen - used)
+			return hv_err_set(err, E2BIG, "too many boxes: %d", n);
+		used += (size_t)w;
+	}
+	return 0;
+}
+
+/* "IP AGENT-ADDR" per box, for hpcvirt-rsh --map. */
+static int
+write_map(struct hv_box *const *boxes, int n, const char *path,
+	  struct hv_err *err)
+{
 	FILE *f;
 	int i;
 
 	f = fopen(path, "we");
 	if (!f)
 		return hv_err_sys(err, errno, "cannot write %s", path);
-	hosts[0] = '\0';
 	for (i = 0; i < n; i++) {
-		const char *ip = hv_params_get(&boxes[i]->config, "ip");
-		int w;
-
-		if (!ip || !boxes[i]->agent_addr[0]) {
+		if (!boxes[i]->agent_addr[0]) {
 			fclose(f);
 			return hv_err_set(err, ENXIO,
-					  "%s box %d has no lab address or "
-					  "agent channel",
+					  "%s box %d has no agent channel",
 					  boxes[i]->env->name, i + 1);
 		}
-		fprintf(f, "%s %s\n", ip, boxes[i]->agent_addr);
-		w = snprintf(hosts + used, hlen - used, "%s%s:%d", i ? "," : "",
-			     ip, rpn);
-		if (w < 0 || (size_t)w >= hlen - used) {
-			fclose(f);
-			return hv_err_set(err, E2BIG, "too many boxes: %d", n);
-		}
-		used += (size_t)w;
+		fprintf(f, "%s %s\n", hv_params_get(&boxes[i]->config, "ip"),
+			boxes[i]->agent_addr);
 	}
 	if (fclose(f) != 0)
 		return hv_err_sys(err, errno, "cannot write %s", path);
@@ -139,6 +152,27 @@ collect(struct hv_proc *p, const struct hv_exec_req *req,
 	}
 }
 
+/* argv = prog, head[0..nhead), then req's arguments after its argv[0]
+ * ("hpcvirt-mpirun"); room for MAX_ARGS + 16. */
+static int
+job_argv(const char **argv, const char *prog, const char *const *head,
+	 int nhead, const struct hv_exec_req *req, struct hv_err *err)
+{
+	int i, k = 0;
+
+	if (!req->argv[0] || strcmp(req->argv[0], "hpcvirt-mpirun") != 0)
+		return hv_err_set(err, EINVAL,
+				  "a cluster runs hpcvirt-mpirun, not '%s'",
+				  req->argv[0] ? req->argv[0] : "");
+	argv[k++] = prog;
+	for (i = 0; i < nhead; i++)
+		argv[k++] = head[i];
+	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
+		argv[k++] = req->argv[i];
+	argv[k] = NULL;
+	return 0;
+}
+
 /*
  * Run hpcvirt-mpirun from bin_dir with the options head[0..nhead) before
  * req's own arguments (req->argv is "hpcvirt-mpirun --np N KERNEL ..."),
@@ -160,21 +194,14 @@ launch(const char *run_dir, const char *bin_dir, const char *const *head,
 	const char *argv[MAX_ARGS + 16];
 	struct hv_proc p;
 	int64_t t0;
-	int i, k = 0, rc;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!req->argv[0] || strcmp(req->argv[0], "hpcvirt-mpirun") != 0)
-		return hv_err_set(err, EINVAL,
-				  "a cluster runs hpcvirt-mpirun, not '%s'",
-				  req->argv[0] ? req->argv[0] : "");
-	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
 	snprintf(prog, sizeof(prog), "%s/hpcvirt-mpirun", bin_dir);
-	argv[k++] = prog;
-	for (i = 0; i < nhead; i++)
-		argv[k++] = head[i];
-	for (i = 1; req->argv[i] && i < MAX_ARGS; i++)
-		argv[k++] = req->argv[i];
-	argv[k] = NULL;
+	rc = job_argv(argv, prog, head, nhead, req, err);
+	if (rc < 0)
+		return rc;
+	snprintf(errlog, sizeof(errlog), "%s/cluster.err", run_dir);
 	unlink(errlog);
 	opts.log_path = errlog;
 	hv_proc_init(&p);
@@ -242,12 +269,39 @@ hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
 	snprintf(map, sizeof(map), "%s/cluster.map", run_dir);
 	snprintf(net, sizeof(net), "%u.%u.%u.0/24", lab->net >> 24,
 		 (lab->net >> 16) & 255, (lab->net >> 8) & 255);
-	rc = write_map(boxes, n, rpn, map, hosts, sizeof(hosts), err);
+	rc = host_list(boxes, n, rpn, hosts, sizeof(hosts), err);
+	if (rc == 0)
+		rc = write_map(boxes, n, map, err);
 	if (rc == 0)
 		rc = launch(run_dir, bin_dir, head, 7, lab->nsfd, req, res,
 			    err);
 	unlink(map);
 	return rc < 0 ? hv_err_prefix(err, "mpirun in the lab: ") : 0;
+}
+
+int
+hv_cluster_exec_overlay(struct hv_box *const *boxes, int n, int rpn,
+			const char *net, int agent_port,
+			const struct hv_exec_req *req, struct hv_exec_res *res,
+			struct hv_err *err)
+{
+	char hosts[2048], port[16];
+	const char *head[] = {"--hosts", hosts, "--agent-port", port,
+			      "--net",	 net,	"--show-map"};
+	const char *argv[MAX_ARGS + 16];
+	struct hv_exec_req job = *req;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(port, sizeof(port), "%d", agent_port);
+	rc = host_list(boxes, n, rpn, hosts, sizeof(hosts), err);
+	if (rc == 0)
+		rc = job_argv(argv, "hpcvirt-mpirun", head, 7, req, err);
+	if (rc < 0)
+		return rc;
+	job.argv = argv;
+	rc = hv_box_exec(boxes[0], &job, res, err);
+	return rc < 0 ? hv_err_prefix(err, "mpirun in the first box: ") : 0;
 }
 
 /* Add rank to node's array in o unless it is there. */

@@ -307,13 +307,29 @@ record_resume(struct runner *r, struct hv_err *err)
 	return put_ctx_cjson(r, "resumed", list, err);
 }
 
-/* Has env i a repetition left to run? */
-/* Does unit u run in a box of its own env on its host? Not an MPI job
- * across a Slurm allocation's hosts: Open MPI starts its ranks there. */
+/* Is unit u an MPI job over boxes on several hosts, whose labs form
+ * one lab across hosts (its env spans hosts)? */
+static bool
+over_hosts(const struct runner *r, const struct unit *u)
+{
+	return r->o->slurm && u->nodes > 1 && r->o->envs[u->env]->spans_hosts;
+}
+
+/* Does unit u run in a box of its own env on its host? Not a native MPI
+ * job across a Slurm allocation's hosts: Open MPI starts its ranks
+ * there. A job over boxes on several hosts runs in its first box. */
 static bool
 uses_box(const struct runner *r, const struct unit *u)
 {
-	return !(r->o->slurm && u->nodes > 1);
+	return !(r->o->slurm && u->nodes > 1) || over_hosts(r, u);
+}
+
+/* Does u need a box on host k? */
+static bool
+on_host(const struct runner *r, const struct unit *u, size_t k)
+{
+	return k == SIZE_MAX || (size_t)u->host == k ||
+	       (over_hosts(r, u) && k < (size_t)u->nodes);
 }
 
 /* Does env i have work left on host k (any host: k = SIZE_MAX)? */
@@ -326,7 +342,7 @@ env_has_work(const struct runner *r, size_t i, size_t k)
 		const struct unit *u = &r->units[r->order[s]];
 
 		if (u->env == i && !u->failed && uses_box(r, u) &&
-		    (k == SIZE_MAX || (size_t)u->host == k) &&
+		    on_host(r, u, k) &&
 		    !r->done[r->order[s] * (size_t)r->blocks + s / r->nunits])
 			return true;
 	}
@@ -569,10 +585,12 @@ env_skips(const struct runner *r, const struct hv_env *e,
 }
 
 /*
- * Across a Slurm allocation's hosts, only native boxes share a network
- * (the hosts'), so a net peer on another host and an MPI job over
- * several hosts run in native only; each host's other boxes sit in a
- * lab of their own (docs/slurm.md).
+ * Across a Slurm allocation's hosts, native boxes share the hosts'
+ * network, and the boxes of an env that spans hosts share a lab across
+ * hosts, which carries their MPI jobs. A net peer on another host runs
+ * with native only, and so does every set across hosts of the other
+ * envs, whose boxes sit in a lab of their own on each host
+ * (docs/slurm.md).
  */
 static bool
 slurm_skips(const struct runner *r, const struct hv_env *e,
@@ -583,10 +601,17 @@ slurm_skips(const struct runner *r, const struct hv_env *e,
 	if (!r->o->slurm || strcmp(e->name, "native") == 0 ||
 	    (!set->bench->needs_peer && (!nodes || strcmp(nodes, "1") == 0)))
 		return false;
-	snprintf(why, len,
-		 "runs across hosts, and %s boxes on different hosts have "
-		 "no network between them (only native does; docs/slurm.md)",
-		 e->name);
+	if (!set->bench->needs_peer && e->spans_hosts)
+		return false;
+	if (e->spans_hosts)
+		snprintf(why, len,
+			 "its peer runs on another host, and only native "
+			 "runs a peer there (docs/slurm.md)");
+	else
+		snprintf(why, len,
+			 "runs across hosts, and %s boxes on different hosts "
+			 "have no network between them (docs/slurm.md)",
+			 e->name);
 	return true;
 }
 
@@ -1246,6 +1271,47 @@ cluster_exec(struct runner *r, const struct unit *u,
 	return rc;
 }
 
+static bool box_ready(struct runner *r, size_t i, size_t k);
+
+/*
+ * An MPI job over the boxes of u's env on its first nodes hosts, run
+ * from the first box. A box whose srun step ended is started afresh
+ * first; one that cannot start fails the job, naming its host.
+ */
+static int
+overlay_exec(struct runner *r, const struct unit *u,
+	     const struct hv_exec_req *req, struct hv_exec_res *res, char *why,
+	     size_t wlen)
+{
+	struct hv_box *boxes[HV_SLURM_MAX_HOSTS];
+	struct hv_err xerr;
+	char net[32];
+	int k;
+
+	for (k = 0; k < u->nodes && k < HV_SLURM_MAX_HOSTS; k++) {
+		boxes[k] = node_box(r, u->env, k);
+		if (boxes[k]->env && !hv_proc_alive(&boxes[k]->proc))
+			stop_box(r, boxes[k]);
+		if (!box_ready(r, u->env, (size_t)k)) {
+			snprintf(why, wlen, "host %s: %s",
+				 r->o->slurm->hosts[k].name,
+				 box_err(r, u->env, (size_t)k));
+			return -1;
+		}
+	}
+	snprintf(net, sizeof(net), "%u.%u.%u.0/24", r->o->slurm->lab_net >> 24,
+		 (r->o->slurm->lab_net >> 16) & 255,
+		 (r->o->slurm->lab_net >> 8) & 255);
+	hv_err_init(&xerr);
+	if (hv_cluster_exec_overlay(boxes, k, u->rpn, net,
+				    HV_OVERLAY_AGENT_PORT, req, res,
+				    &xerr) < 0) {
+		snprintf(why, wlen, "%s", xerr.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Run the kernel once for unit u. Returns 0 with *why empty on success,
  * 0 with *why set when the unit failed (recorded by the caller), or
@@ -1296,7 +1362,10 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	if (u->nodes == 1 && !r->o->slurm) /* a remote box's is not here */
 		cpu0 = hv_proc_tree_cpu_ns(box->proc.pid);
 	smp->t_start_ns = hv_realtime_ns();
-	if (u->nodes > 1 && r->o->slurm) {
+	if (over_hosts(r, u)) {
+		if (overlay_exec(r, u, &req, &res, why, wlen) < 0)
+			goto out;
+	} else if (u->nodes > 1 && r->o->slurm) {
 		if (hv_cluster_exec_slurm(r->rs.dir, r->o->bin_dir,
 					  r->o->slurm->names, u->nodes, u->rpn,
 					  &req, &res, &xerr) < 0) {

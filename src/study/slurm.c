@@ -11,13 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "hpcvirt/host/lab.h"
+#include "hpcvirt/host/nl.h"
 #include "hpcvirt/host/proc.h"
 #include "hpcvirt/study/result-line.h"
 #include "hpcvirt/study/slurm.h"
@@ -142,6 +146,18 @@ numeric_addr(struct hv_slurm_host *h, struct hv_err *err)
 	return 0;
 }
 
+/* A VXLAN id of its own for this study's envs: one that another
+ * study's segment on the same hosts is unlikely to have. */
+static uint32_t
+random_vni(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+	return 1 + r % (0xffffffu - HV_SLURM_MAX_ENVS);
+}
+
 int
 hv_slurm_open(struct hv_slurm *s, struct hv_err *err)
 {
@@ -189,6 +205,14 @@ hv_slurm_open(struct hv_slurm *s, struct hv_err *err)
 	}
 	for (i = 0; rc == 0 && i < s->n; i++)
 		rc = numeric_addr(&s->hosts[i], err);
+	for (i = 0; rc == 0 && i < s->n; i++)
+		snprintf(s->addrs + strlen(s->addrs),
+			 sizeof(s->addrs) - strlen(s->addrs), "%s%s",
+			 i ? "," : "", s->hosts[i].addr);
+	if (rc == 0)
+		rc = hv_lab_choose_subnet(&s->lab_net, err);
+	if (rc == 0)
+		s->vni0 = random_vni();
 	return rc;
 }
 
@@ -386,7 +410,8 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 		   struct hv_err *err)
 {
 	char nodelist[80], cpus[32], mem[32], line[65536];
-	const char *argv[32];
+	char net[16], vni[16], index[16];
+	const char *argv[40];
 	struct hv_proc_opts opts = {.die_with_parent = true};
 	struct remote *rm;
 	int sv[2], k = 0, rc;
@@ -420,6 +445,20 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	argv[k++] = mem;
 	if (ctx->mpi)
 		argv[k++] = "--mpi";
+	if (env->spans_hosts) {
+		hv_nl_ntoa(s->lab_net, net, sizeof(net));
+		snprintf(vni, sizeof(vni), "%u",
+			 s->vni0 + (uint32_t)(remote_ops(s, env) - s->ops));
+		snprintf(index, sizeof(index), "%zu", h);
+		argv[k++] = "--lab-net";
+		argv[k++] = net;
+		argv[k++] = "--vni";
+		argv[k++] = vni;
+		argv[k++] = "--host-index";
+		argv[k++] = index;
+		argv[k++] = "--host-addrs";
+		argv[k++] = s->addrs;
+	}
 	argv[k] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		free(rm);

@@ -39,6 +39,18 @@ int hv_cluster_exec_slurm(const char *run_dir, const char *bin_dir,
 			  struct hv_exec_res *res, struct hv_err *err);
 
 /*
+ * The same MPI job over boxes on different hosts of a Slurm allocation,
+ * whose labs form one lab across hosts (hv_lab_join_overlay): mpirun
+ * runs in the first box, as a kernel of its agent, with --hosts (the
+ * boxes' lab addresses), --agent-port (the others' agents, which
+ * hpcvirt-rsh reaches over the lab) and --net (the lab's /24, "A.B.C.0/24").
+ */
+int hv_cluster_exec_overlay(struct hv_box *const *boxes, int n, int rpn,
+			    const char *net, int agent_port,
+			    const struct hv_exec_req *req,
+			    struct hv_exec_res *res, struct hv_err *err);
+
+/*
  * Where the ranks ran, from the job map hpcvirt-mpirun --show-map prints
  * in out: {"10.201.0.11":[0],"10.201.0.12":[1]} (box address -> its
  * ranks, each once). A malloc'd JSON text, or NULL when out has no map.

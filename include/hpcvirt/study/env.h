@@ -35,6 +35,10 @@ struct hv_env_ctx {
 	struct hv_lab *lab; /* the lab network every box plugs into */
 	bool mpi; /* the study runs MPI in its boxes: a VM or UML guest
 		     needs the image with the MPI layer */
+	/* A box of a lab across hosts (env->spans_hosts): its agent also
+	 * listens on this TCP port of the box's addresses, where mpirun in
+	 * a box on another host reaches it (hpcvirt-rsh --port); 0: not. */
+	int agent_port;
 };
 
 /* One running box. Drivers fill agent_addr (or conn) and may use priv. */
@@ -61,6 +65,9 @@ struct hv_env {
 	/* The paper's category: "native", "OS-level", "paravirt"... */
 	const char *paper_role;
 	bool explicit_only; /* not in the default set; run only by name */
+	/* Its boxes can join a lab across hosts (hv_lab_join_overlay): they
+	 * plug in through a veth and honour ctx->agent_port. */
+	bool spans_hosts;
 	/* 0 if usable here; otherwise -errno, and why->msg says what is
 	 * missing. */
 	int (*probe)(struct hv_err *why);

@@ -18,6 +18,16 @@
 #include "hpcvirt/study/env.h"
 
 #define HV_SLURM_MAX_HOSTS 64
+
+/*
+ * A lab across hosts (docs/slurm.md): VXLAN over UDP port 4789 (IANA's),
+ * host k's box at .11+k and its lab's bridge at .130+k of the shared
+ * /24, and the agents of the boxes on TCP port 7100 of the lab.
+ */
+#define HV_OVERLAY_UDP_PORT 4789
+#define HV_OVERLAY_AGENT_PORT 7100
+#define HV_OVERLAY_BOX(k) (1 + (k))	 /* box index: address .10+index */
+#define HV_OVERLAY_BRIDGE(k) (130 + (k)) /* last byte */
 #define HV_SLURM_MAX_ENVS 32
 
 /* The first line `hpcvirt node` writes: its box is up, then a JSON
@@ -44,6 +54,13 @@ struct hv_slurm {
 	const struct hv_env *of[HV_SLURM_MAX_ENVS];
 	size_t nops;
 	pthread_mutex_t mu;
+	/* The lab across hosts of envs that span hosts: its /24 (free on
+	 * this host; each host checks its own), the VXLAN id of the first
+	 * env's (the next envs' follow, so that each env is a segment of
+	 * its own), and every host's address, "A,B,...". */
+	uint32_t lab_net;
+	uint32_t vni0;
+	char addrs[HV_SLURM_MAX_HOSTS * 16];
 };
 
 /*
