@@ -293,11 +293,12 @@ note_overlay(struct hv_box *box, const struct node_args *a,
 
 	snprintf(v, sizeof(v),
 		 "across hosts: %s/24, VXLAN id %u over UDP %d from %s to "
-		 "%d other hosts, MTU %u, bridge %s",
+		 "%d other host%s, MTU %u, bridge %s",
 		 hv_nl_ntoa(a->lab_net, net, sizeof(net)), a->vni,
 		 HV_OVERLAY_UDP_PORT,
 		 hv_nl_ntoa(a->addrs[a->host], local, sizeof(local)),
-		 a->nhosts - 1, lab->mtu, lab->bridge_ip);
+		 a->nhosts - 1, a->nhosts == 2 ? "" : "s", lab->mtu,
+		 lab->bridge_ip);
 	hv_params_set(&box->config, "lab", v);
 	snprintf(v, sizeof(v), "TCP %d in the box, besides its socket",
 		 HV_OVERLAY_AGENT_PORT);

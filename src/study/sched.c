@@ -26,6 +26,7 @@
 #include "hpcvirt/host/runstate.h"
 #include "hpcvirt/study/result-line.h"
 #include "hpcvirt/study/sched.h"
+#include "hpcvirt/study/boxpeer.h"
 #include "hpcvirt/study/slurm.h"
 #include "proto/npb-rules.h"
 #include "hpcvirt/results/store.h"
@@ -324,12 +325,22 @@ uses_box(const struct runner *r, const struct unit *u)
 	return !(r->o->slurm && u->nodes > 1) || over_hosts(r, u);
 }
 
+/* Does u's peer run in a box of its env on another host (net across the
+ * hosts of a lab across hosts)? */
+static bool
+peer_in_box(const struct runner *r, const struct unit *u)
+{
+	return r->o->slurm && u->set->bench->needs_peer &&
+	       r->o->envs[u->env]->spans_hosts;
+}
+
 /* Does u need a box on host k? */
 static bool
 on_host(const struct runner *r, const struct unit *u, size_t k)
 {
 	return k == SIZE_MAX || (size_t)u->host == k ||
-	       (over_hosts(r, u) && k < (size_t)u->nodes);
+	       (over_hosts(r, u) && k < (size_t)u->nodes) ||
+	       (peer_in_box(r, u) && k == (size_t)u->peer_host);
 }
 
 /* Does env i have work left on host k (any host: k = SIZE_MAX)? */
@@ -587,9 +598,9 @@ env_skips(const struct runner *r, const struct hv_env *e,
 /*
  * Across a Slurm allocation's hosts, native boxes share the hosts'
  * network, and the boxes of an env that spans hosts share a lab across
- * hosts, which carries their MPI jobs. A net peer on another host runs
- * with native only, and so does every set across hosts of the other
- * envs, whose boxes sit in a lab of their own on each host
+ * hosts, which carries their MPI jobs and their net runs (the peer in
+ * the env's box on the next host). The other envs' boxes sit in a lab
+ * of their own on each host, and leave out the sets across hosts
  * (docs/slurm.md).
  */
 static bool
@@ -601,17 +612,12 @@ slurm_skips(const struct runner *r, const struct hv_env *e,
 	if (!r->o->slurm || strcmp(e->name, "native") == 0 ||
 	    (!set->bench->needs_peer && (!nodes || strcmp(nodes, "1") == 0)))
 		return false;
-	if (!set->bench->needs_peer && e->spans_hosts)
-		return false;
 	if (e->spans_hosts)
-		snprintf(why, len,
-			 "its peer runs on another host, and only native "
-			 "runs a peer there (docs/slurm.md)");
-	else
-		snprintf(why, len,
-			 "runs across hosts, and %s boxes on different hosts "
-			 "have no network between them (docs/slurm.md)",
-			 e->name);
+		return false;
+	snprintf(why, len,
+		 "runs across hosts, and %s boxes on different hosts have no "
+		 "network between them (docs/slurm.md)",
+		 e->name);
 	return true;
 }
 
@@ -1312,6 +1318,26 @@ overlay_exec(struct runner *r, const struct unit *u,
 	return 0;
 }
 
+/* u's peer in its env's box on the peer host, started first if need
+ * be: -1 with err set when the server fails, 0 with why set when the
+ * box cannot start. */
+static int
+box_peer(struct runner *r, const struct unit *u, struct hv_box_peer *bp,
+	 struct hv_peer *peer, char *why, size_t wlen, struct hv_err *err)
+{
+	size_t k = (size_t)u->peer_host;
+	struct hv_box *pb = node_box(r, u->env, (int)k);
+
+	if (pb->env && !hv_proc_alive(&pb->proc))
+		stop_box(r, pb);
+	if (!box_ready(r, u->env, k)) {
+		snprintf(why, wlen, "peer host %s: %s",
+			 r->o->slurm->hosts[k].name, box_err(r, u->env, k));
+		return 0;
+	}
+	return hv_box_peer_start(bp, pb, u->set->bench, peer, err);
+}
+
 /*
  * Run the kernel once for unit u. Returns 0 with *why empty on success,
  * 0 with *why set when the unit failed (recorded by the caller), or
@@ -1326,6 +1352,7 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	struct hv_host_load before, after;
 	struct hv_exec_res res = {0};
 	struct hv_exec_req req = {0};
+	struct hv_box_peer bpeer = {.wake = {-1, -1}};
 	struct hv_bench_ctx bc = {.scratch = box->scratch};
 	double values[16];
 	struct hv_argv av;
@@ -1343,7 +1370,12 @@ run_rep(struct runner *r, struct unit *u, struct hv_sample *smp, char *why,
 	hv_proc_init(&pp);
 	hv_err_init(&xerr);
 	why[0] = '\0';
-	if (b->needs_peer && r->o->slurm &&
+	if (peer_in_box(r, u) &&
+	    box_peer(r, u, &bpeer, &bc.peer, why, wlen, &xerr) < 0)
+		goto fail;
+	if (why[0])
+		goto out;
+	if (b->needs_peer && r->o->slurm && !peer_in_box(r, u) &&
 	    hv_slurm_peer_start(r->o->slurm, (size_t)u->peer_host,
 				r->o->bin_dir, r->rs.dir, b, &pp, &bc.peer,
 				&xerr) < 0)
@@ -1413,6 +1445,7 @@ fail:
 out:
 	if (pp.pid > 0)
 		hv_proc_stop(&pp, 0, 1000);
+	hv_box_peer_stop(&bpeer);
 	cJSON_Delete(result);
 	free(raw);
 	hv_exec_res_release(&res);

@@ -74,11 +74,11 @@ stderr_has "--link with --launcher slurm" "it names the option"
 # 2. A small study across both nodes: MPI at 1 node runs on each host,
 # at 2 nodes over both.
 timeout -k 10 600 "$SC" run "$C" salloc -N2 -Q "$HV" run --launcher slurm \
-	--env native,ns --bench npb.ep,npb.cg,net.rr --variant mpi \
+	--env native,ns,ns-routed --bench npb.ep,npb.cg,net.rr --variant mpi \
 	--nodes 1,2 --class S --sizes 1 --duration 0.3 --reps 2 --warmup 0 \
 	--out "$T/s" --json "$T/s.json" --quiet --no-progress >"$T/run.out" 2>&1
 rc=$?
-ok $rc "native,ns x npb.ep,npb.cg,net.rr runs through salloc -N2 ($(tail -1 "$T/run.out"))"
+ok $rc "native,ns,ns-routed x npb.ep,npb.cg,net.rr runs through salloc -N2 ($(tail -1 "$T/run.out"))"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$T/run.out" | tail -20
 
 python3 - "$T/s.json" <<'PY'
@@ -100,13 +100,19 @@ got = {
     "ns cg mpi 2": hosts("ns", "npb.cg", variant="mpi", nodes=2),
     "native rr": hosts("native", "net.rr"),
     "ns rr": hosts("ns", "net.rr"),
+    "ns-routed cg mpi 1": hosts("ns-routed", "npb.cg", nodes=1),
+    "ns-routed cg mpi 2": hosts("ns-routed", "npb.cg", nodes=2),
+    "ns-routed rr": hosts("ns-routed", "net.rr"),
 }
 for k, v in got.items():
     print("# %-16s %s" % (k, sorted(set(v))))
 want = {
     "native ep 1": ["n1", "n2"], "native cg mpi 1": ["n1", "n2"],
     "native cg mpi 2": ["n1+n2"], "ns ep 1": ["n1", "n2"],
-    "ns cg mpi 2": ["n1+n2"], "native rr": ["n1>n2", "n2>n1"], "ns rr": [],
+    "ns cg mpi 2": ["n1+n2"], "native rr": ["n1>n2", "n2>n1"],
+    "ns rr": ["n1>n2", "n2>n1"],
+    "ns-routed cg mpi 1": ["n1", "n2"], "ns-routed cg mpi 2": [],
+    "ns-routed rr": [],
 }
 jobs = [c for c in cells if c["params"].get("nodes") == 2]
 print("# not ok: %s; speedups of the 2-node jobs: %s" % (
@@ -114,7 +120,7 @@ print("# not ok: %s; speedups of the 2-node jobs: %s" % (
 sys.exit(0 if not bad and all(sorted(set(got[k])) == want[k] for k in want)
          and jobs and all(c["speedup"] for c in jobs) else 1)
 PY
-ok $? "every cell verified, each with its host; MPI over n1+n2 with its speedup, native and ns; net.rr each way in native"
+ok $? "every cell verified, each with its host; MPI over n1+n2 with its speedup and net.rr each way, native and ns"
 
 python3 - "$T/s.json" <<'PY'
 import json, sys
@@ -127,18 +133,24 @@ info = get("host_info") or {}
 print("# launcher: %s" % lau)
 print("# host_info: %s" % {h: (v.get("host"), v.get("kernel"))
                            for h, v in info.items()})
-across = [r for r in red if r.get("env") == "ns" and r.get("across_hosts")]
-print("# ns left out across hosts: %d sets: %s" % (len(across),
-      across[0]["why"] if across else None))
+across = [r for r in red if r.get("across_hosts")]
+print("# left out across hosts: %d sets" % len(across))
+ns_info = (get("envs") or {}).get("ns", {}).get("hosts", {})
+labs = {h: v.get("config", {}).get("lab", "") for h, v in ns_info.items()}
+print("# ns labs: %s" % labs)
 sys.exit(0 if lau.get("name") == "slurm"
          and [h["name"] for h in lau.get("hosts", [])] == ["n1", "n2"]
          and sorted(info) == ["n1", "n2"]
          and all(info[h].get("host") == h for h in info)
-         and across and all("only native runs a peer there" in r["why"]
-                            and r["bench"] == "net.rr" for r in across)
+         and across and all(r["env"] == "ns-routed"
+                            and "no network between them" in r["why"]
+                            for r in across)
+         and sorted(labs) == ["n1", "n2"]
+         and all(v.startswith("across hosts: ") and "VXLAN id" in v
+                 and "MTU 1450" in v for v in labs.values())
          else 1)
 PY
-ok $? "the context records the allocation, each host's provenance, and why ns left out net.rr across hosts"
+ok $? "the context records the allocation, each host's provenance, each ns box's lab across hosts, and why ns-routed left out the sets across hosts"
 
 # Where the ranks ran and where each net.rr client connected.
 sqlite3 "$T/s/study.db" "SELECT c.env, json_extract(s.raw, '$.result.ranks_at'),
@@ -171,15 +183,18 @@ sys.exit(0 if envs == ["native"] * 4 + ["ns"] * 4 and len(good) == 8 else 1)
 PY
 ok $? "in each 2-node repetition the ranks ran on n1 and n2: natively, or in an ns box on each over the lab across hosts"
 addr() { grep -o "NodeName=$1 .*" "$T/nodes" | grep -o 'NodeAddr=[^ ]*' | cut -d= -f2; }
-sqlite3 "$T/s/study.db" "SELECT DISTINCT json_extract(c.params, '$.host') || ' ' ||
+sqlite3 "$T/s/study.db" "SELECT DISTINCT c.env || ' ' ||
+	json_extract(c.params, '$.host') || ' ' ||
 	json_extract(s.raw, '$.result.peer') FROM sample s JOIN cell c
 	ON c.id = s.cell_id WHERE c.bench = 'net.rr' AND s.raw IS NOT NULL" |
 	sed 's/:[0-9]*$//' | sort -u >"$T/peers"
 sed 's/^/# /' "$T/peers"
-grep -qx "n1>n2 $(addr n2)" "$T/peers" &&
-	grep -qx "n2>n1 $(addr n1)" "$T/peers" &&
-	[ "$(wc -l <"$T/peers")" -eq 2 ]
-ok $? "each net.rr client reached the other node's address"
+grep -qx "native n1>n2 $(addr n2)" "$T/peers" &&
+	grep -qx "native n2>n1 $(addr n1)" "$T/peers" &&
+	grep -qx "ns n1>n2 [0-9.]*\.12" "$T/peers" &&
+	grep -qx "ns n2>n1 [0-9.]*\.11" "$T/peers" &&
+	[ "$(wc -l <"$T/peers")" -eq 4 ]
+ok $? "each net.rr client reached the other node: natively its address, from an ns box the ns box there on the lab across hosts"
 
 # A container runtime's boxes over the lab across hosts too (bwrap: it
 # passes no environment of its own, so SLURM_* must not reach mpirun).
