@@ -236,6 +236,28 @@ cmp_row(const void *a, const void *b)
 	return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
+/*
+ * Labels at 2 and 5 of each decade from lo to hi besides gnuplot's own
+ * at the powers of 10: a frame within one decade (latencies of 20 to
+ * 60 us) had a single label, and no value could be read off it.
+ */
+static void
+log_tics(FILE *f, double lo, double hi)
+{
+	double d;
+	int n = 0;
+
+	if (!(hi > lo) || hi / lo > 1e4)
+		return;
+	fputs("set ytics add (", f);
+	for (d = pow(10, floor(log10(lo))); d <= hi * 10; d *= 10) {
+		fprintf(f, "%s\"%g\" %.17g, \"%g\" %.17g", n ? ", " : "", 2 * d,
+			2 * d, 5 * d, 5 * d);
+		n++;
+	}
+	fputs(")\n", f);
+}
+
 /* One curve per env of metric against xkey, absolute values / div. */
 static int
 sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
@@ -246,7 +268,7 @@ sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
 	const char *envs[MAX_ENVS], *titles[MAX_ENVS];
 	char names[MAX_ENVS][48];
 	struct fig_draft d;
-	double *rows, ylo = INFINITY;
+	double *rows, ylo = INFINITY, yhi = 0;
 	size_t ne, e, i, k;
 
 	if (draft_open(&d, id, title) < 0)
@@ -273,6 +295,7 @@ sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
 			r[0] = num_param(c, xkey) / xdiv;
 			/* The frame's floor: half the lowest drawn value. */
 			ylo = fmin(ylo, (r[2] > 0 ? r[2] : r[1]) / div / 2);
+			yhi = fmax(yhi, r[3] / div);
 			draft_n(&d, c);
 			k++;
 		}
@@ -298,8 +321,10 @@ sweep(struct hv_figset *fs, const struct hv_study *s, const char *id,
 		"set logscale x 2\nset logscale y\nset xlabel '%s'\n"
 		"set ylabel '%s'\n",
 		xlabel, ylabel);
-	if (isfinite(ylo) && ylo > 0)
+	if (isfinite(ylo) && ylo > 0) {
 		fprintf(d.f, "set yrange [%.17g:*]\n", ylo);
+		log_tics(d.f, ylo, yhi);
+	}
 	plot_blocks(d.f, titles, d.ncurves, "1:2:3:4", "yerrorlines");
 	return draft_keep(fs, &d, what,
 			  "95 % Student-t interval of the mean over the "

@@ -252,3 +252,40 @@ hv_provenance_hosts_differ(const char *info, char *buf, size_t len)
 	cJSON_Delete(o);
 	return hosts;
 }
+
+/* Did any of env e's boxes (one per host) join a lab across hosts? */
+static bool
+env_overlaid(const cJSON *e)
+{
+	const cJSON *h;
+
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(e, "hosts"))
+	{
+		const cJSON *cfg =
+			cJSON_GetObjectItemCaseSensitive(h, "config");
+		const cJSON *lab = cJSON_GetObjectItemCaseSensitive(cfg, "lab");
+
+		if (cJSON_IsString(lab) &&
+		    strncmp(lab->valuestring, "across hosts", 12) == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+hv_provenance_overlay_envs(const char *envs, char *buf, size_t len)
+{
+	cJSON *o = envs ? cJSON_Parse(envs) : NULL, *e;
+	size_t n = 0;
+	int count = 0;
+
+	if (len)
+		buf[0] = '\0';
+	cJSON_ArrayForEach(e, o) if (env_overlaid(e))
+	{
+		put(buf, len, &n, "%s%s", count ? ", " : "", e->string);
+		count++;
+	}
+	cJSON_Delete(o);
+	return count;
+}

@@ -110,6 +110,7 @@ hosts_line(FILE *f, const struct hv_study *s)
 	const char *txt = hv_context_get(s, "launcher");
 	cJSON *l = txt ? cJSON_Parse(txt) : NULL, *h;
 	const cJSON *job = cJSON_GetObjectItemCaseSensitive(l, "job");
+	char lab[256];
 	bool first = true;
 
 	if (!l)
@@ -127,7 +128,18 @@ hosts_line(FILE *f, const struct hv_study *s)
 	}
 	fputs(" (Slurm job ", f);
 	hv_html_esc(f, cJSON_IsString(job) ? job->valuestring : "?");
-	fputs("; each figure draws the cells of the first host), ", f);
+	fputs("; each figure draws the cells of the first host", f);
+	if (hv_provenance_overlay_envs(hv_context_get(s, "envs"), lab,
+				       sizeof(lab))) {
+		fputs("; between hosts, native talks over the hosts' network "
+		      "and the boxes of ",
+		      f);
+		hv_html_esc(f, lab);
+		fputs(" over a lab across hosts (VXLAN), which their ratios "
+		      "across hosts include",
+		      f);
+	}
+	fputs("), ", f);
 	cJSON_Delete(l);
 	return true;
 }

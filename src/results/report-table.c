@@ -749,12 +749,19 @@ seen_before(const cJSON *list, const cJSON *stop, const char *why,
 static void
 print_hosts(FILE *f, const struct hv_study *s)
 {
-	char diff[1024];
+	char diff[1024], lab[256];
 	int n = hv_provenance_hosts_differ(hv_context_get(s, "host_info"), diff,
 					   sizeof(diff));
 
 	if (n < 2)
 		return;
+	if (hv_provenance_overlay_envs(hv_context_get(s, "envs"), lab,
+				       sizeof(lab)))
+		fprintf(f,
+			"between hosts: native over the hosts' network, the "
+			"boxes of %s over a lab across hosts (VXLAN); their "
+			"ratios across hosts include it (docs/slurm.md)\n",
+			lab);
 	if (!diff[0]) {
 		fprintf(f,
 			"hosts: %d, alike in kernel, CPU, memory, versions "

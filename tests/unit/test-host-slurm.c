@@ -134,6 +134,29 @@ differ(void)
 	   "no host_info, or not JSON: 0 hosts and nothing said");
 }
 
+/* The envs whose boxes reached each other over a lab across hosts. */
+static void
+overlay_envs(void)
+{
+	char buf[128];
+	int n;
+
+	n = hv_provenance_overlay_envs(
+		"{\"native\":{\"hosts\":{\"n1\":{\"config\":{}}}},"
+		"\"ns\":{\"hosts\":{\"n1\":{\"config\":{\"lab\":"
+		"\"across hosts: 10.201.0.0/24, VXLAN id 7\"}}}},"
+		"\"tcg\":{\"hosts\":{\"n1\":{\"config\":{\"lab\":\"own\"}}}},"
+		"\"crun\":{\"hosts\":{\"n1\":{\"error\":\"x\"},"
+		"\"n2\":{\"config\":{\"lab\":\"across hosts: ...\"}}}}}",
+		buf, sizeof(buf));
+	ok(n == 2 && !strcmp(buf, "ns, crun"),
+	   "the envs with a lab across hosts: %d, '%s'", n, buf);
+	n = hv_provenance_overlay_envs("{\"native\":{}}", buf, sizeof(buf));
+	ok(n == 0 && !buf[0] &&
+		   hv_provenance_overlay_envs(NULL, buf, sizeof(buf)) == 0,
+	   "none, or no context: 0 and nothing said");
+}
+
 /* A job over n2+n1 scales from the one-node cell on n2, its first host. */
 static void
 speedup_base(void)
@@ -181,9 +204,10 @@ no_allocation(void)
 int
 main(void)
 {
-	plan(18);
+	plan(20);
 	spread();
 	differ();
+	overlay_envs();
 	speedup_base();
 	no_allocation();
 	return tap_failed ? 1 : 0;

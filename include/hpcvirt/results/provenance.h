@@ -30,6 +30,14 @@ cJSON *hv_provenance_collect(const char *bin_dir, const char *const *cmdline);
  */
 int hv_provenance_hosts_differ(const char *info, char *buf, size_t len);
 
+/*
+ * The envs of a study across hosts whose boxes reached each other over a
+ * lab across hosts (VXLAN; docs/slurm.md): envs is the context's "envs"
+ * text, where such a box's config "lab" begins "across hosts". Writes
+ * "ns, crun" into buf ("" when none); returns how many.
+ */
+int hv_provenance_overlay_envs(const char *envs, char *buf, size_t len);
+
 struct hv_host_load {
 	double load1;	       /* /proc/loadavg, 1 minute */
 	double psi_some_avg10; /* /proc/pressure/cpu "some avg10", -1 if none */
