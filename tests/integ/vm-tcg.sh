@@ -67,7 +67,7 @@ ok $? "no qemu process or run directory left after the kill"
 
 # A guest that panics mid-run (fault injection: /init panics the guest).
 HPCVIRT_VM_CRASH_AFTER=4 timeout -k 5 120 "$HV" run --env tcg \
-	--bench net.rr --sizes 1 --duration 1 --reps 3 --warmup 0 \
+	--bench net.rr --sizes 1 --duration 2 --reps 3 --warmup 0 \
 	--out "$T/c" --json "$T/c.json" --quiet --no-progress >"$T/out" 2>&1
 rc=$?
 vm_crash_reasons "$T/c.json"
