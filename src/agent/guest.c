@@ -2,7 +2,8 @@
  * guest.c - hpcvirt-agent --guest-init: what a VM's or UML's /init must
  * do before the agent can listen, done in the agent's own process. It
  * mounts /proc, /sys, /dev, /dev/shm, loads the modules of hv.mods=SET,
- * names the host, sets hv.ip= on hv.if=, mounts hv.disk= on /scratch and
+ * names the host, sets hv.ip= (and hv.mtu=, if given) on hv.if=, mounts
+ * hv.disk= on /scratch and
  * arms the hv.crash= fault injection, all from the kernel command line.
  *
  * This was a busybox sh script. In a guest every fork and exec is costly
@@ -43,6 +44,7 @@ struct guest {
 	const char *mods;
 	const char *disk;
 	const char *crash;
+	const char *mtu; /* of ifname; NULL: the driver's */
 };
 
 static void __attribute__((format(printf, 1, 2)))
@@ -115,6 +117,7 @@ parse_cmdline(struct guest *g)
 		take(w, "hv.mods", &g->mods);
 		take(w, "hv.disk", &g->disk);
 		take(w, "hv.crash", &g->crash);
+		take(w, "hv.mtu", &g->mtu);
 	}
 }
 
@@ -162,6 +165,26 @@ link_up(int sock, const char *ifname)
 	return ioctl(sock, SIOCSIFFLAGS, &ifr);
 }
 
+/* mtu ("1450") on ifname: a lab across hosts carries less than 1500. */
+static int
+mtu_set(int sock, const char *ifname, const char *mtu)
+{
+	struct ifreq ifr;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(mtu, &end, 10);
+	if (errno || end == mtu || *end || v < 68 || v > 65535) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = (int)v;
+	return ioctl(sock, SIOCSIFMTU, &ifr);
+}
+
 /* ADDR/PREFIX on ifname (its first IPv4 address), as ifconfig sets it. */
 static int
 addr_set(int sock, const char *ifname, struct in_addr a, int prefix)
@@ -205,8 +228,10 @@ network(const struct guest *g)
 		init_error("network %s %s: expected hv.ip=IPV4[/PREFIX]",
 			   g->ifname, g->ip ? g->ip : "(none)");
 	else if (sock < 0 || addr_set(sock, g->ifname, a, (int)prefix) < 0 ||
+		 (g->mtu && mtu_set(sock, g->ifname, g->mtu) < 0) ||
 		 link_up(sock, g->ifname) < 0)
-		init_error("network %s %s: %s", g->ifname, g->ip,
+		init_error("network %s %s%s%s: %s", g->ifname, g->ip,
+			   g->mtu ? " mtu " : "", g->mtu ? g->mtu : "",
 			   strerror(errno));
 	if (sock >= 0)
 		close(sock);

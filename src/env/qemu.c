@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "env/vmcommon.h"
+#include "hpcvirt/host/lab.h"
 
 #define QEMU_BIN "/usr/bin/qemu-system-x86_64"
 #define QBOOT "/usr/share/qemu/qboot.rom"
@@ -127,6 +128,10 @@ build_strings(struct qemu_box *qb, const struct hv_env_ctx *ctx,
 	snprintf(qb->initrd, sizeof(qb->initrd), "%s", qb->vm.img.initrd);
 	if (crash && *crash)
 		snprintf(extra, sizeof(extra), " hv.crash=%s", crash);
+	/* A lab across hosts carries less than 1500 bytes a frame. */
+	if (ctx->lab && ctx->lab->mtu)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 " hv.mtu=%u", ctx->lab->mtu);
 	/*
 	 * The guest's clock is its TSC. Under TCG the kernel's checks of it
 	 * fail now and then (vCPUs run at emulation speed: the watchdog
@@ -257,6 +262,7 @@ const struct hv_env hv_env_tcg = {
 	.summary = "QEMU TCG (binary translation), microvm, virtio-net + "
 		   "virtio-blk",
 	.paper_role = "full virt",
+	.spans_hosts = true,
 	.probe = tcg_probe,
 	.start = tcg_start,
 	.exec = hv_vm_exec,
@@ -268,6 +274,7 @@ const struct hv_env hv_env_tcg_e1000 = {
 	.name = "tcg-e1000",
 	.summary = "QEMU TCG, pc, emulated e1000 NIC + virtio-blk",
 	.paper_role = "full virt",
+	.spans_hosts = true,
 	.explicit_only = true,
 	.probe = tcg_probe,
 	.start = tcg_e1000_start,
@@ -280,6 +287,7 @@ const struct hv_env hv_env_kvm = {
 	.name = "kvm",
 	.summary = "QEMU with KVM (hardware-assisted), microvm, virtio",
 	.paper_role = "full virt (hw)",
+	.spans_hosts = true,
 	.probe = kvm_probe,
 	.start = kvm_start,
 	.exec = hv_vm_exec,

@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "env/vmcommon.h"
+#include "hpcvirt/host/lab.h"
 #include "hpcvirt/host/proc.h"
 
 #define UML_BIN "/usr/bin/linux.uml"
@@ -132,16 +133,18 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 {
 	char mem[32], initrd[640], ubd[640], vec[64], ip[40], v[32], lpj[40];
 	char umldir[640];
-	char *argv[] = {
-		NULL, mem, initrd, ubd, vec, umldir,
-		/* start-up, see the top of the file; con0 after con */
-		"con=none", "con0=fd:0,fd:2", "ssl=none", "pty.legacy_count=0",
-		"initcall_blacklist=raid6_select_algo", lpj, "quiet",
-		"panic=-1", ip, "hv.if=vec0", "hv.disk=/dev/ubda", NULL, NULL};
+	char *argv[] = {NULL, mem, initrd, ubd, vec, umldir,
+			/* start-up, see the top of the file; con0 after con */
+			"con=none", "con0=fd:0,fd:2", "ssl=none",
+			"pty.legacy_count=0",
+			"initcall_blacklist=raid6_select_algo", lpj, "quiet",
+			"panic=-1", ip, "hv.if=vec0", "hv.disk=/dev/ubda", NULL,
+			NULL, NULL};
 	int mib = ctx->spec.mem_mib > 0 ? ctx->spec.mem_mib : UML_DEFAULT_MIB;
 	struct uml_box *ub = calloc(1, sizeof(*ub));
-	char crash[40];
+	char crash[40], mtu[24];
 	const char *c = getenv("HPCVIRT_VM_CRASH_AFTER");
+	size_t k;
 	int rc;
 
 	if (!ub)
@@ -163,9 +166,16 @@ uml_start(const struct hv_env_ctx *ctx, struct hv_box *box, struct hv_err *err)
 		 ub->vm.tap);
 	snprintf(ip, sizeof(ip), "hv.ip=%s/24", ub->vm.ip);
 	snprintf(lpj, sizeof(lpj), "lpj=%ld", hv_vm_cpu_khz() * 1000 / UML_HZ);
+	for (k = 1; argv[k]; k++)
+		;
 	if (c && *c) {
 		snprintf(crash, sizeof(crash), "hv.crash=%s", c);
-		argv[sizeof(argv) / sizeof(*argv) - 2] = crash;
+		argv[k++] = crash;
+	}
+	/* A lab across hosts carries less than 1500 bytes a frame. */
+	if (ctx->lab && ctx->lab->mtu) {
+		snprintf(mtu, sizeof(mtu), "hv.mtu=%u", ctx->lab->mtu);
+		argv[k++] = mtu;
 	}
 	ub->vm.no_aslr = true; /* see the top of the file */
 	rc = hv_vm_spawn(&ub->vm, box, argv, err);
@@ -214,6 +224,7 @@ const struct hv_env hv_env_uml = {
 	.summary = "User-Mode Linux: the guest kernel as host processes, "
 		   "vector/tap NIC, ubd disk",
 	.paper_role = "paravirt",
+	.spans_hosts = true,
 	.probe = uml_probe,
 	.start = uml_start,
 	.exec = hv_vm_exec,

@@ -4,7 +4,8 @@
  * libraries and plugins (Debian has no static libmpi), so running MPI in
  * a VM or UML box needs the host's Open MPI copied into the initramfs:
  *
- *   - mpirun (orterun), orted and hpcvirt-npb-mpi (the host build);
+ *   - mpirun (orterun), orted, hpcvirt-npb-mpi and hpcvirt-rsh (the host
+ *     build);
  *   - the components Open MPI and PMIx open at run time, except the
  *     transports of hardware no box has (InfiniBand verbs, libfabric,
  *     UCX, PSM) and OpenSHMEM: their libraries are large and useless here,
@@ -396,6 +397,17 @@ hv_image_mpi_layer(const char *npb_mpi,
 				npb_mpi);
 	if (rc == 0)
 		rc = add_program(ly, name, npb_mpi, err);
+	/* mpirun in a guest of a lab across hosts starts its daemons in the
+	 * other guests with hpcvirt-rsh --port (docs/slurm.md). */
+	snprintf(name, sizeof(name), "%s/hpcvirt-rsh", HV_IMAGE_GUEST_BIN + 1);
+	snprintf(host, sizeof(host), "%.*s/hpcvirt-rsh",
+		 strrchr(npb_mpi, '/') ? (int)(strrchr(npb_mpi, '/') - npb_mpi)
+				       : 1,
+		 strrchr(npb_mpi, '/') ? npb_mpi : ".");
+	if (rc == 0 && access(host, X_OK) != 0)
+		rc = hv_err_sys(err, errno, "MPI layer: %s (make)", host);
+	if (rc == 0)
+		rc = add_program(ly, name, host, err);
 	for (size_t i = 0;
 	     rc == 0 && i < sizeof(plugin_dirs) / sizeof(*plugin_dirs); i++)
 		rc = add_plugins(ly, plugin_dirs[i], err);

@@ -489,6 +489,13 @@ hv_lab_plug_tap(struct hv_lab *lab, const char *tap, int index, char *how,
 
 	if ((rc = hv_nl_open(&nl, lab->nsfd, err)) < 0)
 		return rc;
+	/* A lab across hosts: the guest's frames fit its VXLAN link. */
+	if (lab->mtu)
+		rc = hv_nl_link_mtu(&nl, tap, lab->mtu, err);
+	if (rc < 0) {
+		hv_nl_close(&nl);
+		return rc;
+	}
 	if (emulating(&lab->applied)) {
 		rc = plug_shaped(lab, &nl, tap, index, err);
 		if (how)

@@ -537,6 +537,19 @@ hv_nl_link_master(struct hv_nl *nl, const char *name, const char *master,
 }
 
 int
+hv_nl_link_mtu(struct hv_nl *nl, const char *name, unsigned mtu,
+	       struct hv_err *err)
+{
+	char what[64];
+	int idx;
+
+	if ((idx = hv_nl_ifindex(nl, name, err)) < 0)
+		return idx;
+	snprintf(what, sizeof(what), "set link %s mtu %u", name, mtu);
+	return link_set(nl, idx, IFLA_MTU, mtu, NULL, what, err);
+}
+
+int
 hv_nl_link_rename(struct hv_nl *nl, const char *name, const char *newname,
 		  struct hv_err *err)
 {

@@ -211,6 +211,39 @@ sed 's/^/# /' "$T/rc"
 ok $? "bwrap boxes on n1 and n2 run an MPI job over the lab across hosts"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$T/r.out" | tail -5
 
+# UML boxes (paravirtualization) over the lab across hosts: the guests
+# take its MTU, mpirun runs in n1's guest and reaches n2's guest's agent,
+# and net.rr runs guest to guest.
+line=$("$HV" list | grep "^  uml ")
+if echo "$line" | grep -q "available "; then
+	timeout -k 10 600 "$SC" run "$C" salloc -N2 -Q "$HV" run \
+		--launcher slurm --env native,uml --bench npb.cg,net.rr \
+		--variant mpi --nodes 2 --class S --sizes 1 --duration 0.3 \
+		--reps 2 --warmup 0 --out "$T/u" --json "$T/u.json" --quiet \
+		--no-progress >"$T/u.out" 2>&1
+	rc=$?
+	python3 - "$T/u.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+cells = [c for c in st["cells"] if c["env"] == "uml"]
+for c in cells:
+    print("# uml %s %s %s %s" % (c["bench"], c["params"].get("host"),
+                                c["status"], c.get("reason") or ""))
+ctx = st["context"]["envs"]
+envs = (json.loads(ctx) if isinstance(ctx, str) else ctx)["uml"]["hosts"]
+labs = {h: v.get("config", {}).get("lab", "") for h, v in envs.items()}
+print("# uml labs: %s" % labs)
+hosts = sorted({c["params"].get("host") for c in cells})
+sys.exit(0 if cells and all(c["status"] == "ok" for c in cells)
+         and hosts == ["n1+n2", "n1>n2", "n2>n1"]
+         and all("MTU 1450" in v for v in labs.values()) else 1)
+PY
+	ok $? "uml guests on n1 and n2 run npb.cg over both and net.rr each way (exit $rc)"
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$T/u.out" | tail -5
+else
+	ok 0 "uml over the lab across hosts # SKIP ${line#*not available: }"
+fi
+
 # 3. A node's job step killed mid-study.
 timeout -k 10 600 "$SC" run "$C" salloc -N2 -Q "$HV" run --launcher slurm \
 	--env native --bench npb.ep,npb.cg --variant ser --class S --reps 8 \

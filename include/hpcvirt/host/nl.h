@@ -150,6 +150,8 @@ int hv_nl_link_up(struct hv_nl *nl, const char *name, bool up,
 /* Enslave name to the bridge master (NULL: release it). */
 int hv_nl_link_master(struct hv_nl *nl, const char *name, const char *master,
 		      struct hv_err *err);
+int hv_nl_link_mtu(struct hv_nl *nl, const char *name, unsigned mtu,
+		   struct hv_err *err);
 int hv_nl_link_rename(struct hv_nl *nl, const char *name, const char *newname,
 		      struct hv_err *err);
 /*

@@ -66,7 +66,9 @@ struct hv_env {
 	const char *paper_role;
 	bool explicit_only; /* not in the default set; run only by name */
 	/* Its boxes can join a lab across hosts (hv_lab_join_overlay): they
-	 * plug in through a veth and honour ctx->agent_port. */
+	 * take the lab's MTU, and their agent listens on ctx->agent_port of
+	 * the box's lab address (a guest's always does, on 7100, the port
+	 * of HV_VM_AGENT_PORT and HV_OVERLAY_AGENT_PORT). */
 	bool spans_hosts;
 	/* 0 if usable here; otherwise -errno, and why->msg says what is
 	 * missing. */
