@@ -3,8 +3,8 @@
  * elsewhere (`hpcvirt run --launcher slurm`, study/slurm.h). An srun
  * step starts it with its stdin and stdout connected to the study's
  * process. It starts the box with the env's own driver, as `hpcvirt run`
- * would (the run directory, a lab unless the env is native, the stale
- * cleanup of killed runs first), writes one line,
+ * would (the run directory, the stale cleanup of killed runs first, a
+ * lab unless the env runs in the hosts' network), writes one line,
  *
  *   HPCVIRT-NODE-READY {"start_ns", "vcpus", "scratch", "config",
  *                       "host_info"}      or   HPCVIRT-NODE-ERROR why
@@ -16,8 +16,10 @@
  * SIGINT/SIGTERM (scancel of the step).
  *
  * A native box here runs in the host's own network, so that its peer and
- * its MPI ranks on other hosts reach it over the cluster's network; every
- * other env gets a lab, as on one host.
+ * its MPI ranks on other hosts reach it over the cluster's network. Every
+ * other env gets a lab, as on one host; with --lab-net it is this host's
+ * part of a lab across hosts (VXLAN to the other hosts' parts), and the
+ * box's agent listens on TCP there too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -379,7 +381,7 @@ hv_cmd_node(int argc, char **argv)
 	rc = hv_env_probe(env, &err);
 	if (rc == 0)
 		rc = hv_runstate_create(&rs, &err);
-	if (rc == 0 && strcmp(env->name, "native") != 0) {
+	if (rc == 0 && !env->hosts_network) {
 		rc = make_lab(&lab, &a, &err);
 		lab_up = rc == 0 && lab.holder > 0;
 	}

@@ -317,6 +317,7 @@ const struct hv_env hv_env_ns_routed = {
 	.summary = "hpcvirt's own container, routed (venet-like /32 routes, "
 		   "no bridge)",
 	.paper_role = "OS-level",
+	.spans_hosts = true,
 	.probe = ns_probe,
 	.start = ns_routed_start,
 	.explain = ns_explain,

@@ -32,6 +32,7 @@
 #define LAB_BRIDGE "hvbr0"
 #define LAB_BOX_IF "eth0"
 #define LAB_VXLAN "hvvx0"
+#define VXLAN_RETRIES 50	  /* of 100 ms */
 #define LAB_MAX_INDEX 244	  /* .10 + 244 = .254 */
 #define LAB_N10 54		  /* 10.201.0.0/24 ... 10.254.0.0/24 */
 #define LAB_NCAND (LAB_N10 + 256) /* then 172.31.0.0/24 ... */
@@ -433,10 +434,21 @@ hv_lab_create(struct hv_lab *lab, const struct hv_lab_opts *opts,
 void
 hv_lab_destroy(struct hv_lab *lab)
 {
+	struct hv_err ignore;
+	struct hv_nl nl;
 	int i, status;
 
 	if (lab->holder <= 0)
 		return;
+	/* The kernel removes a namespace in the background: its VXLAN
+	 * link would hold the id on the host's UDP port a while longer,
+	 * and the next lab with that id (a node started again) would get
+	 * EEXIST. Deleted here, it lets go at once. */
+	if (lab->overlay && lab->nsfd >= 0 &&
+	    hv_nl_open(&nl, lab->nsfd, &ignore) == 0) {
+		hv_nl_link_del(&nl, LAB_VXLAN, &ignore);
+		hv_nl_close(&nl);
+	}
 	if (lab->nsfd >= 0)
 		close(lab->nsfd);
 	lab->nsfd = -1;
@@ -743,12 +755,28 @@ hv_lab_join_overlay(struct hv_lab *lab, const struct hv_lab_overlay *ov,
 				"this host has no address %s to send from",
 				hv_nl_ntoa(ov->local, a, sizeof(a)));
 	x.link = h.ifindex;
-	if (rc == 0)
+	/* EEXIST: a lab of a killed node with this id is still being
+	 * removed by the kernel (in the background); it lets go soon. */
+	for (i = 0; rc == 0; i++) {
 		rc = hv_nl_vxlan_create(&nl, &x, err);
+		if (rc != -EEXIST || i == VXLAN_RETRIES)
+			break;
+		hv_err_init(err);
+		rc = 0;
+		usleep(100000);
+	}
 	hv_nl_close(&nl);
+	if (rc == 0)
+		lab->overlay = true;
 	if (rc == 0 && (rc = hv_nl_open(&nl, lab->nsfd, err)) == 0) {
-		if ((rc = hv_nl_link_master(&nl, LAB_VXLAN, LAB_BRIDGE, err)) ==
-		    0)
+		/* Routed boxes: the bridge answers ARP from the other hosts
+		 * for its boxes' /32s and forwards what comes for them. */
+		rc = hv_nl_link_master(&nl, LAB_VXLAN, LAB_BRIDGE, err);
+		if (rc == 0)
+			rc = hv_nl_link_proxy_arp(&nl, LAB_BRIDGE, true, err);
+		if (rc == 0)
+			rc = hv_nl_link_forward(&nl, LAB_BRIDGE, true, err);
+		if (rc == 0)
 			rc = hv_nl_link_up(&nl, LAB_VXLAN, true, err);
 		for (i = 0; rc == 0 && i < ov->npeers; i++)
 			rc = hv_nl_fdb_append(&nl, LAB_VXLAN, ov->peers[i],

@@ -726,9 +726,10 @@ hv_nl_route_add(struct hv_nl *nl, const struct hv_nl_route *r,
 	return nl_do(nl, nlh, what, err);
 }
 
-int
-hv_nl_link_forward(struct hv_nl *nl, const char *name, bool on,
-		   struct hv_err *err)
+/* One IPv4 devconf setting of the link name (IFLA_INET_CONF). */
+static int
+inet_conf(struct hv_nl *nl, const char *name, int key, const char *key_name,
+	  bool on, struct hv_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
 	struct nlattr *spec, *inet, *conf;
@@ -742,13 +743,29 @@ hv_nl_link_forward(struct hv_nl *nl, const char *name, bool on,
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	inet = mnl_attr_nest_start(nlh, AF_INET);
 	conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
-	mnl_attr_put_u32(nlh, IPV4_DEVCONF_FORWARDING, on ? 1 : 0);
+	mnl_attr_put_u32(nlh, (uint16_t)key, on ? 1 : 0);
 	mnl_attr_nest_end(nlh, conf);
 	mnl_attr_nest_end(nlh, inet);
 	mnl_attr_nest_end(nlh, spec);
-	snprintf(what, sizeof(what), "set forwarding %d on %s", on ? 1 : 0,
+	snprintf(what, sizeof(what), "set %s %d on %s", key_name, on ? 1 : 0,
 		 name);
 	return nl_do(nl, nlh, what, err);
+}
+
+int
+hv_nl_link_forward(struct hv_nl *nl, const char *name, bool on,
+		   struct hv_err *err)
+{
+	return inet_conf(nl, name, IPV4_DEVCONF_FORWARDING, "forwarding", on,
+			 err);
+}
+
+int
+hv_nl_link_proxy_arp(struct hv_nl *nl, const char *name, bool on,
+		     struct hv_err *err)
+{
+	return inet_conf(nl, name, IPV4_DEVCONF_PROXY_ARP, "proxy_arp", on,
+			 err);
 }
 
 /* The root qdisc request on ifindex idx; netem options if kind. */

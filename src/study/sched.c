@@ -609,7 +609,7 @@ slurm_skips(const struct runner *r, const struct hv_env *e,
 {
 	const char *nodes = hv_params_get(&set->params, "nodes");
 
-	if (!r->o->slurm || strcmp(e->name, "native") == 0 ||
+	if (!r->o->slurm || e->hosts_network ||
 	    (!set->bench->needs_peer && (!nodes || strcmp(nodes, "1") == 0)))
 		return false;
 	if (e->spans_hosts)

@@ -1028,27 +1028,80 @@ overlay_part(struct hv_lab *lab, const struct box *h, int self, int i,
 }
 
 /*
- * Two labs in two "hosts" joined by a veth: one Ethernet segment over
- * VXLAN. A box of each reaches the other's over TCP, also with full
+ * Each host's part of a lab across hosts, a box of the given mode on
+ * each: the box on A reaches the box on B over TCP, also with full
  * frames (1 MiB), and nothing of the overlay is left in the hosts.
  */
+static void
+overlay_boxes(struct box *h, int self, enum hv_net_mode mode)
+{
+	const char *m = mode == HV_NET_ROUTED ? "routed" : "bridged";
+	struct box b[2] = {{0, -1}, {0, -1}};
+	struct hv_lab lab[2] = {{0}, {0}};
+	struct hv_lab_port p[2];
+	struct hv_err err = {0, ""};
+	struct hv_nl_link l;
+	struct hv_nl nl;
+	int c = -1, s = -1, i, rc;
+	double secs;
+
+	ok(box_start(&b[0]) == 0 && box_start(&b[1]) == 0,
+	   "overlay, %s: two boxes", m);
+	for (i = 0, rc = 0; i < 2 && rc == 0; i++)
+		rc = overlay_part(&lab[i], &h[i], self, i, UNDERLAY(i), &err);
+	ok(rc == 0 && lab[0].mtu == 1450 && lab[1].mtu == 1450,
+	   "overlay, %s: each host's lab joins, MTU %u (%s)", m, lab[0].mtu,
+	   err.msg);
+	for (i = 0; i < 2 && rc == 0; i++)
+		rc = hv_lab_attach(&lab[i], b[i].nsfd, mode, &p[i], &err);
+	ok(rc == 0 && !strcmp(p[0].ip, "10.231.0.11") &&
+		   !strcmp(p[1].ip, "10.231.0.12") &&
+		   !strcmp(lab[1].bridge_ip, "10.231.0.131"),
+	   "overlay, %s: host addresses of their own (%s, %s, bridge %s)", m,
+	   rc == 0 ? p[0].ip : err.msg, rc == 0 ? p[1].ip : "",
+	   lab[1].bridge_ip);
+	ok(rc == 0 &&
+		   tcp_ok(NULL, b[1].nsfd, b[0].nsfd, OVL_NET | 12,
+			  "box on A to box on B") &&
+		   tcp_ok(NULL, b[0].nsfd, b[1].nsfd, OVL_NET | 11,
+			  "box on B to box on A"),
+	   "overlay, %s: the boxes on hosts A and B reach each other over "
+	   "TCP",
+	   m);
+	if (rc == 0)
+		s = tcp_pair(NULL, b[1].nsfd, b[0].nsfd, OVL_NET | 12, &c);
+	secs = s >= 0 && c >= 0 ? transfer(c, s, 1 << 20) : -1;
+	ok(secs >= 0, "overlay, %s: 1 MiB in full frames crosses (%.3f s)", m,
+	   secs);
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+	for (i = 0; i < 2; i++) {
+		hv_lab_destroy(&lab[i]);
+		box_stop(&b[i]);
+	}
+	rc = hv_nl_open(&nl, h[0].nsfd, &err);
+	ok(rc == 0 && hv_nl_link_get(&nl, "hvvx0", &l, &err) == -ENODEV,
+	   "overlay, %s: no VXLAN link is left on the host", m);
+	if (rc == 0)
+		hv_nl_close(&nl);
+}
+
+/* Two "hosts" joined by a veth: their labs form one lab across hosts. */
 static void
 test_overlay(void)
 {
 	struct hv_nl_veth v = {.name = "hvtu0", .peer = "hvtu1", .up = true};
-	struct box h[2] = {{0, -1}, {0, -1}}, b[2] = {{0, -1}, {0, -1}};
-	struct hv_lab lab[2] = {{0}, {0}};
-	struct hv_lab_port p[2];
-	struct hv_nl_link l;
+	struct box h[2] = {{0, -1}, {0, -1}};
+	struct hv_lab lab = {0};
 	struct hv_err err = {0, ""};
 	struct hv_nl nl;
-	int self, c = -1, s = -1, i, rc;
-	double secs;
+	int self, rc;
 
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ok(self >= 0 && box_start(&h[0]) == 0 && box_start(&h[1]) == 0 &&
-		   box_start(&b[0]) == 0 && box_start(&b[1]) == 0,
-	   "overlay: two hosts and two boxes");
+	ok(self >= 0 && box_start(&h[0]) == 0 && box_start(&h[1]) == 0,
+	   "overlay: two hosts");
 	v.peer_nsfd = h[1].nsfd;
 	rc = hv_nl_open(&nl, h[0].nsfd, &err);
 	if (rc == 0) {
@@ -1064,56 +1117,24 @@ test_overlay(void)
 		hv_nl_close(&nl);
 	}
 	ok(rc == 0, "overlay: the hosts' underlay (%s)", err.msg);
-
-	rc = overlay_part(&lab[0], &h[0], self, 0, UNDERLAY(0) + 7, &err);
+	rc = overlay_part(&lab, &h[0], self, 0, UNDERLAY(0) + 7, &err);
 	ok(rc == -EADDRNOTAVAIL && strstr(err.msg, "198.18.0.8") &&
-		   lab[0].holder == 0,
+		   lab.holder == 0,
 	   "overlay: a local address the host lacks is refused (%s)", err.msg);
-	hv_err_init(&err);
-	for (i = 0, rc = 0; i < 2 && rc == 0; i++)
-		rc = overlay_part(&lab[i], &h[i], self, i, UNDERLAY(i), &err);
-	ok(rc == 0 && lab[0].mtu == 1450 && lab[1].mtu == 1450,
-	   "overlay: each host's lab joins, MTU %u (%s)", lab[0].mtu, err.msg);
-	for (i = 0; i < 2 && rc == 0; i++)
-		rc = hv_lab_attach(&lab[i], b[i].nsfd, HV_NET_BRIDGED, &p[i],
-				   &err);
-	ok(rc == 0 && !strcmp(p[0].ip, "10.231.0.11") &&
-		   !strcmp(p[1].ip, "10.231.0.12") &&
-		   !strcmp(lab[1].bridge_ip, "10.231.0.131"),
-	   "overlay: host addresses of their own (%s, %s, bridge %s)",
-	   rc == 0 ? p[0].ip : err.msg, rc == 0 ? p[1].ip : "",
-	   lab[1].bridge_ip);
-	ok(rc == 0 && tcp_ok(NULL, b[1].nsfd, b[0].nsfd, OVL_NET | 12,
-			     "box on A to box on B"),
-	   "overlay: a box on host A reaches the box on host B over TCP");
-	if (rc == 0)
-		s = tcp_pair(NULL, b[1].nsfd, b[0].nsfd, OVL_NET | 12, &c);
-	secs = s >= 0 && c >= 0 ? transfer(c, s, 1 << 20) : -1;
-	ok(secs >= 0, "overlay: 1 MiB in full frames crosses (%.3f s)", secs);
-	if (c >= 0)
-		close(c);
-	if (s >= 0)
-		close(s);
-	for (i = 0; i < 2; i++) {
-		hv_lab_destroy(&lab[i]);
-		box_stop(&b[i]);
-	}
-	rc = hv_nl_open(&nl, h[0].nsfd, &err);
-	ok(rc == 0 && hv_nl_link_get(&nl, "hvvx0", &l, &err) == -ENODEV,
-	   "overlay: no VXLAN link is left on the host");
-	if (rc == 0)
-		hv_nl_close(&nl);
+	overlay_boxes(h, self, HV_NET_BRIDGED);
+	overlay_boxes(h, self, HV_NET_ROUTED);
 	if (setns(h[0].nsfd, CLONE_NEWNET) == 0) {
 		struct hv_lab_opts o = {.net = 0xc6120000u};
 
-		rc = hv_lab_create(&lab[0], &o, &err);
+		hv_err_init(&err);
+		rc = hv_lab_create(&lab, &o, &err);
 		if (setns(self, CLONE_NEWNET) != 0)
 			abort();
 		ok(rc == -EADDRINUSE && strstr(err.msg, "198.18.0.0/24"),
 		   "overlay: a given subnet that the host uses is refused "
 		   "(%s)",
 		   err.msg);
-		hv_lab_destroy(&lab[0]);
+		hv_lab_destroy(&lab);
 	}
 	box_stop(&h[0]);
 	box_stop(&h[1]);

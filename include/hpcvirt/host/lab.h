@@ -88,6 +88,7 @@ struct hv_lab {
 	bool no_netem; /* a delay was asked, the kernel has no netem, and
 			* applied has none (opts.delay_optional) */
 	unsigned mtu;  /* of box ports; 0: the kernel's default (1500) */
+	bool overlay;  /* it has a VXLAN link (hv_lab_join_overlay) */
 };
 
 /*

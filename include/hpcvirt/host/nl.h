@@ -195,6 +195,10 @@ int hv_nl_route_add(struct hv_nl *nl, const struct hv_nl_route *r,
  * its "all" setting are left alone. */
 int hv_nl_link_forward(struct hv_nl *nl, const char *name, bool on,
 		       struct hv_err *err);
+/* Answer ARP on name for addresses routed through another link (its
+ * devconf "proxy_arp"). */
+int hv_nl_link_proxy_arp(struct hv_nl *nl, const char *name, bool on,
+			 struct hv_err *err);
 
 /*
  * Replace the root qdisc of ifname with netem: delay_us of one-way delay

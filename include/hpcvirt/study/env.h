@@ -65,6 +65,9 @@ struct hv_env {
 	/* The paper's category: "native", "OS-level", "paravirt"... */
 	const char *paper_role;
 	bool explicit_only; /* not in the default set; run only by name */
+	/* Across a Slurm allocation's hosts its boxes run in the host's own
+	 * network, no lab (native and its A/A control). */
+	bool hosts_network;
 	/* Its boxes can join a lab across hosts (hv_lab_join_overlay): they
 	 * take the lab's MTU, and their agent listens on ctx->agent_port of
 	 * the box's lab address (a guest's always does, on 7100, the port
