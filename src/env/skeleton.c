@@ -63,6 +63,10 @@ const struct hv_env hv_env_skeleton = {
 	.name = "skeleton",
 	.summary = "template for new drivers (not registered)",
 	.paper_role = "none",
+	/* Across a Slurm allocation's hosts: true once the box plugs into
+	 * ctx->lab, takes its MTU and its agent listens on ctx->agent_port
+	 * (docs/slurm.md); until then its sets across hosts are left out. */
+	.spans_hosts = false,
 	.probe = skeleton_probe,
 	.start = skeleton_start,
 	.exec = NULL, /* optional: NULL runs kernels through the agent */
