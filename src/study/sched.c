@@ -612,6 +612,13 @@ slurm_skips(const struct runner *r, const struct hv_env *e,
 	if (!r->o->slurm || e->hosts_network ||
 	    (!set->bench->needs_peer && (!nodes || strcmp(nodes, "1") == 0)))
 		return false;
+	if (set->bench->needs_peer && set->peer_host == set->host) {
+		snprintf(why, len,
+			 "its peer would be in the same box: an allocation "
+			 "of one host has no other (run it without "
+			 "--launcher slurm)");
+		return true;
+	}
 	if (e->spans_hosts)
 		return false;
 	snprintf(why, len,

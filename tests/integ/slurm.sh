@@ -211,6 +211,18 @@ sed 's/^/# /' "$T/rc"
 ok $? "bwrap boxes on n1 and n2 run an MPI job over the lab across hosts"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$T/r.out" | tail -5
 
+# An allocation of one host: a box's net peer has no other host to be
+# on, and the set is left out, saying why; native runs it.
+timeout -k 10 300 "$SC" run "$C" salloc -N1 -Q "$HV" run --launcher slurm \
+	--env native,ns --bench net.rr --sizes 1 --duration 0.3 --reps 2 \
+	--warmup 0 --out "$T/one" --quiet --no-progress >"$T/one.out" 2>&1
+rc=$?
+"$HV" report "$T/one" >"$T/one.txt" 2>&1
+grep '^reduced:' "$T/one.txt" | sed 's/^/# /'
+[ $rc -eq 0 ] && grep -q "^reduced: ns left out net.rr .*host=n1>n1: its peer would be in the same box: an allocation of one host has no other" "$T/one.txt" &&
+	grep -A2 'half_rtt_p50_ns' "$T/one.txt" | grep -q '^  native '
+ok $? "one host: ns leaves out net.rr n1>n1 with the reason, native runs it (exit $rc)"
+
 # UML boxes (paravirtualization) over the lab across hosts: the guests
 # take its MTU, mpirun runs in n1's guest and reaches n2's guest's agent,
 # and net.rr runs guest to guest.
