@@ -421,6 +421,34 @@ note_host(cJSON *hosts, const char *name, const struct hv_box *b)
 }
 
 /*
+ * Start env i's box on every host k with work for it (todo[k]), into
+ * errs[k] and rcs[k]. Across hosts every srun step is launched first,
+ * then each is waited for: the boxes boot at once, and the start takes
+ * the slowest host's time, not the sum.
+ */
+static void
+start_env_boxes(struct runner *r, size_t i, const bool *todo, int *rcs,
+		struct hv_err *errs)
+{
+	size_t k;
+
+	for (k = 0; k < r->nhosts; k++) {
+		hv_err_init(&errs[k]);
+		rcs[k] = !todo[k] ? 0
+			 : r->o->slurm
+				 ? hv_slurm_box_launch(r->o->slurm, k,
+						       r->o->envs[i], &r->ctx,
+						       node_box(r, i, (int)k),
+						       &errs[k])
+				 : start_box(r, i, k, &errs[k]);
+	}
+	for (k = 0; r->o->slurm && k < r->nhosts; k++)
+		if (todo[k] && rcs[k] == 0)
+			rcs[k] = hv_slurm_box_ready(node_box(r, i, (int)k),
+						    &errs[k]);
+}
+
+/*
  * Start every box that has work; a box that fails is recorded, not fatal.
  * A resumed study keeps its first "envs" and records this start under
  * "resumed_envs".
@@ -430,10 +458,16 @@ start_boxes(struct runner *r, struct hv_err *err)
 {
 	const struct hv_run_opts *o = r->o;
 	cJSON *envs = cJSON_CreateObject(), *e, *where, *hosts = NULL;
-	struct hv_err berr;
+	struct hv_err *errs = calloc(r->nhosts, sizeof(*errs));
+	bool *todo = calloc(r->nhosts, sizeof(*todo));
+	int *rcs = calloc(r->nhosts, sizeof(*rcs));
 	size_t i, k;
-	int rc;
+	int rc = 0;
 
+	if (!errs || !todo || !rcs) {
+		rc = hv_err_set(err, ENOMEM, "box starts");
+		goto out;
+	}
 	if (o->slurm)
 		hosts = cJSON_CreateObject();
 	for (i = 0; i < o->nenvs; i++) {
@@ -447,18 +481,22 @@ start_boxes(struct runner *r, struct hv_err *err)
 		/* One host: the env's entry is its box; across hosts, it
 		 * has one entry per host under "hosts". */
 		where = o->slurm ? cJSON_AddObjectToObject(e, "hosts") : NULL;
+		for (k = 0; k < r->nhosts; k++)
+			todo[k] = env_has_work(r, i, k);
+		start_env_boxes(r, i, todo, rcs, errs);
 		for (k = 0; k < r->nhosts; k++) {
 			cJSON *b = e;
 
-			if (!env_has_work(r, i, k))
+			if (!todo[k])
 				continue;
 			if (o->slurm)
 				b = cJSON_AddObjectToObject(
 					where, o->slurm->hosts[k].name);
-			hv_err_init(&berr);
-			if (start_box(r, i, k, &berr) < 0) {
-				snprintf(box_err(r, i, k), 256, "%s", berr.msg);
-				cJSON_AddStringToObject(b, "error", berr.msg);
+			if (rcs[k] < 0) {
+				snprintf(box_err(r, i, k), 256, "%s",
+					 errs[k].msg);
+				cJSON_AddStringToObject(b, "error",
+							errs[k].msg);
 				continue;
 			}
 			box_json(b, node_box(r, i, (int)k));
@@ -468,11 +506,20 @@ start_boxes(struct runner *r, struct hv_err *err)
 		}
 	}
 	rc = put_ctx_cjson(r, o->resume ? "resumed_envs" : "envs", envs, err);
+	envs = NULL;
 	if (rc == 0 && hosts)
-		return put_ctx_cjson(
+		rc = put_ctx_cjson(
 			r, o->resume ? "resumed_host_info" : "host_info", hosts,
 			err);
+	else
+		cJSON_Delete(hosts);
+	hosts = NULL;
+out:
+	cJSON_Delete(envs);
 	cJSON_Delete(hosts);
+	free(errs);
+	free(todo);
+	free(rcs);
 	return rc;
 }
 

@@ -31,10 +31,13 @@
 #define PEER_READY_MS 30000
 #define STEP_END_MS 3000
 
-/* One remote box: the host it runs on and where srun's words go. */
+/* One remote box: the host it runs on, where srun's words go, and
+ * (between launch and ready) its end of the step's stdio. */
 struct remote {
 	char host[64];
 	char log[600];
+	int fd;
+	int64_t t0;
 };
 
 /* Find prog on PATH (or in /usr/bin) into out. */
@@ -405,11 +408,11 @@ srun_head(const struct hv_slurm *s, const char *host, const char *job,
 }
 
 int
-hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
-		   const struct hv_env_ctx *ctx, struct hv_box *box,
-		   struct hv_err *err)
+hv_slurm_box_launch(struct hv_slurm *s, size_t h, const struct hv_env *env,
+		    const struct hv_env_ctx *ctx, struct hv_box *box,
+		    struct hv_err *err)
 {
-	char nodelist[80], cpus[32], mem[32], line[65536];
+	char nodelist[80], cpus[32], mem[32];
 	char net[16], vni[16], index[16];
 	const char *argv[40];
 	struct hv_proc_opts opts = {.die_with_parent = true};
@@ -469,17 +472,31 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	box->priv = rm;
 	opts.stdio_fd = sv[1];
 	opts.log_path = rm->log;
+	rm->fd = sv[0];
+	rm->t0 = t0;
 	rc = hv_proc_spawn(&box->proc, (char *const *)argv, &opts, err);
 	close(sv[1]);
-	if (rc == 0) {
-		rc = read_line_fd(sv[0], line, sizeof(line), NODE_READY_MS,
-				  err);
-		if (rc == -EPIPE) {
-			char why[700];
+	if (rc < 0) {
+		close(sv[0]);
+		hv_err_prefix(err, "%s on host %s: ", env->name, rm->host);
+		hv_box_stop(box, NULL);
+	}
+	return rc;
+}
 
-			step_end(box, rm, why, sizeof(why));
-			hv_err_set(err, EPIPE, "%s", why);
-		}
+int
+hv_slurm_box_ready(struct hv_box *box, struct hv_err *err)
+{
+	struct remote *rm = box->priv;
+	char line[65536];
+	int rc, fd = rm->fd;
+
+	rc = read_line_fd(fd, line, sizeof(line), NODE_READY_MS, err);
+	if (rc == -EPIPE) {
+		char why[700];
+
+		step_end(box, rm, why, sizeof(why));
+		hv_err_set(err, EPIPE, "%s", why);
 	}
 	if (rc == 0 && strncmp(line, HV_NODE_ERROR_TAG,
 			       sizeof(HV_NODE_ERROR_TAG) - 1) == 0)
@@ -492,19 +509,29 @@ hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	if (rc == 0)
 		rc = take_ready(box, line + sizeof(HV_NODE_READY_TAG) - 1, err);
 	if (rc == 0)
-		rc = hv_agent_connect_fds(&box->conn, sv[0], sv[0], 30000, err);
+		rc = hv_agent_connect_fds(&box->conn, fd, fd, 30000, err);
 	if (rc < 0) {
-		close(sv[0]);
-		hv_err_prefix(err, "%s on host %s: ", env->name, rm->host);
+		close(fd);
+		hv_err_prefix(err, "%s on host %s: ", box->env->name, rm->host);
 		hv_box_stop(box, NULL);
 		return rc;
 	}
 	if (box->start_ns <= 0)
-		box->start_ns = hv_now_ns() - t0;
+		box->start_ns = hv_now_ns() - rm->t0;
 	hv_params_set(&box->config, "host", rm->host);
 	hv_params_set(&box->config, "launch", "srun step (hpcvirt node)");
 	snprintf(box->agent_addr, sizeof(box->agent_addr), "srun:%s", rm->host);
 	return 0;
+}
+
+int
+hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
+		   const struct hv_env_ctx *ctx, struct hv_box *box,
+		   struct hv_err *err)
+{
+	int rc = hv_slurm_box_launch(s, h, env, ctx, box, err);
+
+	return rc < 0 ? rc : hv_slurm_box_ready(box, err);
 }
 
 int

@@ -83,6 +83,17 @@ void hv_slurm_close(struct hv_slurm *s);
 int hv_slurm_box_start(struct hv_slurm *s, size_t h, const struct hv_env *env,
 		       const struct hv_env_ctx *ctx, struct hv_box *box,
 		       struct hv_err *err);
+/*
+ * hv_slurm_box_start in two halves, so that the boxes of many hosts
+ * boot at once: launch starts the srun step and returns; ready waits
+ * for its READY line and connects. A failure of either stops the box.
+ * (The step is forked by the caller's thread, which must outlive it:
+ * its parent-death signal follows that thread.)
+ */
+int hv_slurm_box_launch(struct hv_slurm *s, size_t h, const struct hv_env *env,
+			const struct hv_env_ctx *ctx, struct hv_box *box,
+			struct hv_err *err);
+int hv_slurm_box_ready(struct hv_box *box, struct hv_err *err);
 
 /*
  * Start the bench's peer ("KERNEL server") on host h, listening on its
