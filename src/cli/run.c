@@ -178,8 +178,9 @@ struct run_args {
 	bool draw; /* the progress line on a terminal */
 	char out[512];
 	const char *resume;
-	cJSON *recorded; /* --resume: the command it was started with */
-	uint64_t given;	 /* BIT(option index), for each option given */
+	cJSON *recorded;   /* --resume: the command it was started with */
+	char ran_on[1024]; /* --resume: the hosts it ran on, "n1,n2", or "" */
+	uint64_t given;	   /* BIT(option index), for each option given */
 	bool seed_set, quiet, no_progress, full, parents, estimate;
 };
 
@@ -550,6 +551,53 @@ link_args(struct run_args *a)
 	return 0;
 }
 
+/* "n1,n2": the names of the hosts of a launcher context, or "". */
+static void
+launcher_hosts(const char *launcher, char *buf, size_t len)
+{
+	cJSON *l = launcher ? cJSON_Parse(launcher) : NULL, *h;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(l, "hosts"))
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(h, "name");
+
+		if (cJSON_IsString(name) && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+					      n ? "," : "", name->valuestring);
+	}
+	cJSON_Delete(l);
+}
+
+/* --resume of a study across hosts: its cells are per host, so the
+ * allocation must have the hosts it ran on, in their order. */
+static int
+same_hosts(const struct run_args *a)
+{
+	char now[1024];
+	size_t i, n = 0, hosts = 1;
+	const char *c;
+
+	if (!a->resume || !a->ran_on[0])
+		return 0;
+	for (c = a->ran_on; *c; c++)
+		hosts += *c == ',';
+	now[0] = '\0';
+	for (i = 0; i < a->alloc.n && n < sizeof(now); i++)
+		n += (size_t)snprintf(now + n, sizeof(now) - n, "%s%s",
+				      i ? "," : "", a->alloc.names[i]);
+	if (strcmp(now, a->ran_on) == 0)
+		return 0;
+	fprintf(stderr,
+		"hpcvirt run: --resume %s: the study ran on hosts %s, and "
+		"this allocation has %s: its cells belong to their hosts, so "
+		"resume it in an allocation of the same hosts (salloc -w %s "
+		"-N %zu)\n",
+		a->resume, a->ran_on, now, a->ran_on, hosts);
+	return HV_EXIT_USAGE;
+}
+
 /*
  * --launcher slurm: the allocation this runs in, or a clear error (exit
  * 2) saying how to get one. A cluster's own network is what a study
@@ -581,7 +629,7 @@ launcher_args(struct run_args *a)
 								: HV_EXIT_FAIL;
 	}
 	a->o.slurm = &a->alloc;
-	return 0;
+	return same_hosts(a);
 }
 
 /* A list option's values (split in a copy): n, or -1 after a message. */
@@ -991,6 +1039,8 @@ resume_args(struct run_args *a)
 				   hv_context_get(&s, "selected_envs"));
 	}
 	if (rc == 0) {
+		launcher_hosts(hv_context_get(&s, "launcher"), a->ran_on,
+			       sizeof(a->ran_on));
 		a->env_list = NULL;
 		a->o.seed = s.seed;
 		a->seed_set = true;

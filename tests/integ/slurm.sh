@@ -330,6 +330,11 @@ done
 ok $? "its nodes' hpcvirt node and agents end within 10 s"
 "$HV" clean >"$T/clean.out" 2>&1
 ok $? "hpcvirt clean removes what the killed processes left ($(cat "$T/clean.out"))"
+expect_exit 2 "--resume in an allocation of other hosts" -- \
+	"$SC" run "$C" salloc -N1 -w n2 -Q "$HV" run \
+	--resume "$T/x" --quiet --no-progress
+stderr_has "the study ran on hosts n1,n2, and this allocation has n2" \
+	"it names both host lists (and says how to get the same hosts)"
 timeout -k 10 300 "$SC" run "$C" salloc -N2 -Q "$HV" run --resume "$T/x" \
 	--quiet --no-progress >"$T/xr.out" 2>&1
 rc=$?
