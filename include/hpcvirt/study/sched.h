@@ -92,7 +92,8 @@ struct hv_run_opts {
 	/* Across the hosts of a Slurm allocation (study/slurm.h), or NULL
 	 * for this host alone. Every set then runs on each host (a "host"
 	 * parameter), a net peer on the next host, an MPI job of N nodes
-	 * over the first N hosts; only native runs what spans hosts. */
+	 * over the first N hosts: natively for native, over a lab across
+	 * hosts for the envs that span hosts (docs/slurm.md). */
 	struct hv_slurm *slurm;
 	/* Set asynchronously (SIGINT/SIGTERM): stop after the current rep. */
 	volatile sig_atomic_t *stop;
