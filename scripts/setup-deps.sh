@@ -25,13 +25,14 @@ REPORT="gnuplot-nox"
 # kernels, and the test tools: sanitizers, libFuzzer (clang), formatting,
 # JSON checks in shell, pseudo-terminals, fault injection, and the browser
 # that opens the HTML report (tests/integ/report-html.sh), and a Slurm
-# cluster on one machine (scripts/slurm-cluster.sh, tests/integ/slurm.sh).
+# cluster on one machine (scripts/slurm-cluster.sh, tests/integ/slurm.sh,
+# whose nodes also drop VXLAN with nft once, as a firewall would).
 TEST="clang libclang-rt-14-dev clang-format python3 iproute2 procps
 	util-linux file strace libgomp1 openmpi-bin libopenmpi-dev
 	bubblewrap crun runc lxc podman systemd-container uidmap
 	qemu-system-x86 qemu-utils user-mode-linux linux-image-amd64
 	busybox-static cpio xz-utils e2fsprogs chromium
-	slurmctld slurmd slurm-client munge sqlite3"
+	slurmctld slurmd slurm-client munge sqlite3 nftables"
 # Reference tools of the make bench-* comparisons.
 STUDY="sockperf iperf3 fio"
 

@@ -95,21 +95,18 @@ append(char **buf, size_t *len, const char *s, size_t cap, bool *trunc)
 }
 
 /*
- * The launcher's stderr log, for failure reasons (the last line is the
+ * A launcher's stderr f, for failure reasons (the last line is the
  * one a reason quotes): Open MPI's rules of dashes dropped, and the lines
  * of hpcvirt's own launch path (hpcvirt-rsh, hpcvirt-orted, the agent:
  * "no orted in this box") moved last, since they say what went wrong
  * where Open MPI's text only says that something did.
  */
 static void
-read_err(const char *path, struct hv_exec_res *res)
+sort_err(FILE *f, struct hv_exec_res *res)
 {
 	char line[1024];
 	int pass;
-	FILE *f = fopen(path, "re");
 
-	if (!f)
-		return;
 	for (pass = 0; pass < 2; pass++) {
 		rewind(f);
 		while (fgets(line, sizeof(line), f)) {
@@ -121,7 +118,36 @@ read_err(const char *path, struct hv_exec_res *res)
 			       &res->truncated);
 		}
 	}
+}
+
+/* The launcher's stderr log, sorted by sort_err into res->err. */
+static void
+read_err(const char *path, struct hv_exec_res *res)
+{
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		sort_err(f, res);
+		fclose(f);
+	}
+}
+
+/* The same for stderr already read (mpirun run in a box). */
+static void
+resort_err(struct hv_exec_res *res)
+{
+	char *text = res->err;
+	FILE *f = text ? fmemopen(text, strlen(text), "r") : NULL;
+
+	if (!f)
+		return;
+	res->err = NULL;
+	res->err_len = 0;
+	sort_err(f, res);
 	fclose(f);
+	free(text);
+	if (!res->err)
+		res->err = calloc(1, 1);
 }
 
 /* Read stdout until the launcher closes it, the deadline, or cancel. */
@@ -301,6 +327,8 @@ hv_cluster_exec_overlay(struct hv_box *const *boxes, int n, int rpn,
 		return rc;
 	job.argv = argv;
 	rc = hv_box_exec(boxes[0], &job, res, err);
+	if (rc == 0)
+		resort_err(res);
 	return rc < 0 ? hv_err_prefix(err, "mpirun in the first box: ") : 0;
 }
 

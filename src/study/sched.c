@@ -1372,6 +1372,21 @@ overlay_exec(struct runner *r, const struct unit *u,
 	return 0;
 }
 
+/* A box on one host could not reach one on another: say where to look. */
+static void
+hint_overlay(char *why, size_t wlen)
+{
+	size_t n = strlen(why);
+
+	if (n && n < wlen &&
+	    (strstr(why, "No route to host") ||
+	     strstr(why, "Connection timed out")))
+		snprintf(why + n, wlen - n,
+			 " (boxes on different hosts meet over the lab across "
+			 "hosts: VXLAN, UDP port 4789 between the nodes; "
+			 "docs/slurm.md)");
+}
+
 /* u's peer in its env's box on the peer host, started first if need
  * be: -1 with err set when the server fails, 0 with why set when the
  * box cannot start. */
@@ -1500,6 +1515,8 @@ out:
 	if (pp.pid > 0)
 		hv_proc_stop(&pp, 0, 1000);
 	hv_box_peer_stop(&bpeer);
+	if (over_hosts(r, u) || peer_in_box(r, u))
+		hint_overlay(why, wlen);
 	cJSON_Delete(result);
 	free(raw);
 	hv_exec_res_release(&res);

@@ -223,6 +223,35 @@ grep '^reduced:' "$T/one.txt" | sed 's/^/# /'
 	grep -A2 'half_rtt_p50_ns' "$T/one.txt" | grep -q '^  native '
 ok $? "one host: ns leaves out net.rr n1>n1 with the reason, native runs it (exit $rc)"
 
+# The nodes drop VXLAN (a site's firewall): the cells across hosts fail
+# at once, each saying which box it could not reach and where to look.
+prefix=$(sed -n 's/^prefix=//p' "$C/state")
+if command -v nft >/dev/null; then
+	fw=0
+	for n in n1 n2; do
+		printf 'table inet hvtest {\n chain input {\n  %s;\n  %s\n }\n}\n' \
+			"type filter hook input priority 0" "udp dport 4789 drop" |
+			nsenter --net=/run/netns/"$prefix-$n" nft -f - || fw=1
+	done
+	ok $fw "the nodes drop UDP port 4789 (nft, in their namespaces)"
+	timeout -k 10 300 "$SC" run "$C" salloc -N2 -Q "$HV" run --launcher slurm \
+		--env native,ns --bench npb.cg --variant mpi --nodes 2 --class S \
+		--reps 2 --warmup 0 --out "$T/fw" --quiet --no-progress \
+		>"$T/fw.out" 2>&1
+	rc=$?
+	for n in n1 n2; do
+		nsenter --net=/run/netns/"$prefix-$n" nft delete table inet hvtest
+	done
+	sqlite3 "$T/fw/study.db" "SELECT env || ' ' || status || ': ' ||
+		coalesce(reason, '') FROM cell WHERE metric = 'time_s'" >"$T/fwc"
+	sed 's/^/# /' "$T/fwc"
+	[ $rc -eq 1 ] && grep -q '^native ok' "$T/fwc" &&
+		grep -q '^ns failed: .*hpcvirt-rsh: .*10\.201\.[0-9]*\.12:7100: .*UDP port 4789 between the nodes' "$T/fwc"
+	ok $? "with UDP 4789 dropped, ns MPI over n1+n2 fails naming n2's box and the VXLAN port; native's runs (exit $rc)"
+else
+	ok 0 "a blocked lab across hosts # SKIP no nft"
+fi
+
 # UML boxes (paravirtualization) over the lab across hosts: the guests
 # take its MTU, mpirun runs in n1's guest and reaches n2's guest's agent,
 # and net.rr runs guest to guest.
