@@ -61,26 +61,16 @@ serve(void *arg)
 static int
 no_line(struct hv_box_peer *bp, const char *who, struct hv_err *err)
 {
-	char last[200] = "";
-	const char *e = bp->res.err ? bp->res.err : "";
-	size_t n = strlen(e);
+	char last[200];
 
-	while (n && e[n - 1] == '\n')
-		n--;
-	if (n) {
-		const char *s = e + n;
-
-		while (s > e && s[-1] != '\n')
-			s--;
-		snprintf(last, sizeof(last), ": %.*s", (int)(e + n - s), s);
-	}
+	hv_tail_line(bp->res.err ? bp->res.err : "", last, sizeof(last));
 	if (!bp->ended)
 		return hv_err_set(err, ETIMEDOUT, "%s: no address in %d s", who,
 				  LISTEN_MS / 1000);
 	if (bp->rc < 0)
 		return hv_err_set(err, -bp->rc, "%s: %s", who, bp->err.msg);
-	return hv_err_set(err, EPROTO, "%s ended (exit %d)%s", who,
-			  bp->res.exit_code, last);
+	return hv_err_set(err, EPROTO, "%s ended (exit %d)%s%s", who,
+			  bp->res.exit_code, last[0] ? ": " : "", last);
 }
 
 int

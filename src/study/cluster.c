@@ -20,6 +20,14 @@
 #define MAX_ARGS 64
 #define POLL_MS 200
 
+/* "A.B.C.0/24" for --net: the lab's subnet (host byte order). */
+static void
+cidr24(uint32_t net, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.0/24", net >> 24, (net >> 16) & 255,
+		 (net >> 8) & 255);
+}
+
 /* "IP:rpn,..." for --hosts: each box's lab address. */
 static int
 host_list(struct hv_box *const *boxes, int n, int rpn, char *hosts, size_t hlen,
@@ -293,8 +301,7 @@ hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
 	int rc;
 
 	snprintf(map, sizeof(map), "%s/cluster.map", run_dir);
-	snprintf(net, sizeof(net), "%u.%u.%u.0/24", lab->net >> 24,
-		 (lab->net >> 16) & 255, (lab->net >> 8) & 255);
+	cidr24(lab->net, net, sizeof(net));
 	rc = host_list(boxes, n, rpn, hosts, sizeof(hosts), err);
 	if (rc == 0)
 		rc = write_map(boxes, n, map, err);
@@ -307,11 +314,11 @@ hv_cluster_exec(struct hv_lab *lab, const char *run_dir, const char *bin_dir,
 
 int
 hv_cluster_exec_overlay(struct hv_box *const *boxes, int n, int rpn,
-			const char *net, int agent_port,
+			uint32_t lab_net, int agent_port,
 			const struct hv_exec_req *req, struct hv_exec_res *res,
 			struct hv_err *err)
 {
-	char hosts[2048], port[16];
+	char hosts[2048], port[16], net[32];
 	const char *head[] = {"--hosts", hosts, "--agent-port", port,
 			      "--net",	 net,	"--show-map"};
 	const char *argv[MAX_ARGS + 16];
@@ -320,6 +327,7 @@ hv_cluster_exec_overlay(struct hv_box *const *boxes, int n, int rpn,
 
 	memset(res, 0, sizeof(*res));
 	snprintf(port, sizeof(port), "%d", agent_port);
+	cidr24(lab_net, net, sizeof(net));
 	rc = host_list(boxes, n, rpn, hosts, sizeof(hosts), err);
 	if (rc == 0)
 		rc = job_argv(argv, "hpcvirt-mpirun", head, 7, req, err);

@@ -11,6 +11,24 @@
 #include "hpcvirt/study/bench.h"
 #include "hpcvirt/study/result-line.h"
 
+void
+hv_tail_line(const char *s, char *buf, size_t len)
+{
+	const char *end = s + strlen(s), *start;
+
+	for (;;) {
+		while (end > s && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		start = end;
+		while (start > s && start[-1] != '\n')
+			start--;
+		if (start == s || start + strspn(start, "-= ") < end)
+			break;
+		end = start;
+	}
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+}
+
 int
 hv_listen_line_parse(const char *line, const char *who, struct hv_peer *peer,
 		     struct hv_err *err)

@@ -1069,27 +1069,6 @@ peer_start(struct runner *r, const struct hv_bench *b, struct hv_proc *pp,
 	return hv_listen_line_parse(line, who, peer, err);
 }
 
-/* Last line of a kernel's stderr that says something, for failure
- * reasons: empty lines and rules of dashes (Open MPI frames its messages
- * with them) are passed over. */
-static void
-tail_line(const char *s, char *buf, size_t len)
-{
-	const char *end = s + strlen(s), *start;
-
-	for (;;) {
-		while (end > s && (end[-1] == '\n' || end[-1] == ' '))
-			end--;
-		start = end;
-		while (start > s && start[-1] != '\n')
-			start--;
-		if (start == s || start + strspn(start, "-= ") < end)
-			break;
-		end = start;
-	}
-	snprintf(buf, len, "%.*s", (int)(end - start), start);
-}
-
 /*
  * Why a finished kernel run is not a result, or "" if it is one: the
  * exit status, the box's explanation of a kill (out of memory...) and
@@ -1101,7 +1080,7 @@ exec_verdict(struct hv_box *box, const struct hv_exec_res *res, char *why,
 {
 	char tail[200], expl[200] = "";
 
-	tail_line(res->err ? res->err : "", tail, sizeof(tail));
+	hv_tail_line(res->err ? res->err : "", tail, sizeof(tail));
 	if (res->timed_out) {
 		snprintf(why, len, "timed out%s%s", tail[0] ? ": " : "", tail);
 	} else if (res->term_signal) {
@@ -1334,10 +1313,27 @@ cluster_exec(struct runner *r, const struct unit *u,
 static bool box_ready(struct runner *r, size_t i, size_t k);
 
 /*
- * An MPI job over the boxes of u's env on its first nodes hosts, run
- * from the first box. A box whose srun step ended is started afresh
- * first; one that cannot start fails the job, naming its host.
+ * u's env's box on host k, for a job or a peer across hosts: started
+ * afresh if its srun step ended. NULL with why ("WHAT HOST: reason")
+ * when it cannot start.
  */
+static struct hv_box *
+host_box(struct runner *r, const struct unit *u, size_t k, const char *what,
+	 char *why, size_t wlen)
+{
+	struct hv_box *b = node_box(r, u->env, (int)k);
+
+	if (b->env && !hv_proc_alive(&b->proc))
+		stop_box(r, b);
+	if (box_ready(r, u->env, k))
+		return b;
+	snprintf(why, wlen, "%s %s: %s", what, r->o->slurm->hosts[k].name,
+		 box_err(r, u->env, k));
+	return NULL;
+}
+
+/* An MPI job over the boxes of u's env on its first nodes hosts, run
+ * from the first box; one that cannot start fails the job. */
 static int
 overlay_exec(struct runner *r, const struct unit *u,
 	     const struct hv_exec_req *req, struct hv_exec_res *res, char *why,
@@ -1345,25 +1341,13 @@ overlay_exec(struct runner *r, const struct unit *u,
 {
 	struct hv_box *boxes[HV_SLURM_MAX_HOSTS];
 	struct hv_err xerr;
-	char net[32];
 	int k;
 
-	for (k = 0; k < u->nodes && k < HV_SLURM_MAX_HOSTS; k++) {
-		boxes[k] = node_box(r, u->env, k);
-		if (boxes[k]->env && !hv_proc_alive(&boxes[k]->proc))
-			stop_box(r, boxes[k]);
-		if (!box_ready(r, u->env, (size_t)k)) {
-			snprintf(why, wlen, "host %s: %s",
-				 r->o->slurm->hosts[k].name,
-				 box_err(r, u->env, (size_t)k));
+	for (k = 0; k < u->nodes && k < HV_SLURM_MAX_HOSTS; k++)
+		if (!(boxes[k] = host_box(r, u, (size_t)k, "host", why, wlen)))
 			return -1;
-		}
-	}
-	snprintf(net, sizeof(net), "%u.%u.%u.0/24", r->o->slurm->lab_net >> 24,
-		 (r->o->slurm->lab_net >> 16) & 255,
-		 (r->o->slurm->lab_net >> 8) & 255);
 	hv_err_init(&xerr);
-	if (hv_cluster_exec_overlay(boxes, k, u->rpn, net,
+	if (hv_cluster_exec_overlay(boxes, k, u->rpn, r->o->slurm->lab_net,
 				    HV_OVERLAY_AGENT_PORT, req, res,
 				    &xerr) < 0) {
 		snprintf(why, wlen, "%s", xerr.msg);
@@ -1394,17 +1378,10 @@ static int
 box_peer(struct runner *r, const struct unit *u, struct hv_box_peer *bp,
 	 struct hv_peer *peer, char *why, size_t wlen, struct hv_err *err)
 {
-	size_t k = (size_t)u->peer_host;
-	struct hv_box *pb = node_box(r, u->env, (int)k);
+	struct hv_box *pb =
+		host_box(r, u, (size_t)u->peer_host, "peer host", why, wlen);
 
-	if (pb->env && !hv_proc_alive(&pb->proc))
-		stop_box(r, pb);
-	if (!box_ready(r, u->env, k)) {
-		snprintf(why, wlen, "peer host %s: %s",
-			 r->o->slurm->hosts[k].name, box_err(r, u->env, k));
-		return 0;
-	}
-	return hv_box_peer_start(bp, pb, u->set->bench, peer, err);
+	return pb ? hv_box_peer_start(bp, pb, u->set->bench, peer, err) : 0;
 }
 
 /*

@@ -416,6 +416,7 @@ hv_slurm_box_launch(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	char net[16], vni[16], index[16];
 	const char *argv[40];
 	struct hv_proc_opts opts = {.die_with_parent = true};
+	const struct hv_env *ops = remote_ops(s, env);
 	struct remote *rm;
 	int sv[2], k = 0, rc;
 	int64_t t0 = hv_now_ns();
@@ -423,7 +424,7 @@ hv_slurm_box_launch(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	memset(box, 0, sizeof(*box));
 	hv_proc_init(&box->proc);
 	hv_params_init(&box->config);
-	if (!remote_ops(s, env))
+	if (!ops)
 		return hv_err_set(err, E2BIG, "more than %d envs",
 				  HV_SLURM_MAX_ENVS);
 	rm = calloc(1, sizeof(*rm));
@@ -451,7 +452,7 @@ hv_slurm_box_launch(struct hv_slurm *s, size_t h, const struct hv_env *env,
 	if (env->spans_hosts) {
 		hv_nl_ntoa(s->lab_net, net, sizeof(net));
 		snprintf(vni, sizeof(vni), "%u",
-			 s->vni0 + (uint32_t)(remote_ops(s, env) - s->ops));
+			 s->vni0 + (uint32_t)(ops - s->ops));
 		snprintf(index, sizeof(index), "%zu", h);
 		argv[k++] = "--lab-net";
 		argv[k++] = net;
@@ -468,7 +469,7 @@ hv_slurm_box_launch(struct hv_slurm *s, size_t h, const struct hv_env *env,
 		return hv_err_sys(err, errno, "socketpair");
 	}
 	/* From here on a box: hv_box_stop undoes all of it. */
-	box->env = remote_ops(s, env);
+	box->env = ops;
 	box->priv = rm;
 	opts.stdio_fd = sv[1];
 	opts.log_path = rm->log;

@@ -43,10 +43,10 @@ int hv_cluster_exec_slurm(const char *run_dir, const char *bin_dir,
  * whose labs form one lab across hosts (hv_lab_join_overlay): mpirun
  * runs in the first box, as a kernel of its agent, with --hosts (the
  * boxes' lab addresses), --agent-port (the others' agents, which
- * hpcvirt-rsh reaches over the lab) and --net (the lab's /24, "A.B.C.0/24").
+ * hpcvirt-rsh reaches over the lab) and --net (lab_net, the lab's /24).
  */
 int hv_cluster_exec_overlay(struct hv_box *const *boxes, int n, int rpn,
-			    const char *net, int agent_port,
+			    uint32_t lab_net, int agent_port,
 			    const struct hv_exec_req *req,
 			    struct hv_exec_res *res, struct hv_err *err);
 

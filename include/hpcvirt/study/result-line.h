@@ -19,6 +19,11 @@
  */
 cJSON *hv_result_line_find(const char *out);
 
+/* The last line of a kernel's stderr s that says something, into buf,
+ * for failure reasons: empty lines and rules of dashes (Open MPI frames
+ * its messages with them) are passed over. */
+void hv_tail_line(const char *s, char *buf, size_t len);
+
 struct hv_peer;
 /*
  * A peer server's first line, "HPCVIRT-LISTEN ADDR PORT", into peer: 0,
